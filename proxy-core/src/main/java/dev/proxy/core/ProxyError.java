@@ -1,0 +1,49 @@
+package dev.proxy.core;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Every way the proxy itself can fail a request, and the status it answers with. The one place that maps failure
+ * kinds to HTTP statuses; the reason goes to the client in the {@code x-proxy-error} header and to the access log.
+ */
+public enum ProxyError {
+    BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request"),
+    REQUEST_HEADER_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_header_timeout"),
+    CLIENT_BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "client_body_timeout"),
+    NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no_route"),
+    BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large"),
+    URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
+    EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed"),
+    HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
+    INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error"),
+    UPSTREAM_CONNECT_FAILURE(HttpResponseStatus.BAD_GATEWAY, "upstream_connect_failure"),
+    UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "upstream_reset"),
+    UPSTREAM_BAD_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "upstream_bad_response"),
+    NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_endpoint"),
+    POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted"),
+    POOL_ACQUIRE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_acquire_timeout"),
+    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting_down"),
+    UPSTREAM_CONNECT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_connect_timeout"),
+    UPSTREAM_RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_response_timeout"),
+    UPSTREAM_IDLE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_idle_timeout"),
+    ROUTE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "route_timeout"),
+    /** The client went away; nothing is answered. Logged with 499 as NGINX does. */
+    CLIENT_CLOSED(HttpResponseStatus.valueOf(499, "Client Closed Request"), "client_closed");
+
+    private final HttpResponseStatus status;
+    private final String reason;
+
+    ProxyError(HttpResponseStatus status, String reason) {
+        this.status = status;
+        this.reason = reason;
+    }
+
+    public HttpResponseStatus status() {
+        return status;
+    }
+
+    /** The machine-readable reason, sent as {@code x-proxy-error}. */
+    public String reason() {
+        return reason;
+    }
+}

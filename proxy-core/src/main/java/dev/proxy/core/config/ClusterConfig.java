@@ -1,0 +1,17 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/** A named group of interchangeable upstream endpoints and how to talk to them. */
+public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerPolicy balancer, PoolConfig pool,
+                            ClusterTimeouts timeouts) {
+    public ClusterConfig {
+        requireNonNull(name, "name");
+        endpoints = List.copyOf(endpoints);
+        requireNonNull(balancer, "balancer");
+        requireNonNull(pool, "pool");
+        requireNonNull(timeouts, "timeouts");
+    }
+}

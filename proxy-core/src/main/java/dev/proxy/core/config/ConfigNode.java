@@ -1,0 +1,235 @@
+package dev.proxy.core.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * One YAML mapping of the config file, read key by key. Every accessor reports a bad value to {@link Problems}
+ * with its path and line and returns the default, so one pass finds every problem; {@link #finish()} reports the
+ * keys nobody asked for, which is how unknown keys become errors.
+ */
+final class ConfigNode {
+    private final String path;
+    private final Problems problems;
+    private final Map<String, Node> entries = new LinkedHashMap<>();
+    private final Set<String> used = new HashSet<>();
+
+    private ConfigNode(String path, Problems problems) {
+        this.path = path;
+        this.problems = problems;
+    }
+
+    static ConfigNode of(String path, Node node, Problems problems) {
+        ConfigNode result = new ConfigNode(path, problems);
+        if (node == null || isNull(node)) {
+            return result;
+        }
+        if (!(node instanceof MappingNode)) {
+            problems.add(path, "must be a mapping of keys to values" + at(node));
+            return result;
+        }
+        for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+            Node keyNode = tuple.getKeyNode();
+            if (!(keyNode instanceof ScalarNode)) {
+                problems.add(path, "keys must be plain strings" + at(keyNode));
+                continue;
+            }
+            String key = ((ScalarNode) keyNode).getValue();
+            if (result.entries.put(key, tuple.getValueNode()) != null) {
+                problems.add(result.child(key), "duplicate key" + at(keyNode));
+            }
+        }
+        return result;
+    }
+
+    String path() {
+        return path;
+    }
+
+    Problems problems() {
+        return problems;
+    }
+
+    String child(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    boolean has(String key) {
+        Node n = entries.get(key);
+        return n != null && !isNull(n);
+    }
+
+    /** The nested mapping under {@code key}; an empty node (all defaults) when the key is absent. */
+    ConfigNode object(String key) {
+        return ConfigNode.of(child(key), take(key), problems);
+    }
+
+    /** The list of mappings under {@code key}; empty when absent. */
+    List<ConfigNode> objects(String key) {
+        List<ConfigNode> result = new ArrayList<>();
+        Node n = take(key);
+        if (n == null) {
+            return result;
+        }
+        if (!(n instanceof SequenceNode)) {
+            problems.add(child(key), "must be a list" + at(n));
+            return result;
+        }
+        List<Node> items = ((SequenceNode) n).getValue();
+        for (int i = 0; i < items.size(); i++) {
+            result.add(ConfigNode.of(child(key) + "[" + i + "]", items.get(i), problems));
+        }
+        return result;
+    }
+
+    Optional<String> string(String key) {
+        Node n = take(key);
+        if (n == null) {
+            return Optional.empty();
+        }
+        if (!(n instanceof ScalarNode)) {
+            problems.add(child(key), "must be a single value" + at(n));
+            return Optional.empty();
+        }
+        return Optional.of(((ScalarNode) n).getValue());
+    }
+
+    String string(String key, String defaultValue) {
+        return string(key).orElse(defaultValue);
+    }
+
+    Optional<String> requiredString(String key) {
+        Optional<String> value = string(key);
+        if (value.isEmpty()) {
+            problems.add(child(key), "is required");
+        } else if (value.get().isBlank()) {
+            problems.add(child(key), "must not be empty");
+            return Optional.empty();
+        }
+        return value;
+    }
+
+    int integer(String key, int defaultValue, int min, int max) {
+        return parsed(key, defaultValue, text -> {
+            int v = Integer.parseInt(text);
+            if (v < min || v > max) {
+                throw new IllegalArgumentException("must be between " + min + " and " + max + ", was " + v);
+            }
+            return v;
+        });
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        return parsed(key, defaultValue, text -> {
+            if (text.equals("true") || text.equals("false")) {
+                return Boolean.parseBoolean(text);
+            }
+            throw new IllegalArgumentException("must be true or false");
+        });
+    }
+
+    Duration duration(String key, Duration defaultValue) {
+        return parsed(key, defaultValue, Units::duration);
+    }
+
+    /** A duration that must be positive: zero or negative is reported. */
+    Duration positiveDuration(String key, Duration defaultValue) {
+        Duration d = duration(key, defaultValue);
+        if (d.isZero() || d.isNegative()) {
+            problems.add(child(key), "must be greater than 0");
+            return defaultValue;
+        }
+        return d;
+    }
+
+    long size(String key, long defaultValue) {
+        return parsed(key, defaultValue, Units::size);
+    }
+
+    <T> T parsed(String key, T defaultValue, Function<String, T> parser) {
+        Node n = entries.get(key);
+        Optional<String> text = string(key);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return parser.apply(text.get().trim());
+        } catch (NumberFormatException e) {
+            problems.add(child(key), "'" + text.get() + "' is not a whole number" + at(n));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            problems.add(child(key), e.getMessage() + at(n));
+        }
+        return defaultValue;
+    }
+
+    List<String> strings(String key) {
+        List<String> result = new ArrayList<>();
+        Node n = take(key);
+        if (n == null) {
+            return result;
+        }
+        if (!(n instanceof SequenceNode)) {
+            problems.add(child(key), "must be a list" + at(n));
+            return result;
+        }
+        List<Node> items = ((SequenceNode) n).getValue();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            if (item instanceof ScalarNode) {
+                result.add(((ScalarNode) item).getValue());
+            } else {
+                problems.add(child(key) + "[" + i + "]", "must be a single value" + at(item));
+            }
+        }
+        return result;
+    }
+
+    Map<String, String> stringMap(String key) {
+        ConfigNode node = object(key);
+        Map<String, String> result = new LinkedHashMap<>();
+        for (String k : node.entries.keySet()) {
+            node.string(k).ifPresent(v -> result.put(k, v));
+        }
+        return result;
+    }
+
+    /** Reports every key of this mapping that no accessor read. */
+    void finish() {
+        for (String key : entries.keySet()) {
+            if (!used.contains(key)) {
+                problems.add(child(key), "unknown key" + at(entries.get(key)));
+            }
+        }
+    }
+
+    void problem(String key, String message) {
+        Node n = entries.get(key);
+        problems.add(key == null ? path : child(key), message + (n == null ? "" : at(n)));
+    }
+
+    private Node take(String key) {
+        used.add(key);
+        Node n = entries.get(key);
+        return n == null || isNull(n) ? null : n;
+    }
+
+    private static boolean isNull(Node n) {
+        return n instanceof ScalarNode && "tag:yaml.org,2002:null".equals(n.getTag().getValue());
+    }
+
+    private static String at(Node n) {
+        return n == null || n.getStartMark() == null ? "" : " (line " + (n.getStartMark().getLine() + 1) + ")";
+    }
+}

@@ -1,0 +1,294 @@
+package dev.proxy.core.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads the YAML routes file into a {@link ProxyConfig}. The only place that knows the file's keys and defaults.
+ * Reports every problem at once, each with its path, in a {@link ConfigException}. Stateless and thread-safe.
+ */
+public final class ConfigReader {
+    static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+    private ConfigReader() {
+    }
+
+    public static ProxyConfig read(Path file) throws IOException {
+        return read(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    public static ProxyConfig read(String yaml, String source) {
+        Problems problems = new Problems();
+        Node root = parse(new StringReader(yaml), source, problems);
+        problems.throwIfAny(source);
+        ConfigNode top = ConfigNode.of("", root, problems);
+        ServerConfig server = server(top.object("server"));
+        long defaultBody = server.limits().maxBodySize();
+        List<ClusterConfig> clusters = new ArrayList<>();
+        List<String> clusterPaths = new ArrayList<>();
+        for (ConfigNode c : top.objects("clusters")) {
+            cluster(c).ifPresent(cluster -> {
+                clusters.add(cluster);
+                clusterPaths.add(c.path());
+            });
+        }
+        List<RouteConfig> routes = new ArrayList<>();
+        List<String> routePaths = new ArrayList<>();
+        for (ConfigNode r : top.objects("routes")) {
+            route(r, defaultBody).ifPresent(route -> {
+                routes.add(route);
+                routePaths.add(r.path());
+            });
+        }
+        boolean routesGiven = top.has("routes");
+        top.finish();
+        crossCheck(clusters, clusterPaths, routes, routePaths, problems);
+        if (!routesGiven) {
+            problems.add("routes", "is required: without routes every request is answered 404");
+        }
+        problems.throwIfAny(source);
+        return new ProxyConfig(server, clusters, routes);
+    }
+
+    private static Node parse(Reader reader, String source, Problems problems) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(10);
+        try {
+            Node node = new Yaml(new SafeConstructor(options)).compose(reader);
+            if (node == null) {
+                problems.add("", "the file is empty");
+            }
+            return node;
+        } catch (MarkedYAMLException e) {
+            problems.add("", "not valid YAML: " + e.getProblem() + " (line " + (e.getProblemMark().getLine() + 1) + ")");
+        } catch (YAMLException e) {
+            problems.add("", "not valid YAML: " + e.getMessage());
+        }
+        return null;
+    }
+
+    private static ServerConfig server(ConfigNode n) {
+        HostPort listen = hostPort(n, "listen", "0.0.0.0:8080");
+        ConfigNode admin = n.object("admin");
+        HostPort adminListen = hostPort(admin, "listen", "0.0.0.0:9901");
+        admin.finish();
+        int eventLoops = n.integer("eventLoops", 0, 0, 1024);
+        ConfigNode l = n.object("limits");
+        LimitsConfig limits = new LimitsConfig(
+                l.integer("maxConnections", 10_000, 1, 10_000_000),
+                intSize(l, "maxHeaderSize", 64 * 1024, 1024),
+                intSize(l, "maxRequestLineSize", 8 * 1024, 256),
+                l.size("maxBodySize", DEFAULT_MAX_BODY_SIZE),
+                l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
+                l.positiveDuration("idleTimeout", Duration.ofSeconds(60)));
+        l.finish();
+        ConfigNode drain = n.object("drain");
+        Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
+        drain.finish();
+        n.finish();
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace);
+    }
+
+    private static int intSize(ConfigNode n, String key, int defaultValue, int min) {
+        long v = n.size(key, defaultValue);
+        if (v < min || v > Integer.MAX_VALUE / 2) {
+            n.problem(key, "must be between " + min + " bytes and 1GiB");
+            return defaultValue;
+        }
+        return (int) v;
+    }
+
+    private static HostPort hostPort(ConfigNode n, String key, String defaultValue) {
+        return n.parsed(key, HostPort.parse(defaultValue), HostPort::parse);
+    }
+
+    private static Optional<ClusterConfig> cluster(ConfigNode n) {
+        Optional<String> name = name(n);
+        List<EndpointConfig> endpoints = new ArrayList<>();
+        for (ConfigNode e : n.objects("endpoints")) {
+            Optional<String> address = e.requiredString("address");
+            int weight = e.integer("weight", 1, 1, 1_000_000);
+            e.finish();
+            if (address.isPresent()) {
+                try {
+                    endpoints.add(new EndpointConfig(HostPort.parse(address.get()), weight));
+                } catch (IllegalArgumentException ex) {
+                    e.problem("address", ex.getMessage());
+                }
+            }
+        }
+        if (!n.has("endpoints")) {
+            n.problem("endpoints", "is required: list at least one endpoint");
+        }
+        ConfigNode b = n.object("balancer");
+        String policyName = b.string("policy", BalancerPolicy.ROUND_ROBIN.configName());
+        Optional<BalancerPolicy> policy = BalancerPolicy.fromConfigName(policyName);
+        if (policy.isEmpty()) {
+            b.problem("policy", "'" + policyName + "' is not a policy; choose one of " + BalancerPolicy.allNames());
+        }
+        b.finish();
+        ConfigNode p = n.object("pool");
+        PoolConfig pool = new PoolConfig(
+                p.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
+                p.integer("maxPendingAcquires", 1024, 0, 1_000_000),
+                p.positiveDuration("acquireTimeout", Duration.ofSeconds(2)),
+                p.positiveDuration("maxIdleTime", Duration.ofSeconds(30)),
+                p.duration("maxLifeTime", Duration.ZERO),
+                p.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE));
+        p.finish();
+        ConfigNode t = n.object("timeouts");
+        ClusterTimeouts timeouts = new ClusterTimeouts(
+                t.positiveDuration("connect", Duration.ofSeconds(2)),
+                t.positiveDuration("responseHeader", Duration.ofSeconds(15)),
+                t.positiveDuration("idle", Duration.ofSeconds(60)));
+        t.finish();
+        n.finish();
+        if (name.isEmpty() || policy.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterConfig(name.get(), endpoints, policy.get(), pool, timeouts));
+    }
+
+    private static Optional<RouteConfig> route(ConfigNode n, long defaultBody) {
+        Optional<String> name = name(n);
+        RouteMatch match = match(n.object("match"));
+        List<WeightedCluster> clusters = new ArrayList<>();
+        boolean single = n.has("cluster");
+        boolean weighted = n.has("weightedClusters");
+        if (single && weighted) {
+            n.problem("weightedClusters", "give either cluster or weightedClusters, not both");
+        } else if (!single && !weighted) {
+            n.problem("cluster", "is required (or weightedClusters)");
+        }
+        n.string("cluster").ifPresent(c -> clusters.add(new WeightedCluster(c, 1)));
+        long total = 0;
+        for (ConfigNode w : n.objects("weightedClusters")) {
+            Optional<String> cluster = w.requiredString("cluster");
+            int weight = w.integer("weight", 1, 0, 1_000_000);
+            w.finish();
+            total += weight;
+            cluster.ifPresent(c -> clusters.add(new WeightedCluster(c, weight)));
+        }
+        if (weighted && total == 0) {
+            n.problem("weightedClusters", "the weights must not all be 0");
+        }
+        ConfigNode r = n.object("rewrite");
+        Rewrite rewrite = new Rewrite(r.string("pathPrefix"), r.string("host").map(h -> h.toLowerCase(Locale.ROOT)));
+        if (rewrite.pathPrefix().isPresent() && match.path().kind() != PathMatch.Kind.PREFIX) {
+            r.problem("pathPrefix", "needs match.pathPrefix: only a matched prefix can be rewritten");
+        }
+        if (rewrite.pathPrefix().isPresent() && !rewrite.pathPrefix().get().startsWith("/")) {
+            r.problem("pathPrefix", "must start with /");
+        }
+        r.finish();
+        Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
+        long maxBody = n.size("maxBodySize", defaultBody);
+        n.finish();
+        if (name.isEmpty() || clusters.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody));
+    }
+
+    private static RouteMatch match(ConfigNode n) {
+        Optional<String> host = n.string("host").map(h -> h.toLowerCase(Locale.ROOT));
+        if (host.isPresent() && !HOST.matcher(host.get()).matches()) {
+            n.problem("host", "'" + host.get() + "' is not a host name or *.suffix wildcard");
+        }
+        List<PathMatch> paths = new ArrayList<>();
+        n.string("path").ifPresent(p -> paths.add(new PathMatch(PathMatch.Kind.EXACT, p)));
+        n.string("pathPrefix").ifPresent(p -> paths.add(new PathMatch(PathMatch.Kind.PREFIX, p)));
+        n.string("pathRegex").ifPresent(p -> paths.add(new PathMatch(PathMatch.Kind.REGEX, p)));
+        PathMatch path = PathMatch.ANY;
+        if (paths.size() > 1) {
+            n.problem(null, "give only one of path, pathPrefix and pathRegex");
+        } else if (paths.size() == 1) {
+            path = paths.get(0);
+            if (path.kind() == PathMatch.Kind.REGEX) {
+                try {
+                    Pattern.compile(path.value());
+                } catch (PatternSyntaxException e) {
+                    n.problem("pathRegex", "not a valid regular expression: " + e.getDescription());
+                }
+            } else if (!path.value().startsWith("/")) {
+                n.problem(path.kind() == PathMatch.Kind.EXACT ? "path" : "pathPrefix", "must start with /");
+            }
+        }
+        Set<String> methods = new LinkedHashSet<>();
+        for (String m : n.strings("methods")) {
+            if (TOKEN.matcher(m).matches()) {
+                methods.add(m.toUpperCase(Locale.ROOT));
+            } else {
+                n.problem("methods", "'" + m + "' is not an HTTP method");
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        n.stringMap("headers").forEach((k, v) -> {
+            if (TOKEN.matcher(k).matches()) {
+                headers.put(k.toLowerCase(Locale.ROOT), v);
+            } else {
+                n.problem("headers", "'" + k + "' is not a header name");
+            }
+        });
+        n.finish();
+        return new RouteMatch(host, path, methods, headers);
+    }
+
+    private static Optional<String> name(ConfigNode n) {
+        Optional<String> name = n.requiredString("name");
+        if (name.isPresent() && !NAME.matcher(name.get()).matches()) {
+            n.problem("name", "'" + name.get() + "' may hold only letters, digits, '_', '.' and '-'");
+            return Optional.empty();
+        }
+        return name;
+    }
+
+    private static void crossCheck(List<ClusterConfig> clusters, List<String> clusterPaths,
+                                   List<RouteConfig> routes, List<String> routePaths, Problems problems) {
+        Set<String> clusterNames = new HashSet<>();
+        for (int i = 0; i < clusters.size(); i++) {
+            if (!clusterNames.add(clusters.get(i).name())) {
+                problems.add(clusterPaths.get(i) + ".name", "'" + clusters.get(i).name() + "' is defined twice");
+            }
+        }
+        Set<String> routeNames = new HashSet<>();
+        for (int i = 0; i < routes.size(); i++) {
+            RouteConfig route = routes.get(i);
+            if (!routeNames.add(route.name())) {
+                problems.add(routePaths.get(i) + ".name", "'" + route.name() + "' is defined twice");
+            }
+            for (WeightedCluster wc : route.clusters()) {
+                if (!clusterNames.contains(wc.cluster())) {
+                    problems.add(routePaths.get(i) + (route.clusters().size() == 1 ? ".cluster" : ".weightedClusters"),
+                            "'" + wc.cluster() + "' is not defined under clusters");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * Limits that protect the proxy from its clients.
+ *
+ * @param maxConnections client connections held at once; more are accepted and closed at once
+ * @param maxHeaderSize bytes of request header section before the request is answered 431
+ * @param maxRequestLineSize bytes of the request line before the request is answered 414
+ * @param maxBodySize default request body limit (routes may override), answered 413
+ * @param requestHeaderTimeout time from a request's first byte to its last header byte (slowloris), answered 408
+ * @param idleTimeout a client connection with no request in progress and no traffic is closed after this
+ */
+public record LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
+                           Duration requestHeaderTimeout, Duration idleTimeout) {
+    public LimitsConfig {
+        requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
+        requireNonNull(idleTimeout, "idleTimeout");
+    }
+}

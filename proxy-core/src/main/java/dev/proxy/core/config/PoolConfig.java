@@ -1,0 +1,27 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * The bounded connection pool towards each endpoint of a cluster (names as in reactor-netty).
+ *
+ * @param maxConnectionsPerEndpoint hard cap of open connections to one endpoint, across all event loops
+ * @param maxPendingAcquires requests allowed to wait for a connection at the cap; beyond it they fail at once
+ * @param acquireTimeout how long a request waits for a connection at the cap
+ * @param maxIdleTime an idle pooled connection older than this is closed
+ * @param maxLifeTime a connection is not reused after this age; {@link Duration#ZERO} means no limit
+ * @param maxRequestsPerConnection a connection is closed after this many requests; 0 means no limit
+ */
+public record PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, Duration acquireTimeout,
+                         Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection) {
+    public PoolConfig {
+        if (maxConnectionsPerEndpoint < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerEndpoint must be >= 1");
+        }
+        requireNonNull(acquireTimeout, "acquireTimeout");
+        requireNonNull(maxIdleTime, "maxIdleTime");
+        requireNonNull(maxLifeTime, "maxLifeTime");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One route: which requests it takes, where they go and how they are changed on the way.
+ *
+ * @param clusters one cluster, or several with weights for a canary split
+ * @param timeout the overall deadline of a request on this route; {@link Duration#ZERO} means none
+ * @param maxBodySize request body limit on this route, answered 413
+ */
+public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
+                          Duration timeout, long maxBodySize) {
+    public RouteConfig {
+        requireNonNull(name, "name");
+        requireNonNull(match, "match");
+        clusters = List.copyOf(clusters);
+        if (clusters.isEmpty()) {
+            throw new IllegalArgumentException("a route needs at least one cluster");
+        }
+        requireNonNull(rewrite, "rewrite");
+        requireNonNull(timeout, "timeout");
+    }
+}

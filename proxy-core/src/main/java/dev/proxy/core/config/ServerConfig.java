@@ -1,0 +1,21 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * The listener side of the proxy.
+ *
+ * @param eventLoops number of event-loop threads; 0 means one per available core
+ * @param drainGracePeriod how long in-flight requests may run after SIGTERM before connections are closed
+ */
+public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                           Duration drainGracePeriod) {
+    public ServerConfig {
+        requireNonNull(listen, "listen");
+        requireNonNull(adminListen, "adminListen");
+        requireNonNull(limits, "limits");
+        requireNonNull(drainGracePeriod, "drainGracePeriod");
+    }
+}

@@ -1,0 +1,45 @@
+package dev.proxy.core.engine;
+
+import dev.proxy.core.ProxyError;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/** The responses the proxy writes itself: a short text body and the reason in {@code x-proxy-error}. */
+final class ErrorResponses {
+    static final AsciiString X_PROXY_ERROR = AsciiString.cached("x-proxy-error");
+
+    private ErrorResponses() {
+    }
+
+    /** A new response; the caller owns it and passes it to a channel write. */
+    static FullHttpResponse of(ProxyError error, boolean keepAlive, ByteBufAllocator alloc) {
+        String text = error.status().code() + " " + error.status().reasonPhrase() + ": " + error.reason() + "\n";
+        ByteBuf body = alloc.buffer(text.length());
+        body.writeCharSequence(text, StandardCharsets.US_ASCII);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(), body);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
+                .set(X_PROXY_ERROR, error.reason());
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+
+    /** The raw bytes of a 408 with {@code Connection: close}, for a client that never finished its request head. */
+    static ByteBuf rawRequestTimeout(ByteBufAllocator alloc) {
+        String text = "HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\nx-proxy-error: "
+                + ProxyError.REQUEST_HEADER_TIMEOUT.reason() + "\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        ByteBuf buf = alloc.buffer(text.length());
+        buf.writeCharSequence(text, StandardCharsets.US_ASCII);
+        return buf;
+    }
+}

@@ -1,0 +1,172 @@
+package dev.proxy.core.engine;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The header rules of an HTTP/1.1 proxy (RFC 9110 §7.6): hop-by-hop headers removed, {@code Via} and
+ * {@code X-Forwarded-*} added, message framing redone for the next hop. Stateless.
+ */
+final class MessageHeaders {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString VIA_11 = AsciiString.cached("1.1 proxy");
+    private static final AsciiString VIA_10 = AsciiString.cached("1.0 proxy");
+    private static final AsciiString[] HOP_BY_HOP = {
+        HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
+        HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+        HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION,
+    };
+
+    private MessageHeaders() {
+    }
+
+    /**
+     * Turns the client's request head into the upstream's, in place.
+     *
+     * @param originalHost the Host the client sent (for {@code X-Forwarded-Host}); may be null
+     * @param hostRewrite the Host to send instead, or null to keep the client's
+     */
+    static void forRequest(HttpRequest request, String clientIp, String originalHost, String hostRewrite,
+                           String uri) {
+        HttpHeaders h = request.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
+        removeHopByHop(h);
+        String xff = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+        if (!h.contains(X_FORWARDED_PROTO)) {
+            h.set(X_FORWARDED_PROTO, HTTP);
+        }
+        if (originalHost != null && !h.contains(X_FORWARDED_HOST)) {
+            h.set(X_FORWARDED_HOST, originalHost);
+        }
+        appendVia(h, via);
+        if (hostRewrite != null) {
+            h.set(HttpHeaderNames.HOST, hostRewrite);
+        }
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        request.setUri(uri);
+    }
+
+    /**
+     * Turns the upstream's response head into the client's, in place.
+     *
+     * @return whether the client connection can stay open after this response
+     */
+    static boolean forResponse(HttpResponse response, boolean headRequest, boolean keepAlive, HttpVersion client) {
+        HttpHeaders h = response.headers();
+        removeHopByHop(h);
+        appendVia(h, response.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11);
+        if (mayHaveBody(response.status(), headRequest) && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (client.minorVersion() >= 1) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                keepAlive = false;
+            }
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (client.minorVersion() == 0) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return keepAlive;
+    }
+
+    /** The upstream's {@code Keep-Alive: timeout=N} in seconds, or -1 when it gives none. */
+    static long keepAliveTimeoutSeconds(HttpResponse response) {
+        String v = response.headers().get(HttpHeaderNames.KEEP_ALIVE);
+        if (v == null) {
+            return -1;
+        }
+        for (String part : v.split(",")) {
+            String p = part.trim();
+            if (p.regionMatches(true, 0, "timeout=", 0, 8)) {
+                try {
+                    return Long.parseLong(p.substring(8).trim());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    static boolean mayHaveBody(HttpResponseStatus status, boolean headRequest) {
+        int code = status.code();
+        return !headRequest && code >= 200 && code != 204 && code != 304;
+    }
+
+    /** Whether a request announces a body (a Content-Length above 0 or chunked framing). */
+    static boolean hasBody(HttpMessage message) {
+        return HttpUtil.isTransferEncodingChunked(message) || HttpUtil.getContentLength(message, 0L) > 0;
+    }
+
+    private static void removeHopByHop(HttpHeaders h) {
+        List<String> connectionTokens = null;
+        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty()) {
+                    if (connectionTokens == null) {
+                        connectionTokens = new ArrayList<>(2);
+                    }
+                    connectionTokens.add(t);
+                }
+            }
+        }
+        if (connectionTokens != null) {
+            connectionTokens.forEach(h::remove);
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            h.remove(name);
+        }
+        if (hasProxyHeader(h)) {
+            h.entries().stream().map(Map.Entry::getKey).filter(MessageHeaders::isProxyHeader).distinct().toList()
+                    .forEach(h::remove);
+        }
+    }
+
+    private static boolean hasProxyHeader(HttpHeaders h) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            if (isProxyHeader(it.next().getKey())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isProxyHeader(CharSequence name) {
+        return name.length() > 6 && AsciiString.regionMatches(name, true, 0, "proxy-", 0, 6);
+    }
+
+    private static void appendVia(HttpHeaders h, Via via) {
+        String existing = h.get(HttpHeaderNames.VIA);
+        AsciiString mine = via == Via.HTTP_10 ? VIA_10 : VIA_11;
+        if (existing == null) {
+            h.set(HttpHeaderNames.VIA, mine);
+        } else {
+            h.set(HttpHeaderNames.VIA, existing + ", " + mine);
+        }
+    }
+
+    private enum Via { HTTP_10, HTTP_11 }
+}

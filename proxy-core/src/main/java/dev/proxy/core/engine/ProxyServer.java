@@ -1,0 +1,188 @@
+package dev.proxy.core.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.Transport;
+import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.config.ServerConfig;
+import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.runtime.SnapshotFactory;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's traffic listener and everything it forwards with: event loops, upstream bootstrap and resolver, and
+ * the current {@link ConfigSnapshot}. Client connections and the upstream connections they use share an event
+ * loop. Thread-safe; {@link #start}, {@link #apply} and {@link #shutdown} are called from outside the event loops.
+ */
+public final class ProxyServer {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final ServerConfig serverConfig;
+    private final Transport transport;
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final DnsAddressResolverGroup resolver;
+    private final SnapshotFactory snapshots;
+    private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile Channel listener;
+    private volatile boolean draining;
+
+    private ProxyServer(ProxyConfig config, LoadBalancer.Factory balancers, Transport transport) {
+        this.serverConfig = config.server();
+        this.transport = transport;
+        this.acceptor = transport.newGroup(1, "proxy-accept");
+        this.workers = transport.newGroup(serverConfig.eventLoops(), "proxy-worker");
+        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannel()));
+        Bootstrap upstream = new Bootstrap()
+                .group(workers)
+                .channel(transport.channel())
+                .resolver(resolver)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+        this.snapshots = new SnapshotFactory(balancers, upstream);
+        this.current.set(snapshots.build(config, null));
+    }
+
+    /** Builds the runtime for {@code config} and binds the traffic port. */
+    public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers) throws InterruptedException {
+        ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, Transport.best());
+        try {
+            server.bind();
+        } catch (RuntimeException | InterruptedException e) {
+            server.shutdown(Duration.ZERO);
+            throw e;
+        }
+        return server;
+    }
+
+    private void bind() throws InterruptedException {
+        InetSocketAddress address = new InetSocketAddress(serverConfig.listen().host(), serverConfig.listen().port());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new FrontendInitializer(this, serverConfig.limits()));
+        listener = b.bind(address).sync().channel();
+        log.info("proxy listening on {} ({} transport, {} event loops, config generation {})", address(),
+                transport.name(), eventLoopCount(), snapshot().generation());
+    }
+
+    private int eventLoopCount() {
+        int n = 0;
+        for (var ignored : workers) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The bound traffic address (with the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** The snapshot new requests use. */
+    public ConfigSnapshot snapshot() {
+        return current.get();
+    }
+
+    /**
+     * Swaps in a new config: new requests use it at once, requests in flight finish on the old one, and clusters
+     * that did not change keep their pools. Listener settings ({@code server:}) apply only at the next start.
+     */
+    public ConfigSnapshot apply(ProxyConfig config) {
+        synchronized (current) {
+            ConfigSnapshot old = current.get();
+            ConfigSnapshot next = snapshots.build(config, old);
+            current.set(next);
+            SnapshotFactory.retire(old, next);
+            return next;
+        }
+    }
+
+    /** True while the listener is bound and not draining. */
+    public boolean isReady() {
+        Channel l = listener;
+        return l != null && l.isActive() && !draining;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    /** Client connections open now. */
+    public int connectionCount() {
+        return connections.get();
+    }
+
+    boolean admit(SocketChannel ch) {
+        if (draining || connections.incrementAndGet() > serverConfig.limits().maxConnections()) {
+            if (!draining) {
+                connections.decrementAndGet();
+            }
+            return false;
+        }
+        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        clients.add(ch);
+        return true;
+    }
+
+    /**
+     * Stops gracefully: stops accepting, lets requests in flight finish for up to {@code grace}, closes idle
+     * connections at once and busy ones after their response, then closes everything. Blocks; not for an event loop.
+     */
+    public void shutdown(Duration grace) {
+        draining = true;
+        Channel l = listener;
+        if (l != null) {
+            l.close().awaitUninterruptibly();
+        }
+        for (Channel c : clients) {
+            FrontendHandler h = c.pipeline().get(FrontendHandler.class);
+            if (h != null) {
+                c.eventLoop().execute(h::drain);
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (connections.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (connections.get() > 0) {
+            log.warn("closing {} client connections still busy after the {} grace period", connections.get(), grace);
+        }
+        clients.close().awaitUninterruptibly();
+        SnapshotFactory.retire(current.get(), null);
+        resolver.close();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        log.info("proxy stopped");
+    }
+}

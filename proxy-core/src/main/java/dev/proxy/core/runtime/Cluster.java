@@ -1,0 +1,60 @@
+package dev.proxy.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.upstream.ConnectionPool;
+import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.upstream.PoolStats;
+import java.util.List;
+import java.util.Map;
+
+/** A cluster ready to serve: its endpoints, their balancer and one connection pool per endpoint. Thread-safe. */
+public final class Cluster {
+    private final ClusterConfig config;
+    private final List<Endpoint> endpoints;
+    private final LoadBalancer balancer;
+    private final Map<Endpoint, ConnectionPool> pools;
+
+    Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer balancer, Map<Endpoint, ConnectionPool> pools) {
+        this.config = requireNonNull(config, "config");
+        this.endpoints = List.copyOf(endpoints);
+        this.balancer = requireNonNull(balancer, "balancer");
+        this.pools = Map.copyOf(pools);
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    public LoadBalancer balancer() {
+        return balancer;
+    }
+
+    public ConnectionPool pool(Endpoint endpoint) {
+        return pools.get(endpoint);
+    }
+
+    /** The pool counts summed over all endpoints. */
+    public PoolStats poolStats() {
+        PoolStats total = PoolStats.EMPTY;
+        for (ConnectionPool p : pools.values()) {
+            total = total.plus(p.stats());
+        }
+        return total;
+    }
+
+    /** Stops lending connections: idle ones close now, leased ones as their requests end. */
+    void close() {
+        pools.values().forEach(ConnectionPool::close);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.proxy.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.routing.Route;
+import dev.proxy.core.routing.RouteTable;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one config generation needs to serve requests: routes, their targets and the clusters. Immutable; a
+ * reload builds a new one and swaps a single reference, and every request keeps the snapshot it started with.
+ */
+public final class ConfigSnapshot {
+    private final long generation;
+    private final ProxyConfig config;
+    private final RouteTable routes;
+    private final RouteTarget[] targets;
+    private final Map<String, Cluster> clusters;
+
+    ConfigSnapshot(long generation, ProxyConfig config, RouteTable routes, List<RouteTarget> targets,
+                   Map<String, Cluster> clusters) {
+        this.generation = generation;
+        this.config = requireNonNull(config, "config");
+        this.routes = requireNonNull(routes, "routes");
+        this.targets = targets.toArray(new RouteTarget[0]);
+        this.clusters = Map.copyOf(clusters);
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public RouteTable routes() {
+        return routes;
+    }
+
+    public Map<String, Cluster> clusters() {
+        return clusters;
+    }
+
+    /** The target of the route a request matches, if any. Arguments as in {@link RouteTable#match}. */
+    public Optional<RouteTarget> match(String host, String path, String method, HttpHeaders headers) {
+        Optional<Route> route = routes.match(host, path, method, headers);
+        return route.map(r -> targets[r.index()]);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.proxy.core.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.config.PoolConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoop;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The bounded pool of HTTP/1.1 connections to one endpoint. Idle connections are kept per event loop, so a request
+ * normally gets a connection of its own loop with no locking and no thread hop; the cap on open connections and on
+ * waiting requests is shared by all loops (two atomic counters, touched only when a connection opens or closes or
+ * a request must wait). Thread-safe.
+ */
+public final class ConnectionPool {
+    private final Endpoint endpoint;
+    private final PoolConfig config;
+    private final Bootstrap bootstrap;
+    private final ConcurrentHashMap<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile boolean closed;
+
+    /**
+     * @param bootstrap a configured upstream bootstrap (channel type, options, handler); cloned per event loop
+     */
+    public ConnectionPool(Endpoint endpoint, PoolConfig config, Bootstrap bootstrap) {
+        this.endpoint = requireNonNull(endpoint, "endpoint");
+        this.config = requireNonNull(config, "config");
+        this.bootstrap = requireNonNull(bootstrap, "bootstrap");
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    PoolConfig config() {
+        return config;
+    }
+
+    /**
+     * Leases a connection for a request running on {@code loop}; must be called on {@code loop}. The callback may run
+     * before this method returns.
+     */
+    public void acquire(EventLoop loop, AcquireCallback callback) {
+        loopPool(loop).acquire(callback, false);
+    }
+
+    /** Like {@link #acquire} but always opens a new connection (within the cap): for a retry after a stale one. */
+    public void acquireNew(EventLoop loop, AcquireCallback callback) {
+        loopPool(loop).acquire(callback, true);
+    }
+
+    public PoolStats stats() {
+        int leased = 0;
+        int idle = 0;
+        int waiting = 0;
+        for (LoopPool p : loops.values()) {
+            leased += p.leasedCount();
+            idle += p.idleCount();
+            waiting += p.waiterCount();
+        }
+        return new PoolStats(open.get(), leased, idle, waiting);
+    }
+
+    /** Stops lending: idle connections close now, leased ones when released, waiting requests fail. */
+    public void close() {
+        closed = true;
+        for (LoopPool p : loops.values()) {
+            p.loop().execute(p::shutdown);
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private LoopPool loopPool(EventLoop loop) {
+        LoopPool p = loops.get(loop);
+        if (p == null) {
+            p = loops.computeIfAbsent(loop, l -> new LoopPool(this, l, bootstrap.clone(l)));
+        }
+        return p;
+    }
+
+    boolean tryReserveConnection() {
+        if (open.incrementAndGet() <= config.maxConnectionsPerEndpoint()) {
+            return true;
+        }
+        open.decrementAndGet();
+        return false;
+    }
+
+    boolean tryReservePending() {
+        if (pending.incrementAndGet() <= config.maxPendingAcquires()) {
+            return true;
+        }
+        pending.decrementAndGet();
+        return false;
+    }
+
+    void pendingDone() {
+        pending.decrementAndGet();
+    }
+
+    /** A connection closed: its capacity goes to whichever loop has requests waiting. */
+    void connectionClosed() {
+        open.decrementAndGet();
+        if (pending.get() > 0) {
+            for (LoopPool p : loops.values()) {
+                if (p.waiterCount() > 0) {
+                    p.scheduleServe();
+                }
+            }
+        }
+    }
+
+    /** At the cap with requests waiting on {@code waiting}'s loop: an idle connection of another loop is closed. */
+    void askOtherLoopsToFreeIdle(LoopPool waiting) {
+        for (LoopPool p : loops.values()) {
+            if (p != waiting && p.idleCount() > 0) {
+                p.loop().execute(p::closeOneIdle);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectionPool[" + endpoint + " " + stats() + "]";
+    }
+}

@@ -1,0 +1,264 @@
+package dev.proxy.core.upstream;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.PoolConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The part of one endpoint's pool that belongs to one event loop: its idle connections (most recently used first)
+ * and the requests of this loop waiting at the cap. Confined to its event loop, so it needs no locks; only the
+ * capacity counters in {@link ConnectionPool} are shared. Counts other threads read are volatile, written by the
+ * loop alone.
+ */
+final class LoopPool {
+    private final ConnectionPool parent;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final PoolConfig config;
+    private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private volatile int idleCount;
+    private volatile int leasedCount;
+    private volatile int waiterCount;
+    private ScheduledFuture<?> sweeper;
+    private boolean serveScheduled;
+
+    LoopPool(ConnectionPool parent, EventLoop loop, Bootstrap bootstrap) {
+        this.parent = parent;
+        this.loop = loop;
+        this.bootstrap = bootstrap;
+        this.config = parent.config();
+    }
+
+    Endpoint endpoint() {
+        return parent.endpoint();
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    int idleCount() {
+        return idleCount;
+    }
+
+    int leasedCount() {
+        return leasedCount;
+    }
+
+    int waiterCount() {
+        return waiterCount;
+    }
+
+    void acquire(AcquireCallback callback, boolean fresh) {
+        if (parent.isClosed()) {
+            callback.acquireFailed(ProxyError.NO_ENDPOINT, null);
+            return;
+        }
+        PooledConnection c = fresh ? null : pollIdle();
+        if (c != null) {
+            lease(c);
+            callback.acquired(c);
+        } else if (parent.tryReserveConnection()) {
+            connect(callback);
+        } else if (parent.tryReservePending()) {
+            waiters.add(new Waiter(callback));
+            waiterCount = waiters.size();
+            parent.askOtherLoopsToFreeIdle(this);
+        } else {
+            callback.acquireFailed(ProxyError.POOL_EXHAUSTED, null);
+        }
+    }
+
+    void release(PooledConnection c) {
+        if (c.state != PooledConnection.State.LEASED) {
+            return;
+        }
+        leasedCount--;
+        c.requests++;
+        long now = System.nanoTime();
+        if (parent.isClosed() || !c.channel().isActive() || !withinLifetime(c, now)
+                || (config.maxRequestsPerConnection() > 0 && c.requests >= config.maxRequestsPerConnection())) {
+            c.state = PooledConnection.State.CLOSING;
+            c.channel().close();
+            return;
+        }
+        c.state = PooledConnection.State.IDLE;
+        c.idleSinceNanos = now;
+        idle.addFirst(c);
+        idleCount = idle.size();
+        startSweeper();
+        if (!waiters.isEmpty()) {
+            scheduleServe();
+        }
+    }
+
+    /** Called once per connection when its channel closes, whatever its state was. */
+    private void onClosed(PooledConnection c) {
+        switch (c.state) {
+            case IDLE -> {
+                idle.remove(c);
+                idleCount = idle.size();
+            }
+            case LEASED -> leasedCount--;
+            case CLOSED -> {
+                return;
+            }
+            default -> { }
+        }
+        c.state = PooledConnection.State.CLOSED;
+        parent.connectionClosed();
+    }
+
+    /** Capacity was freed somewhere: hand idle connections or new ones to the waiting requests. */
+    void scheduleServe() {
+        if (loop.inEventLoop()) {
+            if (serveScheduled) {
+                return;
+            }
+            serveScheduled = true;
+        }
+        loop.execute(this::serveWaiters);
+    }
+
+    private void serveWaiters() {
+        serveScheduled = false;
+        while (!waiters.isEmpty()) {
+            PooledConnection c = pollIdle();
+            if (c != null) {
+                Waiter w = takeWaiter();
+                lease(c);
+                w.callback.acquired(c);
+            } else if (parent.tryReserveConnection()) {
+                connect(takeWaiter().callback);
+            } else {
+                return;
+            }
+        }
+    }
+
+    void closeOneIdle() {
+        PooledConnection c = idle.pollLast();
+        if (c != null) {
+            idleCount = idle.size();
+            c.state = PooledConnection.State.CLOSING;
+            c.channel().close();
+        }
+    }
+
+    void shutdown() {
+        PooledConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            c.state = PooledConnection.State.CLOSING;
+            c.channel().close();
+        }
+        idleCount = 0;
+        while (!waiters.isEmpty()) {
+            takeWaiter().callback.acquireFailed(ProxyError.NO_ENDPOINT, null);
+        }
+        if (sweeper != null) {
+            sweeper.cancel(false);
+            sweeper = null;
+        }
+    }
+
+    private Waiter takeWaiter() {
+        Waiter w = waiters.poll();
+        waiterCount = waiters.size();
+        parent.pendingDone();
+        w.timeout.cancel(false);
+        return w;
+    }
+
+    private void lease(PooledConnection c) {
+        c.state = PooledConnection.State.LEASED;
+        leasedCount++;
+    }
+
+    private PooledConnection pollIdle() {
+        long now = System.nanoTime();
+        PooledConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            if (c.channel().isActive() && !idleExpired(c, now) && withinLifetime(c, now)) {
+                idleCount = idle.size();
+                return c;
+            }
+            c.state = PooledConnection.State.CLOSING;
+            c.channel().close();
+        }
+        idleCount = 0;
+        return null;
+    }
+
+    private void connect(AcquireCallback callback) {
+        ChannelFuture f = bootstrap.connect(parent.endpoint().socketAddress());
+        PooledConnection c = new PooledConnection(f.channel(), this, System.nanoTime());
+        f.channel().closeFuture().addListener(x -> onClosed(c));
+        f.addListener(x -> {
+            if (x.isSuccess() && c.state == PooledConnection.State.CONNECTING) {
+                f.channel().pipeline().addLast(new UpstreamHandler(c));
+                lease(c);
+                callback.acquired(c);
+            } else {
+                Throwable cause = x.cause();
+                f.channel().close();
+                callback.acquireFailed(cause instanceof ConnectTimeoutException
+                        ? ProxyError.UPSTREAM_CONNECT_TIMEOUT : ProxyError.UPSTREAM_CONNECT_FAILURE, cause);
+            }
+        });
+    }
+
+    private boolean idleExpired(PooledConnection c, long now) {
+        long limit = Math.min(config.maxIdleTime().toNanos(), c.keepAliveNanos);
+        return now - c.idleSinceNanos >= limit;
+    }
+
+    private boolean withinLifetime(PooledConnection c, long now) {
+        return config.maxLifeTime().isZero() || now - c.createdNanos() < config.maxLifeTime().toNanos();
+    }
+
+    private void startSweeper() {
+        if (sweeper == null) {
+            long period = Math.max(50, Math.min(1000, config.maxIdleTime().toMillis() / 2));
+            sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Iterator<PooledConnection> it = idle.descendingIterator(); it.hasNext(); ) {
+            PooledConnection c = it.next();
+            if (idleExpired(c, now) || !withinLifetime(c, now)) {
+                it.remove();
+                c.state = PooledConnection.State.CLOSING;
+                c.channel().close();
+            }
+        }
+        idleCount = idle.size();
+    }
+
+    /** A request waiting at the cap, with the timer that fails it after the acquire timeout. */
+    private final class Waiter {
+        final AcquireCallback callback;
+        final Future<?> timeout;
+
+        Waiter(AcquireCallback callback) {
+            this.callback = callback;
+            this.timeout = loop.schedule(() -> {
+                if (waiters.remove(this)) {
+                    waiterCount = waiters.size();
+                    parent.pendingDone();
+                    callback.acquireFailed(ProxyError.POOL_ACQUIRE_TIMEOUT, null);
+                }
+            }, config.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+}

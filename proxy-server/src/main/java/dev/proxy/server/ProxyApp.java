@@ -1,0 +1,132 @@
+package dev.proxy.server;
+
+import dev.proxy.balancer.Balancers;
+import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.config.EndpointConfig;
+import dev.proxy.core.config.HostPort;
+import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.server.admin.AdminServer;
+import dev.proxy.server.demo.DemoBackend;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: the one place that knows every module and wires them into a running proxy (traffic
+ * listener, admin listener, optional demo backends). Thread-safe; {@link #stop} is idempotent.
+ */
+public final class ProxyApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProxyApp.class);
+
+    private final ProxyConfig config;
+    private final ProxyServer proxy;
+    private final AdminServer admin;
+    private final Optional<DemoBackend> demo;
+    private volatile boolean stopped;
+
+    private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo) {
+        this.config = config;
+        this.proxy = proxy;
+        this.admin = admin;
+        this.demo = demo;
+    }
+
+    /**
+     * Starts the proxy on {@code config}.
+     *
+     * @param withDemo also start a demo backend on every static loopback endpoint of the config
+     */
+    public static ProxyApp start(ProxyConfig config, boolean withDemo) throws InterruptedException {
+        Optional<DemoBackend> demo = Optional.empty();
+        ProxyServer proxy = null;
+        try {
+            if (withDemo) {
+                List<HostPort> addresses = loopbackEndpoints(config);
+                demo = Optional.of(DemoBackend.start(addresses));
+                log.info("demo backends answering on {}", addresses);
+            }
+            proxy = ProxyServer.start(config, Balancers.factory());
+            ProxyServer p = proxy;
+            AdminServer admin = AdminServer.start(config.server().adminListen(), () -> readiness(p));
+            log.info("admin listening on {}", admin.address());
+            return new ProxyApp(config, proxy, admin, demo);
+        } catch (RuntimeException | InterruptedException e) {
+            if (proxy != null) {
+                proxy.shutdown(Duration.ZERO);
+            }
+            demo.ifPresent(DemoBackend::close);
+            throw e;
+        }
+    }
+
+    private static List<String> readiness(ProxyServer proxy) {
+        List<String> reasons = new ArrayList<>();
+        if (proxy.isDraining()) {
+            reasons.add("draining");
+        } else if (!proxy.isReady()) {
+            reasons.add("listener not bound");
+        }
+        return reasons;
+    }
+
+    /** The static endpoints of every cluster that are on this machine's loopback interface. */
+    static List<HostPort> loopbackEndpoints(ProxyConfig config) {
+        Set<HostPort> result = new LinkedHashSet<>();
+        for (ClusterConfig c : config.clusters()) {
+            for (EndpointConfig e : c.endpoints()) {
+                if (isLoopback(e.address().host())) {
+                    result.add(e.address());
+                }
+            }
+        }
+        return List.copyOf(result);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    /** Drains: readiness fails at once, in-flight requests get the configured grace period, then all closes. */
+    public void stop() {
+        stop(config.server().drainGracePeriod());
+    }
+
+    public synchronized void stop(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        proxy.shutdown(grace);
+        admin.close();
+        demo.ifPresent(DemoBackend::close);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
