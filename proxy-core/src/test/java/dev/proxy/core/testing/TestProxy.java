@@ -1,0 +1,67 @@
+package dev.proxy.core.testing;
+
+import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.config.ConfigReader;
+import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.engine.ProxyServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * A real {@link ProxyServer} on a loopback ephemeral port, started from YAML, for tests. The YAML needs no
+ * {@code server.listen}: one on 127.0.0.1:0 is put in front of whatever server section it has.
+ */
+public final class TestProxy implements AutoCloseable {
+    private final ProxyServer server;
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private TestProxy(ProxyServer server) {
+        this.server = server;
+    }
+
+    /** Starts a proxy; {@code yaml} holds clusters and routes, and optionally a server section without listen. */
+    public static TestProxy start(String yaml) throws InterruptedException {
+        return start(yaml, LoadBalancer.Factory.roundRobinOnly());
+    }
+
+    public static TestProxy start(String yaml, LoadBalancer.Factory balancers) throws InterruptedException {
+        String withListen = yaml.contains("server:")
+                ? yaml.replaceFirst("server:\\s*\\n", "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n")
+                : "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n" + yaml;
+        ProxyConfig config = ConfigReader.read(withListen, "test.yaml");
+        return new TestProxy(ProxyServer.start(config, balancers));
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.address().getPort();
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    /** A GET through the proxy with the JDK client (keep-alive, HTTP/1.1), body as a string. */
+    public HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown(Duration.ZERO);
+    }
+}
