@@ -251,8 +251,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             startResponseTimer();
         }
         if (!upstream.isWritable()) {
-            upstream.flush();
+            // pause before flushing: the flush may drain the buffer and fire the event that resumes reading
             frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM_BUSY, true);
+            upstream.flush();
         }
     }
 
@@ -338,8 +339,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             client.flush();
             finishIfBothEnded();
         } else if (!client.isWritable()) {
-            client.flush();
+            // stop reading before flushing: the flush may drain the buffer and fire the event that resumes reading
             connection.channel().config().setAutoRead(false);
+            client.flush();
         }
     }
 
@@ -460,6 +462,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         }
         client.writeAndFlush(ErrorResponses.of(error, clientKeepAlive, client.alloc()));
         discardingBody = true;
+        // the rest of a small body is read and dropped, so reading must resume whatever paused it
+        frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
         finishIfBothEnded();
     }
 
