@@ -36,29 +36,28 @@ final class MessageHeaders {
     }
 
     /**
-     * Turns the client's request head into the upstream's, in place.
+     * Turns the client's request head into the upstream's, in place. {@code X-Forwarded-Proto} and
+     * {@code X-Forwarded-Host} are overwritten with what this proxy saw, so a client cannot forge them;
+     * {@code X-Forwarded-For} is appended to.
      *
-     * @param originalHost the Host the client sent (for {@code X-Forwarded-Host}); may be null
-     * @param hostRewrite the Host to send instead, or null to keep the client's
+     * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
+     * @param host the Host to send upstream
      */
-    static void forRequest(HttpRequest request, String clientIp, String originalHost, String hostRewrite,
-                           String uri) {
+    static void forRequest(HttpRequest request, String clientIp, String originalHost, String host, String uri) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
         removeHopByHop(h);
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
-        if (!h.contains(X_FORWARDED_PROTO)) {
-            h.set(X_FORWARDED_PROTO, HTTP);
-        }
-        if (originalHost != null && !h.contains(X_FORWARDED_HOST)) {
+        h.set(X_FORWARDED_PROTO, HTTP);
+        if (originalHost != null) {
             h.set(X_FORWARDED_HOST, originalHost);
+        } else {
+            h.remove(X_FORWARDED_HOST);
         }
         appendVia(h, via);
-        if (hostRewrite != null) {
-            h.set(HttpHeaderNames.HOST, hostRewrite);
-        }
+        h.set(HttpHeaderNames.HOST, host);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }

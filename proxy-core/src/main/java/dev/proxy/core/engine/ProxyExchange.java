@@ -148,8 +148,12 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         pool = cluster.pool(endpoint.get());
+        // the Host sent upstream: the route's rewrite, else what the client asked for (an absolute-form URI's
+        // authority wins over its Host header), else, for an HTTP/1.0 client that sent none, the endpoint itself
+        String upstreamHost = route.rewrite().host()
+                .orElse(target.originalHost() != null ? target.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), target.originalHost(),
-                route.rewrite().host().orElse(null), target.uri(upstreamPath(target.path())));
+                upstreamHost, target.uri(upstreamPath(target.path())));
         if (!route.timeout().isZero()) {
             deadline = client.eventLoop().schedule(() -> fail(ProxyError.ROUTE_TIMEOUT, null),
                     route.timeout().toNanos(), TimeUnit.NANOSECONDS);

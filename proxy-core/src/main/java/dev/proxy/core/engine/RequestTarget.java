@@ -69,9 +69,14 @@ record RequestTarget(String host, String originalHost, String path, String query
 
     /**
      * RFC 3986 §5.2.4, so that {@code /public/../admin} is routed as {@code /admin}, the path the upstream will
-     * serve. Returns the path unchanged (no allocation) when it has no dot segment.
+     * serve. Returns the path unchanged (no allocation) when it has no dot segment and no percent sign.
      */
     static String removeDotSegments(String path) {
+        if (path.indexOf('%') >= 0) {
+            // '.' is unreserved, so %2e and '.' are the same character (RFC 3986 §6.2.2.2); decode it before
+            // removing dot segments so that /a/%2e%2e/b cannot slip past a prefix route
+            path = path.replace("%2e", ".").replace("%2E", ".");
+        }
         if (path.indexOf("/.") < 0) {
             return path;
         }

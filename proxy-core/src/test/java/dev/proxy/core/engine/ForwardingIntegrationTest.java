@@ -71,4 +71,47 @@ class ForwardingIntegrationTest {
                 "Proxy-Authorization", "te", "TE", "upgrade", "Upgrade"));
         assertThat(seen.headers().get("x-kept")).isEqualTo("yes");
     }
+
+    @Test
+    void overwritesForwardedProtoAndHostSoAClientCannotForgeThem() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-Proto: https\r\n"
+                    + "X-Forwarded-Host: bank.example\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        FullHttpRequest seen = backend.lastRequest();
+        assertThat(seen.headers().get("x-forwarded-proto")).isEqualTo("http");
+        assertThat(seen.headers().get("x-forwarded-host")).isEqualTo("shop.example");
+    }
+
+    @Test
+    void sendsTheAuthorityOfAnAbsoluteFormRequestAsHostAndAnOriginFormTarget() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET http://api.example:8080/v1/items?q=1 HTTP/1.1\r\nHost: other.example\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        FullHttpRequest seen = backend.lastRequest();
+        assertThat(seen.uri()).isEqualTo("/v1/items?q=1");
+        assertThat(seen.headers().get("host")).isEqualTo("api.example:8080");
+    }
+
+    @Test
+    void givesAnHttp10RequestWithoutHostTheEndpointAsHost() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /old HTTP/1.0\r\n\r\n");
+            RawHttp.Response r = c.readResponse();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("hello");
+        }
+        assertThat(backend.lastRequest().headers().get("host")).isEqualTo(backend.address());
+    }
+
+    @Test
+    void decodesPercentEncodedDotsBeforeRemovingDotSegments() throws Exception {
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /public/%2e%2E/admin HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().uri()).isEqualTo("/admin");
+    }
 }
