@@ -113,6 +113,12 @@ public final class DemoBackend implements AutoCloseable {
             ctx.writeAndFlush(response);
         }
 
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // a client that resets its connection is normal for a demo server; nothing to report
+            ctx.close();
+        }
+
         private static String quote(String s) {
             StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
             for (int i = 0; i < s.length(); i++) {
