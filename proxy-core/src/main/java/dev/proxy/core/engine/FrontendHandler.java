@@ -112,6 +112,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } finally {
             replaying = false;
         }
+        if (exchange != null) {
+            // replayed parts were read long ago: no read-complete event will come to flush them
+            exchange.flushUpstream();
+        }
         if (held == null || held.isEmpty()) {
             pauses &= ~PAUSE_PIPELINED;
         }
