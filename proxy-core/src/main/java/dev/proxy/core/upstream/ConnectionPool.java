@@ -86,19 +86,27 @@ public final class ConnectionPool {
     }
 
     boolean tryReserveConnection() {
-        if (open.incrementAndGet() <= config.maxConnectionsPerEndpoint()) {
-            return true;
-        }
-        open.decrementAndGet();
-        return false;
+        return incrementBelow(open, config.maxConnectionsPerEndpoint());
     }
 
     boolean tryReservePending() {
-        if (pending.incrementAndGet() <= config.maxPendingAcquires()) {
-            return true;
-        }
-        pending.decrementAndGet();
-        return false;
+        return incrementBelow(pending, config.maxPendingAcquires());
+    }
+
+    /** Adds one unless that would pass {@code limit}; the count never shows more than the limit, even briefly. */
+    private static boolean incrementBelow(AtomicInteger counter, int limit) {
+        int n;
+        do {
+            n = counter.get();
+            if (n >= limit) {
+                return false;
+            }
+        } while (!counter.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    boolean hasWaiters() {
+        return pending.get() > 0;
     }
 
     void pendingDone() {

@@ -85,7 +85,10 @@ final class LoopPool {
         leasedCount--;
         c.requests++;
         long now = System.nanoTime();
-        if (parent.isClosed() || !c.channel().isActive() || !withinLifetime(c, now)
+        // at the cap with requests waiting on other loops only, this connection's capacity is worth more there:
+        // closing it lets a waiting loop open one of its own (connections never move between loops)
+        boolean neededElsewhere = waiters.isEmpty() && parent.hasWaiters();
+        if (neededElsewhere || parent.isClosed() || !c.channel().isActive() || !withinLifetime(c, now)
                 || (config.maxRequestsPerConnection() > 0 && c.requests >= config.maxRequestsPerConnection())) {
             c.state = PooledConnection.State.CLOSING;
             c.channel().close();

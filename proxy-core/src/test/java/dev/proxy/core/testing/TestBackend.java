@@ -54,6 +54,7 @@ public final class TestBackend implements AutoCloseable {
     private final Channel server;
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger peakOpen = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final List<FullHttpRequest> seen = new CopyOnWriteArrayList<>();
 
@@ -67,6 +68,7 @@ public final class TestBackend implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         accepted.incrementAndGet();
                         channels.add(ch);
+                        peakOpen.accumulateAndGet(channels.size(), Math::max);
                         pipeline.accept(ch.pipeline());
                     }
                 })
@@ -139,6 +141,11 @@ public final class TestBackend implements AutoCloseable {
 
     public int openConnections() {
         return channels.size();
+    }
+
+    /** The most connections that were open at the same time. */
+    public int peakOpenConnections() {
+        return peakOpen.get();
     }
 
     public int requestCount() {
