@@ -148,7 +148,7 @@ final class ConfigNode {
     Duration positiveDuration(String key, Duration defaultValue) {
         Duration d = duration(key, defaultValue);
         if (d.isZero() || d.isNegative()) {
-            problems.add(child(key), "must be greater than 0");
+            problem(key, "must be greater than 0");
             return defaultValue;
         }
         return d;

@@ -50,24 +50,24 @@ public final class ConfigReader {
         ServerConfig server = server(top.object("server"));
         long defaultBody = server.limits().maxBodySize();
         List<ClusterConfig> clusters = new ArrayList<>();
-        List<String> clusterPaths = new ArrayList<>();
+        List<ConfigNode> clusterNodes = new ArrayList<>();
         for (ConfigNode c : top.objects("clusters")) {
             cluster(c).ifPresent(cluster -> {
                 clusters.add(cluster);
-                clusterPaths.add(c.path());
+                clusterNodes.add(c);
             });
         }
         List<RouteConfig> routes = new ArrayList<>();
-        List<String> routePaths = new ArrayList<>();
+        List<ConfigNode> routeNodes = new ArrayList<>();
         for (ConfigNode r : top.objects("routes")) {
             route(r, defaultBody).ifPresent(route -> {
                 routes.add(route);
-                routePaths.add(r.path());
+                routeNodes.add(r);
             });
         }
         boolean routesGiven = top.has("routes");
         top.finish();
-        crossCheck(clusters, clusterPaths, routes, routePaths, problems);
+        crossCheck(clusters, clusterNodes, routes, routeNodes);
         if (!routesGiven) {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
@@ -169,10 +169,9 @@ public final class ConfigReader {
                 t.positiveDuration("idle", Duration.ofSeconds(60)));
         t.finish();
         n.finish();
-        if (name.isEmpty() || policy.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new ClusterConfig(name.get(), endpoints, policy.get(), pool, timeouts));
+        // a bad policy is already reported; keeping the cluster spares its routes a false "is not defined"
+        return name.map(nm -> new ClusterConfig(nm, endpoints, policy.orElse(BalancerPolicy.ROUND_ROBIN), pool,
+                timeouts));
     }
 
     private static Optional<RouteConfig> route(ConfigNode n, long defaultBody) {
@@ -263,30 +262,34 @@ public final class ConfigReader {
     private static Optional<String> name(ConfigNode n) {
         Optional<String> name = n.requiredString("name");
         if (name.isPresent() && !NAME.matcher(name.get()).matches()) {
+            // reported here; still returned so that references to it are not also reported as undefined
             n.problem("name", "'" + name.get() + "' may hold only letters, digits, '_', '.' and '-'");
-            return Optional.empty();
         }
         return name;
     }
 
-    private static void crossCheck(List<ClusterConfig> clusters, List<String> clusterPaths,
-                                   List<RouteConfig> routes, List<String> routePaths, Problems problems) {
+    /** Checks names across the file; each node is the one its record was read from, so problems keep their line. */
+    private static void crossCheck(List<ClusterConfig> clusters, List<ConfigNode> clusterNodes,
+                                   List<RouteConfig> routes, List<ConfigNode> routeNodes) {
         Set<String> clusterNames = new HashSet<>();
         for (int i = 0; i < clusters.size(); i++) {
             if (!clusterNames.add(clusters.get(i).name())) {
-                problems.add(clusterPaths.get(i) + ".name", "'" + clusters.get(i).name() + "' is defined twice");
+                clusterNodes.get(i).problem("name", "'" + clusters.get(i).name() + "' is defined twice");
             }
         }
         Set<String> routeNames = new HashSet<>();
         for (int i = 0; i < routes.size(); i++) {
             RouteConfig route = routes.get(i);
+            ConfigNode node = routeNodes.get(i);
             if (!routeNames.add(route.name())) {
-                problems.add(routePaths.get(i) + ".name", "'" + route.name() + "' is defined twice");
+                node.problem("name", "'" + route.name() + "' is defined twice");
             }
-            for (WeightedCluster wc : route.clusters()) {
-                if (!clusterNames.contains(wc.cluster())) {
-                    problems.add(routePaths.get(i) + (route.clusters().size() == 1 ? ".cluster" : ".weightedClusters"),
-                            "'" + wc.cluster() + "' is not defined under clusters");
+            List<WeightedCluster> targets = route.clusters();
+            for (int j = 0; j < targets.size(); j++) {
+                if (!clusterNames.contains(targets.get(j).cluster())) {
+                    // route() puts the single cluster first, then the weightedClusters entries
+                    String key = j == 0 && node.has("cluster") ? "cluster" : "weightedClusters";
+                    node.problem(key, "'" + targets.get(j).cluster() + "' is not defined under clusters");
                 }
             }
         }

@@ -21,12 +21,16 @@ public final class Units {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 250ms, 5s, 2m, 1h)");
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms": return Duration.ofMillis(n);
-            case "s": return Duration.ofSeconds(n);
-            case "m": return Duration.ofMinutes(n);
-            default: return Duration.ofHours(n);
+        try {
+            long n = Long.parseLong(m.group(1));
+            switch (m.group(2)) {
+                case "ms": return Duration.ofMillis(n);
+                case "s": return Duration.ofSeconds(n);
+                case "m": return Duration.ofMinutes(n);
+                default: return Duration.ofHours(n);
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw tooLarge(text);
         }
     }
 
@@ -36,13 +40,22 @@ public final class Units {
         if (!m.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a size (examples: 8192, 64KiB, 10MiB, 1GiB)");
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2);
-        switch (unit) {
-            case "KiB": return Math.multiplyExact(n, 1024L);
-            case "MiB": return Math.multiplyExact(n, 1024L * 1024);
-            case "GiB": return Math.multiplyExact(n, 1024L * 1024 * 1024);
-            default: return n;
+        try {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "B" : m.group(2);
+            switch (unit) {
+                case "KiB": return Math.multiplyExact(n, 1024L);
+                case "MiB": return Math.multiplyExact(n, 1024L * 1024);
+                case "GiB": return Math.multiplyExact(n, 1024L * 1024 * 1024);
+                default: return n;
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw tooLarge(text);
         }
+    }
+
+    // the pattern admits only digits, so a failing parse or multiplication means the number overflows a long
+    private static IllegalArgumentException tooLarge(String text) {
+        return new IllegalArgumentException("'" + text + "' is too large");
     }
 }

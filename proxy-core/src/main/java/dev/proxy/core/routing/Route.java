@@ -74,7 +74,8 @@ public final class Route {
 
     boolean headersMatch(HttpHeaders headers) {
         for (int i = 0; i < headerNames.length; i++) {
-            if (!headers.containsValue(headerNames[i], headerValues[i], false)) {
+            // contains compares each value whole; containsValue would split values at commas
+            if (!headers.contains(headerNames[i], headerValues[i], false)) {
                 return false;
             }
         }
