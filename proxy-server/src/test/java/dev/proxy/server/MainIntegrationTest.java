@@ -1,0 +1,98 @@
+package dev.proxy.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real command line in a child JVM: {@code --validate} and {@code --help}. */
+class MainIntegrationTest {
+    /** A short-lived CLI run needs no optimising JIT; C1 only starts faster. */
+    private static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1");
+    private static final Duration EXIT_BOUND = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private ChildJvm child;
+
+    @AfterEach
+    void killChild() {
+        if (child != null) {
+            child.close();
+        }
+    }
+
+    @Test
+    void validatesTheShippedConfigFile() throws Exception {
+        Path config = Loopback.repoRoot().resolve("config/proxy.yaml");
+
+        child = ChildJvm.start(dir, QUICK_START, "--validate", "--config", config.toString());
+
+        assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isZero();
+        assertThat(child.stdout()).contains(config + ": valid (1 routes, 1 clusters)");
+        assertThat(child.stderr()).isEmpty();
+    }
+
+    @Test
+    void reportsEveryProblemWithItsPathAndExitsNonZero() throws Exception {
+        Path config = dir.resolve("broken.yaml");
+        Files.writeString(config, """
+                server:
+                  listen: 127.0.0.1:8080
+                  limits: { maxConnections: 0 }
+                clusters:
+                  - name: shop
+                    endpoints: [ { address: 127.0.0.1:9001 } ]
+                    pool: { acquireTimeout: 0 }
+                    timeouts: { conect: 1s }
+                routes:
+                  - name: all
+                    match: { pathPrefix: / }
+                    cluster: missing
+                    retries: 3
+                """, StandardCharsets.UTF_8);
+
+        child = ChildJvm.start(dir, QUICK_START, "--validate", "--config", config.toString());
+
+        assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isNotZero();
+        String err = child.stderr();
+        assertThat(err).contains(config + ": 5 problems");
+        assertThat(err.lines().filter(l -> l.startsWith("  - ")).map(l -> l.substring(4, l.indexOf(':'))))
+                .containsExactlyInAnyOrder(
+                        "server.limits.maxConnections",
+                        "clusters[0].pool.acquireTimeout",
+                        "clusters[0].timeouts.conect",
+                        "routes[0].retries",
+                        "routes[0].cluster");
+        assertThat(err).contains("clusters[0].timeouts.conect: unknown key",
+                "routes[0].retries: unknown key",
+                "routes[0].cluster: 'missing' is not defined under clusters");
+        assertThat(child.stdout()).doesNotContain("valid (");
+    }
+
+    @Test
+    void failsNamingTheFileWhenItCannotBeRead() throws Exception {
+        Path missing = dir.resolve("no-such.yaml");
+
+        child = ChildJvm.start(dir, QUICK_START, "--validate", "--config", missing.toString());
+
+        assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isNotZero();
+        assertThat(child.stderr()).contains(missing + ": cannot read");
+    }
+
+    @Test
+    void helpListsEveryOptionAndExitsZero() throws Exception {
+        child = ChildJvm.start(dir, QUICK_START, "--help");
+
+        assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isZero();
+        assertThat(child.stdout()).contains("Usage: proxy", "--config=FILE", "--validate", "--demo", "--help",
+                "--version");
+    }
+}
