@@ -200,7 +200,12 @@ final class ConfigNode {
         ConfigNode node = object(key);
         Map<String, String> result = new LinkedHashMap<>();
         for (String k : node.entries.keySet()) {
-            node.string(k).ifPresent(v -> result.put(k, v));
+            Optional<String> v = node.string(k);
+            if (v.isPresent()) {
+                result.put(k, v.get());
+            } else if (!node.has(k)) {
+                node.problem(k, "needs a value (an empty one would silently match everything)");
+            }
         }
         return result;
     }

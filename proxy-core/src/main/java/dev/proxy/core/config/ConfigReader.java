@@ -33,6 +33,8 @@ public final class ConfigReader {
     static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    private static final Pattern HOST_AND_PORT = Pattern.compile(
+            "[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     private ConfigReader() {
@@ -117,8 +119,8 @@ public final class ConfigReader {
 
     private static int intSize(ConfigNode n, String key, int defaultValue, int min) {
         long v = n.size(key, defaultValue);
-        if (v < min || v > Integer.MAX_VALUE / 2) {
-            n.problem(key, "must be between " + min + " bytes and 1GiB");
+        if (v < min || v > 512L * 1024 * 1024) {
+            n.problem(key, "must be between " + min + " bytes and 512MiB");
             return defaultValue;
         }
         return (int) v;
@@ -131,7 +133,8 @@ public final class ConfigReader {
     private static Optional<ClusterConfig> cluster(ConfigNode n) {
         Optional<String> name = name(n);
         List<EndpointConfig> endpoints = new ArrayList<>();
-        for (ConfigNode e : n.objects("endpoints")) {
+        List<ConfigNode> endpointNodes = n.objects("endpoints");
+        for (ConfigNode e : endpointNodes) {
             Optional<String> address = e.requiredString("address");
             int weight = e.integer("weight", 1, 1, 1_000_000);
             e.finish();
@@ -143,7 +146,7 @@ public final class ConfigReader {
                 }
             }
         }
-        if (!n.has("endpoints")) {
+        if (endpointNodes.isEmpty()) {
             n.problem("endpoints", "is required: list at least one endpoint");
         }
         ConfigNode b = n.object("balancer");
@@ -194,11 +197,16 @@ public final class ConfigReader {
             total += weight;
             cluster.ifPresent(c -> clusters.add(new WeightedCluster(c, weight)));
         }
-        if (weighted && total == 0) {
+        if (weighted && clusters.isEmpty()) {
+            n.problem("weightedClusters", "list at least one cluster");
+        } else if (weighted && total == 0) {
             n.problem("weightedClusters", "the weights must not all be 0");
         }
         ConfigNode r = n.object("rewrite");
         Rewrite rewrite = new Rewrite(r.string("pathPrefix"), r.string("host").map(h -> h.toLowerCase(Locale.ROOT)));
+        if (rewrite.host().isPresent() && !HOST_AND_PORT.matcher(rewrite.host().get()).matches()) {
+            r.problem("host", "'" + rewrite.host().get() + "' is not a host name with an optional :port");
+        }
         if (rewrite.pathPrefix().isPresent() && match.path().kind() != PathMatch.Kind.PREFIX) {
             r.problem("pathPrefix", "needs match.pathPrefix: only a matched prefix can be rewritten");
         }

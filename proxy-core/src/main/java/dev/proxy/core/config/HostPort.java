@@ -21,12 +21,14 @@ public record HostPort(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port;
-        try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
+        if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
+            throw new IllegalArgumentException("'" + text + "' has no valid host");
+        }
+        String portText = text.substring(colon + 1);
+        if (portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new IllegalArgumentException("'" + text + "' has no numeric port");
         }
+        int port = Integer.parseInt(portText);
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("'" + text + "' has a port outside 0-65535");
         }

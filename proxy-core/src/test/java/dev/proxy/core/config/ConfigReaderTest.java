@@ -316,7 +316,7 @@ class ConfigReaderTest {
             assertThat(problemsOf(withRoute("maxBodySize: 10MB")))
                     .containsExactly("routes[0].maxBodySize: '10MB'" + SIZE_HELP + " (line 7)");
             assertThat(problemsOf(withServer("limits: { maxHeaderSize: 512 }")))
-                    .containsExactly("server.limits.maxHeaderSize: must be between 1024 bytes and 1GiB (line 2)");
+                    .containsExactly("server.limits.maxHeaderSize: must be between 1024 bytes and 512MiB (line 2)");
             assertThat(problemsOf(withServer("limits: { maxBodySize: 99999999999GiB }")))
                     .containsExactly("server.limits.maxBodySize: '99999999999GiB' is too large (line 2)");
         }
@@ -491,6 +491,36 @@ class ConfigReaderTest {
                       - name: app
                     routes: []
                     """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint");
+        }
+
+        @Test
+        void rejectsAnEmptyEndpointList() {
+            assertThat(problemsOf("""
+                    clusters:
+                      - name: app
+                        endpoints: []
+                    routes: []
+                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint (line 3)");
+        }
+
+        @Test
+        void rejectsAnEmptyWeightedClusterList() {
+            assertThat(problemsOf(withRoutes("- name: r\n  weightedClusters: []\n")))
+                    .containsExactly("routes[0].weightedClusters: list at least one cluster (line 6)");
+        }
+
+        @Test
+        void rejectsAHeaderConditionWithoutAValue() {
+            assertThat(problemsOf(withRoute("match: { headers: { x-env: } }"))).singleElement().asString()
+                    .startsWith("routes[0].match.headers.x-env: needs a value");
+        }
+
+        @Test
+        void rejectsAHostRewriteThatIsNotAHost() {
+            assertThat(problemsOf(withRoute("rewrite: { host: \"a b/c\" }"))).singleElement().asString()
+                    .startsWith("routes[0].rewrite.host: 'a b/c' is not a host name with an optional :port");
+            assertThat(ConfigReader.read(withRoute("rewrite: { host: users.internal:8080 }"), "t").routes().get(0)
+                    .rewrite().host()).hasValue("users.internal:8080");
         }
 
         @Test

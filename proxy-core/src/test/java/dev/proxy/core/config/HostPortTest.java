@@ -44,7 +44,13 @@ class HostPortTest {
         assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("localhost:65536"))
                 .withMessage("'localhost:65536' has a port outside 0-65535");
         assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("localhost:-1"))
-                .withMessage("'localhost:-1' has a port outside 0-65535");
+                .withMessage("'localhost:-1' has no numeric port");
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("localhost:+80"))
+                .withMessage("'localhost:+80' has no numeric port");
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("[]:80"))
+                .withMessage("'[]:80' has no valid host");
+        assertThatIllegalArgumentException().isThrownBy(() -> HostPort.parse("a b:80"))
+                .withMessage("'a b:80' has no valid host");
         assertThatIllegalArgumentException().isThrownBy(() -> new HostPort("localhost", 70000))
                 .withMessage("port must be 0-65535, was 70000");
     }
