@@ -26,6 +26,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--demo", description = "Also start a demo backend on every static loopback endpoint.")
     boolean demo;
 
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     public static void main(String[] args) {
         int code = new CommandLine(new Main()).execute(args);
         if (code != 0) {
@@ -47,15 +51,25 @@ public final class Main implements Callable<Integer> {
             return 2;
         }
         if (validate) {
-            System.out.println(config + ": valid (" + parsed.routes().size() + " routes, "
-                    + parsed.clusters().size() + " clusters)");
+            System.out.println(config + ": valid (" + count(parsed.routes().size(), "route") + ", "
+                    + count(parsed.clusters().size(), "cluster") + ")");
             return 0;
         }
-        ProxyApp app = ProxyApp.start(parsed, demo);
+        ProxyApp app;
+        try {
+            app = ProxyApp.start(parsed, demo);
+        } catch (RuntimeException e) {
+            // most often a port already in use: say so in one line, not a stack trace
+            err.println("cannot start: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
-            stopped.countDown();
+            try {
+                app.stop();
+            } finally {
+                stopped.countDown();
+            }
         }, "proxy-shutdown"));
         stopped.await();
         return 0;

@@ -36,7 +36,7 @@ class MainIntegrationTest {
         child = ChildJvm.start(dir, QUICK_START, "--validate", "--config", config.toString());
 
         assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isZero();
-        assertThat(child.stdout()).contains(config + ": valid (1 routes, 1 clusters)");
+        assertThat(child.stdout()).contains(config + ": valid (1 route, 1 cluster)");
         assertThat(child.stderr()).isEmpty();
     }
 
@@ -94,5 +94,29 @@ class MainIntegrationTest {
         assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isZero();
         assertThat(child.stdout()).contains("Usage: proxy", "--config=FILE", "--validate", "--demo", "--help",
                 "--version");
+    }
+
+    @Test
+    void saysInOneLineWhyItCannotStartWhenThePortIsTaken() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Path config = dir.resolve("taken.yaml");
+            Files.writeString(config, """
+                    server:
+                      listen: 127.0.0.1:%d
+                      admin: { listen: 127.0.0.1:0 }
+                    clusters:
+                      - name: b
+                        endpoints: [ { address: 127.0.0.1:9 } ]
+                    routes:
+                      - name: all
+                        cluster: b
+                    """.formatted(taken.getLocalPort()), StandardCharsets.UTF_8);
+
+            child = ChildJvm.start(dir, QUICK_START, "--config", config.toString());
+
+            assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isEqualTo(1);
+            assertThat(child.stderr()).contains("cannot start:").doesNotContain("\tat ");
+        }
     }
 }

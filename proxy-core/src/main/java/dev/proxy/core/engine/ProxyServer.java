@@ -11,6 +11,7 @@ import dev.proxy.core.runtime.SnapshotFactory;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -86,7 +87,12 @@ public final class ProxyServer {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new FrontendInitializer(this, serverConfig.limits()));
-        listener = b.bind(address).sync().channel();
+        ChannelFuture bound = b.bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IllegalStateException("cannot listen on " + address + ": " + bound.cause().getMessage(),
+                    bound.cause());
+        }
+        listener = bound.channel();
         log.info("proxy listening on {} ({} transport, {} event loops, config generation {})", address(),
                 transport.name(), eventLoopCount(), snapshot().generation());
     }

@@ -4,6 +4,7 @@ import dev.proxy.core.Transport;
 import dev.proxy.core.config.HostPort;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -27,12 +28,12 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static AdminServer start(HostPort listen, Readiness readiness) throws InterruptedException {
+    public static AdminServer start(HostPort listen, Readiness readiness) {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "proxy-admin");
         try {
             AdminHandler handler = new AdminHandler(readiness);
-            Channel ch = new ServerBootstrap()
+            ChannelFuture ch = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_REUSEADDR, true)
@@ -46,9 +47,13 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast(handler);
                         }
                     })
-                    .bind(new InetSocketAddress(listen.host(), listen.port())).sync().channel();
-            return new AdminServer(group, ch);
-        } catch (RuntimeException | InterruptedException e) {
+                    .bind(new InetSocketAddress(listen.host(), listen.port())).awaitUninterruptibly();
+            if (!ch.isSuccess()) {
+                throw new IllegalStateException("cannot listen on " + listen + " (admin): "
+                        + ch.cause().getMessage(), ch.cause());
+            }
+            return new AdminServer(group, ch.channel());
+        } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
