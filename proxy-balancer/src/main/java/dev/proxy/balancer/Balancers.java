@@ -1,27 +1,54 @@
 package dev.proxy.balancer;
 
+import dev.proxy.core.balancer.EndpointLoad;
 import dev.proxy.core.balancer.LoadBalancer;
-import dev.proxy.core.config.BalancerPolicy;
+import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.upstream.Endpoint;
 import java.util.List;
 
-/** The load-balancer policies this module provides, by the name the config file uses. Stateless. */
+/**
+ * The load-balancer policies this module provides, by the name the config file uses. Stateless. Building a balancer
+ * may take milliseconds (hash rings, Maglev tables, weighted schedules), so it belongs with the rest of a config
+ * snapshot, off the event loops; the balancers it returns are thread-safe and lock-free.
+ */
 public final class Balancers {
     private Balancers() {
     }
 
-    /** A factory for every {@link BalancerPolicy}. */
+    /** A factory for every {@link dev.proxy.core.config.BalancerPolicy}. */
     public static LoadBalancer.Factory factory() {
         return Balancers::create;
     }
 
-    static LoadBalancer create(BalancerPolicy policy, List<Endpoint> endpoints) {
-        switch (policy) {
-            case RANDOM:
-                return new RandomBalancer(endpoints);
+    /**
+     * The balancer {@code config} asks for. A hashing policy without {@code hashOn} (the config reader rejects that)
+     * would find no key in any request, so it is the key-less fallback itself: smooth weighted round robin.
+     *
+     * @throws IllegalArgumentException if maglev's {@code tableSize} is not a prime
+     */
+    static LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load) {
+        List<Endpoint> list = List.copyOf(endpoints);
+        switch (config.policy()) {
             case ROUND_ROBIN:
+                return LoadBalancer.roundRobin(list);
+            case WEIGHTED_ROUND_ROBIN:
+                return new SmoothWeightedRoundRobin(list);
+            case LEAST_REQUEST:
+                return new LeastRequest(list, load, LeastRequest.THREAD_LOCAL_RANDOM);
+            case RANDOM:
+                return new RandomBalancer(list);
+            case RING_HASH:
+                return config.hashOn()
+                        .<LoadBalancer>map(key -> new HashingBalancer(new HashKeys(key),
+                                new RingHash(list, config.virtualNodes()), list))
+                        .orElseGet(() -> new SmoothWeightedRoundRobin(list));
+            case MAGLEV:
+                return config.hashOn()
+                        .<LoadBalancer>map(key -> new HashingBalancer(new HashKeys(key),
+                                new MaglevTable(list, config.tableSize()), list))
+                        .orElseGet(() -> new SmoothWeightedRoundRobin(list));
             default:
-                return LoadBalancer.roundRobin(endpoints);
+                throw new IllegalArgumentException("unknown policy " + config.policy());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.proxy.core.balancer;
 
+import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.BalancerPolicy;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
@@ -26,13 +27,18 @@ public interface LoadBalancer {
 
     /** Builds the balancer a cluster's config asks for. Modules with more policies provide their own factory. */
     interface Factory {
-        LoadBalancer create(BalancerPolicy policy, List<Endpoint> endpoints);
+        /**
+         * @param endpoints the cluster's endpoints, in config order
+         * @param load in-flight requests per endpoint (indexes as in {@code endpoints})
+         */
+        LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load);
 
-        /** The factory of {@code proxy-core} alone: round robin for every policy it knows. */
+        /** The factory of {@code proxy-core} alone: round robin, and nothing else. */
         static Factory roundRobinOnly() {
-            return (policy, endpoints) -> {
-                if (policy != BalancerPolicy.ROUND_ROBIN) {
-                    throw new IllegalArgumentException("policy " + policy.configName() + " needs proxy-balancer");
+            return (config, endpoints, load) -> {
+                if (config.policy() != BalancerPolicy.ROUND_ROBIN) {
+                    throw new IllegalArgumentException("policy " + config.policy().configName()
+                            + " needs proxy-balancer");
                 }
                 return roundRobin(endpoints);
             };

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 
 /** A named group of interchangeable upstream endpoints and how to talk to them. */
-public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerPolicy balancer, PoolConfig pool,
+public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts) {
     public ClusterConfig {
         requireNonNull(name, "name");

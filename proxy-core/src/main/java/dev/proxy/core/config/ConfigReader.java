@@ -149,13 +149,7 @@ public final class ConfigReader {
         if (endpointNodes.isEmpty()) {
             n.problem("endpoints", "is required: list at least one endpoint");
         }
-        ConfigNode b = n.object("balancer");
-        String policyName = b.string("policy", BalancerPolicy.ROUND_ROBIN.configName());
-        Optional<BalancerPolicy> policy = BalancerPolicy.fromConfigName(policyName);
-        if (policy.isEmpty()) {
-            b.problem("policy", "'" + policyName + "' is not a policy; choose one of " + BalancerPolicy.allNames());
-        }
-        b.finish();
+        BalancerConfig balancer = balancer(n.object("balancer"));
         ConfigNode p = n.object("pool");
         PoolConfig pool = new PoolConfig(
                 p.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
@@ -173,8 +167,53 @@ public final class ConfigReader {
         t.finish();
         n.finish();
         // a bad policy is already reported; keeping the cluster spares its routes a false "is not defined"
-        return name.map(nm -> new ClusterConfig(nm, endpoints, policy.orElse(BalancerPolicy.ROUND_ROBIN), pool,
-                timeouts));
+        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts));
+    }
+
+    private static BalancerConfig balancer(ConfigNode b) {
+        String policyName = b.string("policy", BalancerPolicy.ROUND_ROBIN.configName());
+        Optional<BalancerPolicy> found = BalancerPolicy.fromConfigName(policyName);
+        if (found.isEmpty()) {
+            b.problem("policy", "'" + policyName + "' is not a policy; choose one of " + BalancerPolicy.allNames());
+        }
+        // a bad policy is already reported; going on with round robin spares the routes a false "is not defined"
+        BalancerPolicy policy = found.orElse(BalancerPolicy.ROUND_ROBIN);
+        Optional<HashKey> hashOn = Optional.empty();
+        if (b.has("hashOn")) {
+            hashOn = hashKey(b.object("hashOn"));
+            if (!policy.isHashing()) {
+                b.problem("hashOn", "only the hashing policies (ring_hash, maglev) use it");
+            }
+        } else if (policy.isHashing()) {
+            b.problem("hashOn", "is required by " + policy.configName()
+                    + ": { header: NAME }, { cookie: NAME }, { clientIp: true } or { path: true }");
+        }
+        int virtualNodes = b.integer("virtualNodes", BalancerConfig.DEFAULT_VIRTUAL_NODES, 1, 10_000);
+        int tableSize = b.integer("tableSize", BalancerConfig.DEFAULT_TABLE_SIZE, 7, 5_000_011);
+        if (!java.math.BigInteger.valueOf(tableSize).isProbablePrime(30)) {
+            b.problem("tableSize", tableSize + " is not a prime (maglev needs one, e.g. 65537 or 655373)");
+            tableSize = BalancerConfig.DEFAULT_TABLE_SIZE;
+        }
+        b.finish();
+        return new BalancerConfig(policy, hashOn, virtualNodes, tableSize);
+    }
+
+    private static Optional<HashKey> hashKey(ConfigNode h) {
+        List<HashKey> keys = new ArrayList<>();
+        h.string("header").ifPresent(name -> keys.add(new HashKey(HashKey.Source.HEADER, name.toLowerCase(Locale.ROOT))));
+        h.string("cookie").ifPresent(name -> keys.add(new HashKey(HashKey.Source.COOKIE, name)));
+        if (h.bool("clientIp", false)) {
+            keys.add(new HashKey(HashKey.Source.CLIENT_IP, ""));
+        }
+        if (h.bool("path", false)) {
+            keys.add(new HashKey(HashKey.Source.PATH, ""));
+        }
+        h.finish();
+        if (keys.size() != 1) {
+            h.problem(null, "give exactly one of header, cookie, clientIp: true and path: true");
+            return Optional.empty();
+        }
+        return Optional.of(keys.get(0));
     }
 
     private static Optional<RouteConfig> route(ConfigNode n, long defaultBody) {

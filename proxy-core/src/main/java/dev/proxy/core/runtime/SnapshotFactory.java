@@ -2,6 +2,7 @@ package dev.proxy.core.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.balancer.EndpointLoad;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
@@ -82,6 +83,8 @@ public final class SnapshotFactory {
             endpoints.add(e);
             pools.putIfAbsent(e, new ConnectionPool(e, cc.pool(), bootstrap));
         }
-        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints), pools);
+        ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
+        EndpointLoad load = index -> byIndex[index].leased();
+        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools);
     }
 }

@@ -38,7 +38,7 @@ class ConfigReaderTest {
                 Duration.ofSeconds(20)));
         assertThat(config.clusters()).containsExactly(new ClusterConfig("app",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
-                BalancerPolicy.ROUND_ROBIN,
+                BalancerConfig.ROUND_ROBIN,
                 new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0),
                 new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60))));
         assertThat(config.routes()).containsExactly(new RouteConfig("all",
@@ -114,7 +114,7 @@ class ConfigReaderTest {
         assertThat(config.cluster("users")).hasValue(new ClusterConfig("users",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 3),
                         new EndpointConfig(new HostPort("users.internal", 8081), 1)),
-                BalancerPolicy.RANDOM,
+                BalancerConfig.of(BalancerPolicy.RANDOM),
                 new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000),
                 new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90))));
         assertThat(config.routes()).containsExactly(
@@ -174,7 +174,8 @@ class ConfigReaderTest {
                 "server.listen: 'localhost' is not host:port (line 2)",
                 "server.limits.idleTimeout: 'soon'" + DURATION_HELP + " (line 3)",
                 "clusters[0].endpoints[0].address: '10.0.0.1:99999' has a port outside 0-65535 (line 6)",
-                "clusters[0].balancer.policy: 'fastest' is not a policy; choose one of round_robin, random (line 7)",
+                "clusters[0].balancer.policy: 'fastest' is not a policy; choose one of round_robin, "
+                        + "weighted_round_robin, least_request, random, ring_hash, maglev (line 7)",
                 "routes[0].match.host: 'bad host' is not a host name or *.suffix wildcard (line 10)",
                 "routes[0].match.pathRegex: not a valid regular expression: Unclosed group (line 10)",
                 "routes[0].timeout: '5x'" + DURATION_HELP + " (line 12)",
@@ -545,6 +546,59 @@ class ConfigReaderTest {
     }
 
     /** A valid file whose only cluster gets the given extra lines; its first extra line is line 4. */
+    @Nested
+    class Balancer {
+        private BalancerConfig balancerOf(String lines) {
+            return ConfigReader.read(withCluster(lines), "test.yaml").clusters().get(0).balancer();
+        }
+
+        @Test
+        void readsEveryPolicyByItsConfigName() {
+            for (BalancerPolicy p : BalancerPolicy.values()) {
+                String extra = p.isHashing() ? ", hashOn: { path: true }" : "";
+                assertThat(balancerOf("balancer: { policy: " + p.configName() + extra + " }").policy()).isEqualTo(p);
+            }
+        }
+
+        @Test
+        void readsTheHashKeyOfTheHashingPolicies() {
+            BalancerConfig ring = balancerOf(
+                    "balancer: { policy: ring_hash, hashOn: { header: X-User-Id }, virtualNodes: 40 }");
+            assertThat(ring.hashOn()).hasValue(new HashKey(HashKey.Source.HEADER, "x-user-id"));
+            assertThat(ring.virtualNodes()).isEqualTo(40);
+            assertThat(balancerOf("balancer: { policy: maglev, hashOn: { cookie: session }, tableSize: 251 }"))
+                    .isEqualTo(new BalancerConfig(BalancerPolicy.MAGLEV,
+                            Optional.of(new HashKey(HashKey.Source.COOKIE, "session")), 160, 251));
+            assertThat(balancerOf("balancer: { policy: maglev, hashOn: { clientIp: true } }").hashOn())
+                    .hasValue(new HashKey(HashKey.Source.CLIENT_IP, ""));
+        }
+
+        @Test
+        void requiresAHashKeyForHashingPoliciesAndOnlyForThem() {
+            assertThat(problemsOf(withCluster("balancer: { policy: ring_hash }"))).singleElement().asString()
+                    .startsWith("clusters[0].balancer.hashOn: is required by ring_hash");
+            assertThat(problemsOf(withCluster("balancer: { policy: round_robin, hashOn: { path: true } }")))
+                    .singleElement().asString()
+                    .startsWith("clusters[0].balancer.hashOn: only the hashing policies");
+        }
+
+        @Test
+        void requiresExactlyOneHashKeySource() {
+            assertThat(problemsOf(withCluster(
+                    "balancer: { policy: maglev, hashOn: { header: a, path: true } }")))
+                    .containsExactly("clusters[0].balancer.hashOn: "
+                            + "give exactly one of header, cookie, clientIp: true and path: true");
+        }
+
+        @Test
+        void requiresAPrimeMaglevTableSize() {
+            assertThat(problemsOf(withCluster(
+                    "balancer: { policy: maglev, hashOn: { path: true }, tableSize: 65536 }")))
+                    .singleElement().asString()
+                    .startsWith("clusters[0].balancer.tableSize: 65536 is not a prime");
+        }
+    }
+
     private static String withCluster(String clusterLines) {
         return """
                 clusters:

@@ -34,7 +34,7 @@ class FailureContainmentIntegrationTest {
     void turnsAnExceptionWhileHandlingARequestIntoOne500AndKeepsServing() throws Exception {
         TestBackend backend = keep(TestBackend.http(TestBackend.ok("fine")));
         // a balancer that throws for one path stands in for any bug on the request path
-        LoadBalancer.Factory buggy = (policy, endpoints) -> {
+        LoadBalancer.Factory buggy = (config, endpoints, load) -> {
             LoadBalancer real = LoadBalancer.roundRobin(endpoints);
             return (request, client) -> {
                 if (request.uri().startsWith("/boom")) {
