@@ -42,6 +42,24 @@ public enum ProxyError {
         return status;
     }
 
+    /**
+     * True for failures that count against the upstream endpoint in outlier detection: it refused, reset, timed out
+     * or answered garbage. Failures of the client, of routing or of the proxy's own limits do not.
+     */
+    public boolean isEndpointFailure() {
+        switch (this) {
+            case UPSTREAM_CONNECT_FAILURE:
+            case UPSTREAM_CONNECT_TIMEOUT:
+            case UPSTREAM_RESET:
+            case UPSTREAM_BAD_RESPONSE:
+            case UPSTREAM_RESPONSE_TIMEOUT:
+            case UPSTREAM_IDLE_TIMEOUT:
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /** The machine-readable reason, sent as {@code x-proxy-error}. */
     public String reason() {
         return reason;

@@ -6,12 +6,13 @@ import java.util.List;
 
 /** A named group of interchangeable upstream endpoints and how to talk to them. */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                            ClusterTimeouts timeouts) {
+                            ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
         requireNonNull(balancer, "balancer");
         requireNonNull(pool, "pool");
         requireNonNull(timeouts, "timeouts");
+        requireNonNull(outlierDetection, "outlierDetection");
     }
 }

@@ -165,9 +165,25 @@ public final class ConfigReader {
                 t.positiveDuration("responseHeader", Duration.ofSeconds(15)),
                 t.positiveDuration("idle", Duration.ofSeconds(60)));
         t.finish();
+        boolean outliersGiven = n.has("outlierDetection");
+        ConfigNode od = n.object("outlierDetection");
+        OutlierDetectionConfig outliers = outliersGiven ? outlierDetection(od) : OutlierDetectionConfig.DISABLED;
         n.finish();
-        // a bad policy is already reported; keeping the cluster spares its routes a false "is not defined"
-        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts));
+        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers));
+    }
+
+    private static OutlierDetectionConfig outlierDetection(ConfigNode o) {
+        int failures = o.integer("consecutiveGatewayFailures", 5, 1, 1_000_000);
+        Duration base = o.positiveDuration("baseEjectionTime", Duration.ofSeconds(30));
+        Duration max = o.positiveDuration("maxEjectionTime", Duration.ofSeconds(300));
+        if (max.compareTo(base) < 0) {
+            o.problem("maxEjectionTime", "must not be shorter than baseEjectionTime (" + base.toMillis() + "ms)");
+            max = base;
+        }
+        int maxPercent = o.integer("maxEjectionPercent", 50, 1, 100);
+        int panic = o.integer("panicThreshold", 50, 0, 100);
+        o.finish();
+        return new OutlierDetectionConfig(failures, base, max, maxPercent, panic);
     }
 
     private static BalancerConfig balancer(ConfigNode b) {

@@ -309,6 +309,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         cancelResponseTimer();
+        cluster.report(pool.endpoint(), code == 502 || code == 503 || code == 504);
         responseStarted = true;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         long keepAlive = MessageHeaders.keepAliveTimeoutSeconds(response);
@@ -440,6 +441,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         logFailure(error, cause);
+        if (pool != null && error.isEndpointFailure()) {
+            cluster.report(pool.endpoint(), true);
+        }
         if (connection != null) {
             connection.close();
             connection = null;

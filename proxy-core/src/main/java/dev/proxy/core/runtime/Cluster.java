@@ -16,12 +16,35 @@ public final class Cluster {
     private final List<Endpoint> endpoints;
     private final LoadBalancer balancer;
     private final Map<Endpoint, ConnectionPool> pools;
+    private final OutlierDetector outliers;
 
-    Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer balancer, Map<Endpoint, ConnectionPool> pools) {
+    /**
+     * @param outliers the passive health of the endpoints, or null when outlier detection is off
+     */
+    Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
+            OutlierDetector outliers) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
-        this.balancer = requireNonNull(balancer, "balancer");
         this.pools = Map.copyOf(pools);
+        this.outliers = outliers;
+        requireNonNull(policy, "policy");
+        this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
+    }
+
+    /** Tells outlier detection how a request to {@code endpoint} went: a gateway failure or not. */
+    public void report(Endpoint endpoint, boolean gatewayFailure) {
+        if (outliers != null) {
+            if (gatewayFailure) {
+                outliers.gatewayFailure(endpoint);
+            } else {
+                outliers.success(endpoint);
+            }
+        }
+    }
+
+    /** True unless outlier detection has ejected the endpoint. */
+    public boolean isAvailable(Endpoint endpoint) {
+        return outliers == null || outliers.isAvailable(endpoint);
     }
 
     public String name() {

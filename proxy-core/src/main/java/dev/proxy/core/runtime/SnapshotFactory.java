@@ -85,6 +85,8 @@ public final class SnapshotFactory {
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();
-        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools);
+        OutlierDetector outliers = cc.outlierDetection().enabled()
+                ? new OutlierDetector(cc.outlierDetection(), endpoints, System::nanoTime) : null;
+        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, outliers);
     }
 }

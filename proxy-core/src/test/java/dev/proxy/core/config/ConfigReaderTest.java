@@ -40,7 +40,8 @@ class ConfigReaderTest {
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
                 BalancerConfig.ROUND_ROBIN,
                 new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0),
-                new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60))));
+                new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
+                OutlierDetectionConfig.DISABLED));
         assertThat(config.routes()).containsExactly(new RouteConfig("all",
                 new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
                 List.of(new WeightedCluster("app", 1)),
@@ -70,6 +71,12 @@ class ConfigReaderTest {
                       - { address: 10.0.0.1:8080, weight: 3 }
                       - { address: users.internal:8081 }
                     balancer: { policy: random }
+                    outlierDetection:
+                      consecutiveGatewayFailures: 3
+                      baseEjectionTime: 10s
+                      maxEjectionTime: 2m
+                      maxEjectionPercent: 30
+                      panicThreshold: 40
                     pool:
                       maxConnectionsPerEndpoint: 64
                       maxPendingAcquires: 0
@@ -116,7 +123,8 @@ class ConfigReaderTest {
                         new EndpointConfig(new HostPort("users.internal", 8081), 1)),
                 BalancerConfig.of(BalancerPolicy.RANDOM),
                 new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000),
-                new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90))));
+                new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)),
+                new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40)));
         assertThat(config.routes()).containsExactly(
                 new RouteConfig("users-api",
                         new RouteMatch(Optional.of("api.example.com"), new PathMatch(PathMatch.Kind.PREFIX, "/users/"),
@@ -546,6 +554,16 @@ class ConfigReaderTest {
     }
 
     /** A valid file whose only cluster gets the given extra lines; its first extra line is line 4. */
+    @Test
+    void appliesOutlierDetectionDefaultsWhenTheSectionIsGivenEmpty() {
+        ProxyConfig config = ConfigReader.read(withCluster("outlierDetection: {}"), "test.yaml");
+        assertThat(config.clusters().get(0).outlierDetection()).isEqualTo(new OutlierDetectionConfig(
+                5, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 50));
+        assertThat(problemsOf(withCluster("outlierDetection: { baseEjectionTime: 1m, maxEjectionTime: 30s }")))
+                .singleElement().asString()
+                .startsWith("clusters[0].outlierDetection.maxEjectionTime: must not be shorter than baseEjectionTime");
+    }
+
     @Nested
     class Balancer {
         private BalancerConfig balancerOf(String lines) {

@@ -211,9 +211,8 @@ class PoolIntegrationTest {
         }
         assertThat(failures.get()).isZero();
         assertThat(served.get()).isEqualTo(4 * 25);
-        // the race was on: the backend closed idle connections the proxy had pooled, so more were opened than the
-        // four clients ever needed at once
-        assertThat(backend.acceptedConnections()).isGreaterThan(4);
+        // How often the race is actually hit depends on scheduling, so this test only guards the outcome under a
+        // realistic load; resendsAnIdempotentRequestOnce... below forces the race on every request.
     }
 
     @Test

@@ -1,0 +1,114 @@
+package dev.proxy.core.runtime;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.config.OutlierDetectionConfig;
+import dev.proxy.core.upstream.Endpoint;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * Passive health of one cluster's endpoints: counts consecutive gateway failures per endpoint and ejects an endpoint
+ * that reaches the threshold, for a time that doubles with each ejection that follows soon after the last, up to a
+ * maximum, and never more than the configured share of the cluster at once.
+ *
+ * <p>Thread-safe and lock-free: reports come from every event loop. A success costs one volatile read when the
+ * endpoint had no failures, so the common path writes nothing shared.
+ */
+public final class OutlierDetector {
+    private final OutlierDetectionConfig config;
+    private final LongSupplier nanoClock;
+    private final Map<Endpoint, Integer> indexes = new IdentityHashMap<>();
+    private final State[] states;
+    private final int maxEjected;
+
+    /**
+     * @param nanoClock {@link System#nanoTime} in production; tests pass a fake
+     */
+    public OutlierDetector(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock) {
+        this.config = requireNonNull(config, "config");
+        this.nanoClock = requireNonNull(nanoClock, "nanoClock");
+        this.states = new State[endpoints.size()];
+        for (int i = 0; i < states.length; i++) {
+            states[i] = new State();
+            indexes.put(endpoints.get(i), i);
+        }
+        this.maxEjected = config.enabled() ? Math.max(1, endpoints.size() * config.maxEjectionPercent() / 100) : 0;
+    }
+
+    /** The endpoint answered with something other than a gateway error. */
+    public void success(Endpoint endpoint) {
+        State s = state(endpoint);
+        if (s != null && s.failures.get() != 0) {
+            s.failures.set(0);
+        }
+    }
+
+    /** The endpoint failed as a gateway: connect error, reset, timeout, or a 502/503/504 response. */
+    public void gatewayFailure(Endpoint endpoint) {
+        State s = state(endpoint);
+        if (s == null || !config.enabled()) {
+            return;
+        }
+        if (s.failures.incrementAndGet() >= config.consecutiveGatewayFailures()) {
+            tryEject(s);
+        }
+    }
+
+    /** True when the endpoint may get traffic now. */
+    public boolean isAvailable(Endpoint endpoint) {
+        State s = state(endpoint);
+        return s == null || s.ejectedUntil <= nanoClock.getAsLong();
+    }
+
+    /** How many endpoints are ejected now. */
+    public int ejectedCount() {
+        long now = nanoClock.getAsLong();
+        int n = 0;
+        for (State s : states) {
+            if (s.ejectedUntil > now) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** True when ejections must be ignored because too few endpoints are left. */
+    public boolean isPanicking() {
+        int available = states.length - ejectedCount();
+        return available * 100 < config.panicThreshold() * states.length;
+    }
+
+    private void tryEject(State s) {
+        long now = nanoClock.getAsLong();
+        synchronized (s) {
+            if (s.ejectedUntil > now || ejectedCount() >= maxEjected) {
+                return;
+            }
+            // an ejection soon after the previous one ended lasts longer: the endpoint is still unwell
+            boolean recent = s.lastEjectionEnd != 0 && now - s.lastEjectionEnd < config.maxEjectionTime().toNanos();
+            s.multiplier = recent ? Math.min(s.multiplier * 2, 1 << 20) : 1;
+            long duration = Math.min(config.baseEjectionTime().toNanos() * s.multiplier,
+                    config.maxEjectionTime().toNanos());
+            s.ejectedUntil = now + duration;
+            s.lastEjectionEnd = s.ejectedUntil;
+            s.failures.set(0);
+        }
+    }
+
+    private State state(Endpoint endpoint) {
+        Integer i = indexes.get(endpoint);
+        return i == null ? null : states[i];
+    }
+
+    /** One endpoint's counters; the ejection fields change under the state's own monitor, read without it. */
+    private static final class State {
+        final AtomicInteger failures = new AtomicInteger();
+        volatile long ejectedUntil = Long.MIN_VALUE;
+        long lastEjectionEnd;
+        long multiplier = 1;
+    }
+}

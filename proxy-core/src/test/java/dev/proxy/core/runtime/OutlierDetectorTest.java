@@ -1,0 +1,119 @@
+package dev.proxy.core.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.proxy.core.config.HostPort;
+import dev.proxy.core.config.OutlierDetectionConfig;
+import dev.proxy.core.upstream.Endpoint;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class OutlierDetectorTest {
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private final Endpoint a = endpoint(1);
+    private final Endpoint b = endpoint(2);
+    private final Endpoint c = endpoint(3);
+    private final Endpoint d = endpoint(4);
+
+    private static Endpoint endpoint(int n) {
+        return new Endpoint(new HostPort("10.0.0." + n, 80), 1);
+    }
+
+    private OutlierDetector detector(int failures, int maxPercent, int panic) {
+        return new OutlierDetector(new OutlierDetectionConfig(failures, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), maxPercent, panic), List.of(a, b, c, d), now::get);
+    }
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+
+    private static void fail(OutlierDetector detector, Endpoint e, int times) {
+        for (int i = 0; i < times; i++) {
+            detector.gatewayFailure(e);
+        }
+    }
+
+    @Test
+    void ejectsAfterTheConfiguredNumberOfConsecutiveFailures() {
+        OutlierDetector detector = detector(3, 50, 0);
+        fail(detector, a, 2);
+        assertThat(detector.isAvailable(a)).isTrue();
+        detector.gatewayFailure(a);
+        assertThat(detector.isAvailable(a)).isFalse();
+        assertThat(detector.ejectedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aSuccessResetsTheCount() {
+        OutlierDetector detector = detector(3, 50, 0);
+        fail(detector, a, 2);
+        detector.success(a);
+        fail(detector, a, 2);
+        assertThat(detector.isAvailable(a)).isTrue();
+    }
+
+    @Test
+    void returnsAfterTheEjectionTimeAndStaysOutLongerWhenItFailsAgainSoon() {
+        OutlierDetector detector = detector(1, 50, 0);
+        detector.gatewayFailure(a);
+        advance(Duration.ofSeconds(9));
+        assertThat(detector.isAvailable(a)).isFalse();
+        advance(Duration.ofSeconds(1));
+        assertThat(detector.isAvailable(a)).isTrue();
+
+        detector.gatewayFailure(a);
+        advance(Duration.ofSeconds(19));
+        assertThat(detector.isAvailable(a)).as("second ejection lasts 2 x 10 s").isFalse();
+        advance(Duration.ofSeconds(1));
+        assertThat(detector.isAvailable(a)).isTrue();
+
+        // a long healthy spell resets the multiplier
+        advance(Duration.ofMinutes(5));
+        detector.gatewayFailure(a);
+        advance(Duration.ofSeconds(10));
+        assertThat(detector.isAvailable(a)).isTrue();
+    }
+
+    @Test
+    void neverEjectsMoreThanTheMaximumShare() {
+        OutlierDetector detector = detector(1, 50, 0);
+        detector.gatewayFailure(a);
+        detector.gatewayFailure(b);
+        detector.gatewayFailure(c);
+        assertThat(detector.ejectedCount()).isEqualTo(2);
+        assertThat(detector.isAvailable(c)).isTrue();
+    }
+
+    @Test
+    void panicsWhenTooFewEndpointsAreLeft() {
+        OutlierDetector detector = detector(1, 100, 50);
+        detector.gatewayFailure(a);
+        assertThat(detector.isPanicking()).isFalse();
+        detector.gatewayFailure(b);
+        assertThat(detector.isPanicking()).as("2 of 4 available is not below 50%").isFalse();
+        detector.gatewayFailure(c);
+        assertThat(detector.isPanicking()).isTrue();
+    }
+
+    @Test
+    void ejectionAwareBalancerSkipsEjectedEndpointsUnlessPanicking() {
+        OutlierDetector detector = detector(1, 100, 50);
+        EjectionAwareBalancer balancer = new EjectionAwareBalancer(
+                dev.proxy.core.balancer.LoadBalancer.roundRobin(List.of(a, b, c, d)), detector, List.of(a, b, c, d));
+        detector.gatewayFailure(b);
+        for (int i = 0; i < 40; i++) {
+            assertThat(balancer.pick(null, null)).isPresent().get().isNotEqualTo(b);
+        }
+        detector.gatewayFailure(a);
+        detector.gatewayFailure(c);
+        // 1 of 4 left: below the panic threshold, so every endpoint gets traffic again
+        java.util.Set<Endpoint> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            seen.add(balancer.pick(null, null).orElseThrow());
+        }
+        assertThat(seen).containsExactlyInAnyOrder(a, b, c, d);
+    }
+}
