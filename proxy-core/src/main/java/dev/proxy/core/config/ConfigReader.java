@@ -168,8 +168,40 @@ public final class ConfigReader {
         boolean outliersGiven = n.has("outlierDetection");
         ConfigNode od = n.object("outlierDetection");
         OutlierDetectionConfig outliers = outliersGiven ? outlierDetection(od) : OutlierDetectionConfig.DISABLED;
+        boolean checksGiven = n.has("healthCheck");
+        ConfigNode hc = n.object("healthCheck");
+        Optional<HealthCheckConfig> healthCheck = checksGiven ? Optional.of(healthCheck(hc)) : Optional.empty();
         n.finish();
-        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers));
+        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck));
+    }
+
+    private static HealthCheckConfig healthCheck(ConfigNode h) {
+        String path = h.string("path", "/health");
+        if (!path.startsWith("/")) {
+            h.problem("path", "must start with /");
+            path = "/health";
+        }
+        Duration interval = h.positiveDuration("interval", Duration.ofSeconds(5));
+        Duration timeout = h.positiveDuration("timeout", Duration.ofSeconds(1));
+        int healthy = h.integer("healthyThreshold", 2, 1, 1000);
+        int unhealthy = h.integer("unhealthyThreshold", 3, 1, 1000);
+        Set<Integer> expect = new LinkedHashSet<>();
+        for (String code : h.strings("expectStatus")) {
+            try {
+                int c = Integer.parseInt(code.trim());
+                if (c < 100 || c > 599) {
+                    throw new NumberFormatException();
+                }
+                expect.add(c);
+            } catch (NumberFormatException e) {
+                h.problem("expectStatus", "'" + code + "' is not an HTTP status (100-599)");
+            }
+        }
+        if (expect.isEmpty()) {
+            expect.add(200);
+        }
+        h.finish();
+        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, expect);
     }
 
     private static OutlierDetectionConfig outlierDetection(ConfigNode o) {

@@ -16,9 +16,9 @@ import java.time.Duration;
  */
 public record OutlierDetectionConfig(int consecutiveGatewayFailures, Duration baseEjectionTime,
                                      Duration maxEjectionTime, int maxEjectionPercent, int panicThreshold) {
-    /** Outlier detection switched off: nothing is ever ejected. */
+    /** Outlier detection switched off: nothing is ever ejected (the panic threshold still guards health checks). */
     public static final OutlierDetectionConfig DISABLED =
-            new OutlierDetectionConfig(0, Duration.ofSeconds(30), Duration.ofSeconds(300), 0, 0);
+            new OutlierDetectionConfig(0, Duration.ofSeconds(30), Duration.ofSeconds(300), 0, 50);
 
     public OutlierDetectionConfig {
         requireNonNull(baseEjectionTime, "baseEjectionTime");

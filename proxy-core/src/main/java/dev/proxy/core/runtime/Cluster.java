@@ -16,17 +16,20 @@ public final class Cluster {
     private final List<Endpoint> endpoints;
     private final LoadBalancer balancer;
     private final Map<Endpoint, ConnectionPool> pools;
-    private final OutlierDetector outliers;
+    private final EndpointHealth outliers;
+    private final ActiveHealthChecker checker;
 
     /**
-     * @param outliers the passive health of the endpoints, or null when outlier detection is off
+     * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
+     * @param checker the running active health checks, or null
      */
     Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
-            OutlierDetector outliers) {
+            EndpointHealth outliers, ActiveHealthChecker checker) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
         this.pools = Map.copyOf(pools);
         this.outliers = outliers;
+        this.checker = checker;
         requireNonNull(policy, "policy");
         this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
     }
@@ -78,6 +81,9 @@ public final class Cluster {
 
     /** Stops lending connections: idle ones close now, leased ones as their requests end. */
     void close() {
+        if (checker != null) {
+            checker.close();
+        }
         pools.values().forEach(ConnectionPool::close);
     }
 }

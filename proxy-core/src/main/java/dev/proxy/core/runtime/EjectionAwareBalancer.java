@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class EjectionAwareBalancer implements LoadBalancer {
     private final LoadBalancer policy;
-    private final OutlierDetector detector;
+    private final EndpointHealth detector;
     private final List<Optional<Endpoint>> endpoints;
     private final AtomicInteger scanStart = new AtomicInteger();
 
-    EjectionAwareBalancer(LoadBalancer policy, OutlierDetector detector, List<Endpoint> endpoints) {
+    EjectionAwareBalancer(LoadBalancer policy, EndpointHealth detector, List<Endpoint> endpoints) {
         this.policy = policy;
         this.detector = detector;
         this.endpoints = endpoints.stream().map(Optional::of).toList();

@@ -85,8 +85,13 @@ public final class SnapshotFactory {
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();
-        OutlierDetector outliers = cc.outlierDetection().enabled()
-                ? new OutlierDetector(cc.outlierDetection(), endpoints, System::nanoTime) : null;
-        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, outliers);
+        EndpointHealth health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
+                ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime) : null;
+        ActiveHealthChecker checker = null;
+        if (cc.healthCheck().isPresent()) {
+            checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
+            checker.start(endpoints, upstreamBootstrap);
+        }
+        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker);
     }
 }

@@ -41,7 +41,7 @@ class ConfigReaderTest {
                 BalancerConfig.ROUND_ROBIN,
                 new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0),
                 new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
-                OutlierDetectionConfig.DISABLED));
+                OutlierDetectionConfig.DISABLED, Optional.empty()));
         assertThat(config.routes()).containsExactly(new RouteConfig("all",
                 new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
                 List.of(new WeightedCluster("app", 1)),
@@ -71,6 +71,13 @@ class ConfigReaderTest {
                       - { address: 10.0.0.1:8080, weight: 3 }
                       - { address: users.internal:8081 }
                     balancer: { policy: random }
+                    healthCheck:
+                      path: /ready
+                      interval: 2s
+                      timeout: 300ms
+                      healthyThreshold: 1
+                      unhealthyThreshold: 4
+                      expectStatus: [200, 204]
                     outlierDetection:
                       consecutiveGatewayFailures: 3
                       baseEjectionTime: 10s
@@ -124,7 +131,9 @@ class ConfigReaderTest {
                 BalancerConfig.of(BalancerPolicy.RANDOM),
                 new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000),
                 new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)),
-                new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40)));
+                new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40),
+                Optional.of(new HealthCheckConfig("/ready", Duration.ofSeconds(2), Duration.ofMillis(300), 1, 4,
+                        Set.of(200, 204)))));
         assertThat(config.routes()).containsExactly(
                 new RouteConfig("users-api",
                         new RouteMatch(Optional.of("api.example.com"), new PathMatch(PathMatch.Kind.PREFIX, "/users/"),

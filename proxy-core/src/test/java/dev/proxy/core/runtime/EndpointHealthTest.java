@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class OutlierDetectorTest {
+class EndpointHealthTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final Endpoint a = endpoint(1);
     private final Endpoint b = endpoint(2);
@@ -21,8 +21,8 @@ class OutlierDetectorTest {
         return new Endpoint(new HostPort("10.0.0." + n, 80), 1);
     }
 
-    private OutlierDetector detector(int failures, int maxPercent, int panic) {
-        return new OutlierDetector(new OutlierDetectionConfig(failures, Duration.ofSeconds(10),
+    private EndpointHealth detector(int failures, int maxPercent, int panic) {
+        return new EndpointHealth(new OutlierDetectionConfig(failures, Duration.ofSeconds(10),
                 Duration.ofSeconds(60), maxPercent, panic), List.of(a, b, c, d), now::get);
     }
 
@@ -30,7 +30,7 @@ class OutlierDetectorTest {
         now.addAndGet(d.toNanos());
     }
 
-    private static void fail(OutlierDetector detector, Endpoint e, int times) {
+    private static void fail(EndpointHealth detector, Endpoint e, int times) {
         for (int i = 0; i < times; i++) {
             detector.gatewayFailure(e);
         }
@@ -38,7 +38,7 @@ class OutlierDetectorTest {
 
     @Test
     void ejectsAfterTheConfiguredNumberOfConsecutiveFailures() {
-        OutlierDetector detector = detector(3, 50, 0);
+        EndpointHealth detector = detector(3, 50, 0);
         fail(detector, a, 2);
         assertThat(detector.isAvailable(a)).isTrue();
         detector.gatewayFailure(a);
@@ -48,7 +48,7 @@ class OutlierDetectorTest {
 
     @Test
     void aSuccessResetsTheCount() {
-        OutlierDetector detector = detector(3, 50, 0);
+        EndpointHealth detector = detector(3, 50, 0);
         fail(detector, a, 2);
         detector.success(a);
         fail(detector, a, 2);
@@ -57,7 +57,7 @@ class OutlierDetectorTest {
 
     @Test
     void returnsAfterTheEjectionTimeAndStaysOutLongerWhenItFailsAgainSoon() {
-        OutlierDetector detector = detector(1, 50, 0);
+        EndpointHealth detector = detector(1, 50, 0);
         detector.gatewayFailure(a);
         advance(Duration.ofSeconds(9));
         assertThat(detector.isAvailable(a)).isFalse();
@@ -79,7 +79,7 @@ class OutlierDetectorTest {
 
     @Test
     void neverEjectsMoreThanTheMaximumShare() {
-        OutlierDetector detector = detector(1, 50, 0);
+        EndpointHealth detector = detector(1, 50, 0);
         detector.gatewayFailure(a);
         detector.gatewayFailure(b);
         detector.gatewayFailure(c);
@@ -89,7 +89,7 @@ class OutlierDetectorTest {
 
     @Test
     void panicsWhenTooFewEndpointsAreLeft() {
-        OutlierDetector detector = detector(1, 100, 50);
+        EndpointHealth detector = detector(1, 100, 50);
         detector.gatewayFailure(a);
         assertThat(detector.isPanicking()).isFalse();
         detector.gatewayFailure(b);
@@ -100,7 +100,7 @@ class OutlierDetectorTest {
 
     @Test
     void ejectionAwareBalancerSkipsEjectedEndpointsUnlessPanicking() {
-        OutlierDetector detector = detector(1, 100, 50);
+        EndpointHealth detector = detector(1, 100, 50);
         EjectionAwareBalancer balancer = new EjectionAwareBalancer(
                 dev.proxy.core.balancer.LoadBalancer.roundRobin(List.of(a, b, c, d)), detector, List.of(a, b, c, d));
         detector.gatewayFailure(b);

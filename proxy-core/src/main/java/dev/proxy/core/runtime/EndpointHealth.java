@@ -11,14 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * Passive health of one cluster's endpoints: counts consecutive gateway failures per endpoint and ejects an endpoint
- * that reaches the threshold, for a time that doubles with each ejection that follows soon after the last, up to a
- * maximum, and never more than the configured share of the cluster at once.
+ * The health of one cluster's endpoints. Passive: counts consecutive gateway failures per endpoint and ejects an
+ * endpoint that reaches the threshold, for a time that doubles with each ejection that follows soon after the last,
+ * up to a maximum, and never more than the configured share of the cluster at once. Active: the verdict of the
+ * {@link ActiveHealthChecker}, when the cluster has health checks. An endpoint is available when it is neither
+ * ejected nor failing its checks.
  *
  * <p>Thread-safe and lock-free: reports come from every event loop. A success costs one volatile read when the
  * endpoint had no failures, so the common path writes nothing shared.
  */
-public final class OutlierDetector {
+public final class EndpointHealth {
     private final OutlierDetectionConfig config;
     private final LongSupplier nanoClock;
     private final Map<Endpoint, Integer> indexes = new IdentityHashMap<>();
@@ -28,7 +30,7 @@ public final class OutlierDetector {
     /**
      * @param nanoClock {@link System#nanoTime} in production; tests pass a fake
      */
-    public OutlierDetector(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock) {
+    public EndpointHealth(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock) {
         this.config = requireNonNull(config, "config");
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.states = new State[endpoints.size()];
@@ -61,7 +63,15 @@ public final class OutlierDetector {
     /** True when the endpoint may get traffic now. */
     public boolean isAvailable(Endpoint endpoint) {
         State s = state(endpoint);
-        return s == null || s.ejectedUntil <= nanoClock.getAsLong();
+        return s == null || (s.activeHealthy && s.ejectedUntil <= nanoClock.getAsLong());
+    }
+
+    /** Records the active checks' verdict; an endpoint is healthy until its checks say otherwise. */
+    public void setActiveHealthy(Endpoint endpoint, boolean healthy) {
+        State s = state(endpoint);
+        if (s != null) {
+            s.activeHealthy = healthy;
+        }
     }
 
     /** How many endpoints are ejected now. */
@@ -76,9 +86,15 @@ public final class OutlierDetector {
         return n;
     }
 
-    /** True when ejections must be ignored because too few endpoints are left. */
+    /** True when health must be ignored because too few endpoints are available. */
     public boolean isPanicking() {
-        int available = states.length - ejectedCount();
+        long now = nanoClock.getAsLong();
+        int available = 0;
+        for (State s : states) {
+            if (s.activeHealthy && s.ejectedUntil <= now) {
+                available++;
+            }
+        }
         return available * 100 < config.panicThreshold() * states.length;
     }
 
@@ -108,6 +124,7 @@ public final class OutlierDetector {
     private static final class State {
         final AtomicInteger failures = new AtomicInteger();
         volatile long ejectedUntil = Long.MIN_VALUE;
+        volatile boolean activeHealthy = true;
         long lastEjectionEnd;
         long multiplier = 1;
     }

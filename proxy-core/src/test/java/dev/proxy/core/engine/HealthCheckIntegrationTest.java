@@ -1,0 +1,98 @@
+package dev.proxy.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.testing.RawHttp;
+import dev.proxy.core.testing.TestBackend;
+import dev.proxy.core.testing.TestProxy;
+import dev.proxy.core.upstream.Endpoint;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Active health checks through the running proxy: an endpoint failing its checks gets no traffic until it passes. */
+class HealthCheckIntegrationTest {
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            resources.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T keep(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** Serves traffic with its name; its /health answers 503 while {@code sick} is set. Counts both kinds. */
+    private TestBackend backend(String name, AtomicBoolean sick, AtomicInteger checks) throws InterruptedException {
+        return keep(TestBackend.http((ctx, req) -> {
+            boolean health = req.uri().equals("/health");
+            if (health) {
+                checks.incrementAndGet();
+            }
+            HttpResponseStatus status = health && sick.get() ? HttpResponseStatus.SERVICE_UNAVAILABLE
+                    : HttpResponseStatus.OK;
+            ctx.writeAndFlush(TestBackend.text(status, name, HttpUtil.isKeepAlive(req)));
+        }));
+    }
+
+    @Test
+    void takesAnEndpointOutWhileItFailsItsChecksAndBringsItBack() throws Exception {
+        AtomicBoolean sick = new AtomicBoolean();
+        AtomicInteger sickChecks = new AtomicInteger();
+        TestBackend a = backend("a", sick, sickChecks);
+        TestBackend b = backend("b", new AtomicBoolean(), new AtomicInteger());
+        TestProxy proxy = keep(TestProxy.start("""
+                clusters:
+                  - name: c
+                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 2 }
+                    endpoints:
+                      - { address: %s }
+                      - { address: %s }
+                routes:
+                  - name: all
+                    match: { pathPrefix: /app }
+                    cluster: c
+                """.formatted(a.address(), b.address())));
+        Cluster cluster = proxy.server().snapshot().clusters().get("c");
+        Endpoint endpointA = cluster.endpoints().get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sickChecks.get() >= 2);
+        assertThat(cluster.isAvailable(endpointA)).isTrue();
+
+        sick.set(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !cluster.isAvailable(endpointA));
+        int before = trafficTo(a);
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(c.send("GET /app HTTP/1.1\r\nHost: x\r\n\r\n").readResponse().body()).isEqualTo("b");
+            }
+        }
+        assertThat(trafficTo(a)).isEqualTo(before);
+
+        sick.set(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.isAvailable(endpointA));
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            for (int i = 0; i < 4; i++) {
+                c.send("GET /app HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            }
+        }
+        assertThat(trafficTo(a)).isGreaterThan(before);
+        // the checks use their own connections: the traffic pool never held more than the client needed
+        assertThat(cluster.pool(endpointA).stats().open()).isLessThanOrEqualTo(1);
+    }
+
+    private static int trafficTo(TestBackend backend) {
+        return (int) backend.requests().stream().filter(r -> r.uri().startsWith("/app")).count();
+    }
+}
