@@ -1,0 +1,393 @@
+#!/usr/bin/env bash
+# End-to-end throughput/latency benchmark: our proxy next to HAProxy and NGINX, all in front of
+# the same nginx backend on loopback, all measured with wrk in one run.
+#
+#   deploy/bench/bench.sh                      # from the repo root, after `mvn -DskipTests package`
+#   DURATION=10s REPEAT=3 deploy/bench/bench.sh
+#
+# Environment (defaults in brackets):
+#   JAR          the proxy's runnable jar [proxy-server/target/proxy-server.jar]
+#   JAVA         java binary [java]
+#   JAVA_OPTS    JVM flags for the proxy [see DEFAULT_JAVA_OPTS below]
+#   EVENT_LOOPS  server.eventLoops for the proxy [1]
+#   THREADS      wrk -t [1]
+#   CONNECTIONS  wrk -c [64]
+#   DURATION     wrk -d of each measured run [10s]
+#   WARMUP       wrk -d of the warm-up run before each measured run [5s]
+#   JIT_WARMUP   wrk -d of one extra warm-up per target and path before the first repeat [10s]
+#   REPEAT       measured runs per target and path; the table shows medians [1]
+#   TARGETS      which targets, in order [direct proxy haproxy nginx]
+#   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
+#   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
+#
+# Columns: req/s and wrk's p50/p99 latency; "cpu us/req" is the CPU time the target's own
+# process (not the backend, not wrk) used per request, which the neighbours' load on a shared
+# machine disturbs much less than req/s; "load" is the 1-minute load average before the run.
+#
+# Everything listens on 127.0.0.1 on free ports; every process started here is stopped on exit.
+# Nothing is pinned with taskset: on a small shared machine, pinning wrk, backend and proxy to
+# fixed cores would only add artefacts of our own choosing; the report states the core count.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+
+JAR="${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar}"
+JAVA="${JAVA:-java}"
+# A small fixed heap and the throughput collector: the proxy allocates little on the Java heap
+# (bodies live in Netty's pooled direct buffers; measured with -Xlog:gc: ~2 KB per request, one
+# 1-8 ms young pause every ~3 s at 10k req/s, the old generation never grows), so a 256m heap
+# is plenty, and ParallelGC needs no concurrent GC threads competing with wrk, the backend and
+# the proxy for the cores. -Xms=-Xmx and AlwaysPreTouch keep heap growth and page faults out of
+# the measured window. On a 2-core machine G1 (the JVM default), Parallel and Serial measured
+# the same within the noise, so this is about predictability, not a measured speed-up.
+DEFAULT_JAVA_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch"
+JAVA_OPTS="${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}"
+EVENT_LOOPS="${EVENT_LOOPS:-1}"
+THREADS="${THREADS:-1}"
+CONNECTIONS="${CONNECTIONS:-64}"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-5s}"
+JIT_WARMUP="${JIT_WARMUP:-10s}"
+REPEAT="${REPEAT:-1}"
+TARGETS="${TARGETS:-direct proxy haproxy nginx}"
+PATHS="/small /large"
+
+NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+# ---- preconditions -------------------------------------------------------------------------
+
+[[ -f "$JAR" ]] || die "proxy jar not found: $JAR
+  build it with:  mvn -B -q -DskipTests package   (or point JAR= at a built proxy-server.jar)"
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+command -v curl >/dev/null || die "curl is not installed"
+command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
+[[ -x "$NGINX" ]] || die "nginx is needed for the backend and was not found (apt-get install nginx)"
+[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$REPEAT'"
+[[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
+
+# ---- process bookkeeping and cleanup -------------------------------------------------------
+
+TMP="$(mktemp -d /tmp/bench.XXXXXX)"
+OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-results.XXXXXX)}"
+mkdir -p "$OUT_DIR"
+PIDS=()          # every server process we started, in start order
+USED_PORTS=" "   # ports handed out so far (none is bound until its server starts)
+WRK_PID=""       # the wrk run in progress, if any
+
+cleanup() {
+    local rc=$? pid i
+    trap - EXIT INT TERM
+    [[ -z "$WRK_PID" ]] || kill -TERM "$WRK_PID" 2>/dev/null || true
+    # Stop in reverse order; TERM first so the JVM runs its shutdown hook and nginx/haproxy
+    # stop their workers, then KILL whatever is still there after a few seconds.
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${PIDS[i]}" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP_TMP:-0}" == 1 ]]; then
+        note "kept temp dir $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+# Turn signals into a normal exit so the EXIT trap runs.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# free_port VAR: set VAR to a free loopback TCP port, a random one nobody answers on and that we
+# have not handed out yet. (Not `$(free_port)`: the subshell would lose USED_PORTS. A tiny race
+# with other programs remains; the servers then fail loudly on bind and we stop.)
+free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$((20000 + RANDOM % 40000))
+        [[ "$USED_PORTS" == *" $p "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            USED_PORTS+="$p "
+            printf -v "$1" '%s' "$p"
+            return 0
+        fi
+    done
+    die "no free loopback port found"
+}
+
+# Poll URL until it answers 200, for at most ~30 s; fail at once if PID died meanwhile.
+wait_ready() {
+    local name=$1 pid=$2 url=$3 log=$4 code
+    for _ in $(seq 300); do
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log" >&2 || true; die "$name exited during startup (log: $log)"; }
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)
+        [[ "$code" == 200 ]] && return 0
+        sleep 0.1
+    done
+    tail -n 30 "$log" >&2 || true
+    die "$name not ready after 30 s ($url; log: $log)"
+}
+
+# Fill @NAME@ placeholders of a template: render TEMPLATE OUT NAME=value...
+render() {
+    local template=$1 out=$2 kv expr=()
+    shift 2
+    for kv in "$@"; do
+        expr+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
+    done
+    sed "${expr[@]}" "$template" >"$out"
+    ! grep -q '@[A-Z_]*@' "$out" || die "unfilled placeholder in $out"
+}
+
+# nginx only honours `user` when started as root; then keep the workers as the current user
+# (root) instead of nginx's compiled-in default (nobody/www-data), which could not read $TMP.
+if [[ $EUID -eq 0 ]]; then USER_LINE="user $(id -un);"; else USER_LINE=""; fi
+
+start_nginx() {   # start_nginx NAME TEMPLATE PORT [extra render args...] -> sets LAST_PID
+    local name=$1 template=$2 port=$3 dir="$TMP/$1"
+    shift 3
+    mkdir -p "$dir"
+    render "$template" "$dir/nginx.conf" DIR="$dir" PORT="$port" USER_LINE="$USER_LINE" "$@"
+    # -e: the error log used before the config is read (else a compiled-in /var/log path).
+    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+        >"$dir/stdout.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+# ---- backend ---------------------------------------------------------------------------------
+
+WWW="$TMP/www"
+mkdir -p "$WWW"
+head -c 128 /dev/zero | tr '\0' 's' >"$WWW/small"        # 128-byte body
+head -c 65536 /dev/zero | tr '\0' 'L' >"$WWW/large"      # 64 KiB body
+
+free_port BACKEND_PORT
+start_nginx backend "$SCRIPT_DIR/nginx-backend.conf.tmpl" "$BACKEND_PORT" WWW="$WWW"
+wait_ready "backend nginx" "$LAST_PID" "http://127.0.0.1:$BACKEND_PORT/small" "$TMP/backend/error.log"
+[[ $(curl -s "http://127.0.0.1:$BACKEND_PORT/large" | wc -c) -eq 65536 ]] || die "backend /large is not 64 KiB"
+
+declare -A URL=([direct]="http://127.0.0.1:$BACKEND_PORT")
+# The process whose CPU time is charged to each target (its worker children are counted too).
+declare -A SERVER_PID=([direct]="$LAST_PID")
+
+# ---- targets (all started up front; each sits idle while another one is measured) -------------
+
+for target in $TARGETS; do
+    case "$target" in
+    direct) ;;
+    proxy)
+        free_port port; free_port admin_port
+        mkdir -p "$TMP/proxy"
+        render "$SCRIPT_DIR/proxy.yaml.tmpl" "$TMP/proxy/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
+            BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$EVENT_LOOPS"
+        # JAVA_OPTS is split on whitespace on purpose (a list of flags).
+        # shellcheck disable=SC2086
+        "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/proxy/proxy.yaml" >"$OUT_DIR/proxy.log" 2>&1 &
+        PROXY_PID=$!
+        PIDS+=("$PROXY_PID")
+        wait_ready "proxy" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/proxy.log"
+        wait_ready "proxy (traffic)" "$PROXY_PID" "http://127.0.0.1:$port/small" "$OUT_DIR/proxy.log"
+        URL[proxy]="http://127.0.0.1:$port"
+        SERVER_PID[proxy]=$PROXY_PID
+        ;;
+    haproxy)
+        if [[ ! -x "$HAPROXY" ]]; then note "haproxy not installed: skipping it"; continue; fi
+        free_port port
+        mkdir -p "$TMP/haproxy"
+        render "$SCRIPT_DIR/haproxy.cfg.tmpl" "$TMP/haproxy/haproxy.cfg" DIR="$TMP/haproxy" PORT="$port" \
+            BACKEND_PORT="$BACKEND_PORT"
+        "$HAPROXY" -c -q -f "$TMP/haproxy/haproxy.cfg" || die "haproxy rejected $TMP/haproxy/haproxy.cfg"
+        # -db: stay in the foreground so $! is the process to stop.
+        "$HAPROXY" -db -f "$TMP/haproxy/haproxy.cfg" >"$TMP/haproxy/haproxy.log" 2>&1 &
+        PIDS+=("$!")
+        SERVER_PID[haproxy]=$!
+        wait_ready "haproxy" "$!" "http://127.0.0.1:$port/small" "$TMP/haproxy/haproxy.log"
+        URL[haproxy]="http://127.0.0.1:$port"
+        ;;
+    nginx)
+        free_port port
+        start_nginx nginx-proxy "$SCRIPT_DIR/nginx-proxy.conf.tmpl" "$port" BACKEND_PORT="$BACKEND_PORT"
+        wait_ready "nginx proxy" "$LAST_PID" "http://127.0.0.1:$port/small" "$TMP/nginx-proxy/error.log"
+        URL[nginx]="http://127.0.0.1:$port"
+        SERVER_PID[nginx]=$LAST_PID
+        ;;
+    *) die "unknown target '$target' (choose from: direct proxy haproxy nginx)" ;;
+    esac
+done
+
+# ---- machine -------------------------------------------------------------------------------
+
+CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+echo "== bench $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+echo "machine:  $(nproc) CPUs ($CPU_MODEL), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
+echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS"
+echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+[[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
+echo "wrk:      -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up -d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
+echo "raw output: $OUT_DIR"
+echo
+
+# ---- sanity check ----------------------------------------------------------------------------
+
+# Several requests on ONE keep-alive connection through each target must return the full bodies.
+# wrk cannot catch a response that stalls half-way: it never completes, so it is neither counted
+# as an error nor as a timeout, and only shows up as a collapse in req/s. Check it explicitly.
+SANITY_OK=1
+for target in $TARGETS; do
+    [[ -n "${URL[$target]:-}" ]] || continue
+    for path in $PATHS; do
+        want=$(wc -c <"$WWW${path}")
+        # curl reuses one connection for the repeated URL; -m bounds a stalled transfer.
+        got=$(curl -s -m 5 -w '%{http_code}:%{size_download} ' \
+            -o /dev/null "${URL[$target]}$path" -o /dev/null "${URL[$target]}$path" \
+            -o /dev/null "${URL[$target]}$path" -o /dev/null "${URL[$target]}$path" || true)
+        if [[ "$got" != "$(printf "200:$want %.0s" 1 2 3 4)" ]]; then
+            SANITY_OK=0
+            echo "!! $target $path: 4 keep-alive requests gave (status:bytes) '$got', expected 200:$want each"
+        fi
+    done
+done
+[[ $SANITY_OK == 1 ]] && echo "sanity check passed: every target returns complete bodies on a reused connection"
+echo
+
+# ---- measure -------------------------------------------------------------------------------
+
+# wrk in the background plus `wait`: bash runs a signal trap only after a foreground command
+# ends, so a plain `wrk -d10s` would delay Ctrl-C / kill by up to a whole run.
+run_wrk() {
+    wrk "$@" &
+    WRK_PID=$!
+    wait "$WRK_PID"
+    WRK_PID=""
+}
+
+# wrk prints latencies as 812.00us / 1.23ms / 1.02s; print them in ms.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "NaN" }'
+}
+
+# CPU time (user+system, in clock ticks) used so far by PID and its direct children (nginx
+# workers). On a shared machine req/s moves with the neighbours' load; CPU per request much less,
+# so it is the better number for comparing the proxies' efficiency.
+cpu_ticks() {
+    local p total=0 t
+    for p in "$1" $(pgrep -P "$1" || true); do
+        # Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+        total=$((total + ${t:-0}))
+    done
+    echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+RESULTS="$OUT_DIR/results.tsv"
+printf 'repeat\ttarget\tpath\treq_s\tp50_ms\tp99_ms\tsocket_errors\tnon_2xx\trequests\tload1\tcpu_us_per_req\n' >"$RESULTS"
+printf '%-4s %-8s %-7s %12s %9s %9s %11s %6s  %s\n' rep target path "req/s" "p50 ms" "p99 ms" "cpu us/req" "load" "errors"
+
+# One long warm-up per target and path first. The JVM needs it: measured on 2 busy cores, C2 was
+# still compiling (and the proxy ran at less than half its speed) after a single 5 s warm-up.
+# The native servers get the same treatment so that no target is favoured.
+for target in $TARGETS; do
+    [[ -n "${URL[$target]:-}" ]] || continue
+    for path in $PATHS; do
+        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$JIT_WARMUP" "${URL[$target]}$path" >/dev/null
+    done
+done
+
+# Repeats go round all targets (rather than all repeats of one target back to back) so that
+# slow drifts of a noisy shared machine spread over every target instead of hitting one.
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    for target in $TARGETS; do
+        [[ -n "${URL[$target]:-}" ]] || continue
+        for path in $PATHS; do
+            url="${URL[$target]}$path"
+            raw="$OUT_DIR/wrk-$target-${path#/}-$rep.txt"
+            # Warm-up: JIT for the JVM, connection pools and caches for everyone. Discarded.
+            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+            # 1-min load average at the start: on a shared machine it tells a noisy run apart.
+            load=$(cut -d' ' -f1 /proc/loadavg)
+            cpu_before=$(cpu_ticks "${SERVER_PID[$target]}")
+            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw"
+            cpu_after=$(cpu_ticks "${SERVER_PID[$target]}")
+            for pid in "${PIDS[@]}"; do
+                kill -0 "$pid" 2>/dev/null || die "a server (pid $pid) died during the $target $path run"
+            done
+            rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
+            p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$raw")")
+            p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$raw")")
+            # "Socket errors: connect 0, read 0, write 0, timeout 0" appears only when one is non-zero.
+            sock=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$raw")
+            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$raw")
+            requests=$(awk '/requests in/ {print $1}' "$raw")
+            sock=${sock:-0} non2xx=${non2xx:-0}
+            # CPU µs the target process spent per completed request (the backend's share excluded).
+            cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$CLK_TCK" -v n="${requests:-0}" \
+                'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "NaN" }')
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
+                "$sock" "$non2xx" "$requests" "$load" "$cpu_us" >>"$RESULTS"
+            errs="-"
+            if [[ "$sock" != 0 || "$non2xx" != 0 ]]; then
+                errs="$(grep -E 'Socket errors|Non-2xx' "$raw" | tr -s ' \n' ' ')"
+            fi
+            printf '%-4s %-8s %-7s %12.0f %9.3f %9.3f %11s %6s  %s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
+                "$cpu_us" "$load" "$errs"
+        done
+    done
+done
+
+# ---- summary ---------------------------------------------------------------------------------
+
+echo
+echo "== medians over $REPEAT repeat(s) (min-max of req/s shows the spread); ratios are of median req/s, per path"
+awk -F'\t' -v order="$TARGETS" -v paths="$PATHS" '
+    function median(list,    a, n, t, i, j) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    NR > 1 {
+        k = $2 SUBSEP $3
+        rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $11
+        err[k] += $7 + $8; seen[k] = 1
+        if (!(k in lo) || $4 + 0 < lo[k]) lo[k] = $4 + 0
+        if (!(k in hi) || $4 + 0 > hi[k]) hi[k] = $4 + 0
+    }
+    END {
+        nt = split(order, T, " "); np = split(paths, P, " ")
+        for (i = 1; i <= nt; i++) for (j = 1; j <= np; j++) {
+            k = T[i] SUBSEP P[j]
+            if (seen[k]) mr[k] = median(rps[k])
+        }
+        printf "%-8s %-7s %9s %15s %9s %9s %10s %11s %11s %7s\n", "target", "path", "req/s", "req/s min-max", "p50 ms", "p99 ms", "vs direct", "vs haproxy", "cpu us/req", "errors"
+        for (j = 1; j <= np; j++) for (i = 1; i <= nt; i++) {
+            k = T[i] SUBSEP P[j]
+            if (!seen[k]) continue
+            vd = ((("direct" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["direct" SUBSEP P[j]]) : "-")
+            vh = ((("haproxy" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["haproxy" SUBSEP P[j]]) : "-")
+            printf "%-8s %-7s %9.0f %15s %9.3f %9.3f %10s %11s %11.1f %7d\n", T[i], P[j], mr[k], sprintf("%.0f-%.0f", lo[k], hi[k]), median(p50[k]), median(p99[k]), vd, vh, median(cpu[k]), err[k]
+        }
+    }' "$RESULTS" | tee "$OUT_DIR/summary.txt"
+
+# wrk plus one or two busy servers alone keep the load average at about 2-3.
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (this benchmark alone accounts for about 2-3)"
+[[ $SANITY_OK == 1 ]] || echo "!! the sanity check failed (see above): some target truncates or stalls responses"
+
+total_errors=$(awk -F'\t' 'NR > 1 {s += $7 + $8} END {print s + 0}' "$RESULTS")
+if [[ "$total_errors" != 0 ]]; then
+    echo
+    echo "!! wrk reported errors (socket errors + non-2xx); see $OUT_DIR/wrk-*.txt:"
+    grep -H -E 'Socket errors|Non-2xx' "$OUT_DIR"/wrk-*.txt || true
+fi
