@@ -3,6 +3,7 @@ package dev.proxy.balancer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.proxy.core.config.ConfigReader;
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
@@ -19,30 +20,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each policy, chosen in YAML, through the running proxy with real backends. */
 class BalancerIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     /** Backends that answer with their own name, so the client sees who served it. */
     private List<TestBackend> named(String... names) throws InterruptedException {
         List<TestBackend> backends = new ArrayList<>();
         for (String name : names) {
-            backends.add(keep(TestBackend.http(TestBackend.ok(name))));
+            backends.add(closer.keep(TestBackend.http(TestBackend.ok(name))));
         }
         return backends;
     }
@@ -83,20 +73,20 @@ class BalancerIntegrationTest {
     @Test
     void smoothWeightedRoundRobinHonoursWeightsExactly() throws Exception {
         List<TestBackend> b = named("a", "b", "c");
-        TestProxy proxy = keep(TestProxy.start(yaml("{ policy: weighted_round_robin }", b, 5, 1, 1),
+        TestProxy proxy = closer.keep(TestProxy.start(yaml("{ policy: weighted_round_robin }", b, 5, 1, 1),
                 Balancers.factory()));
         assertThat(countSequential(proxy, 70, "")).containsExactlyInAnyOrderEntriesOf(Map.of("a", 50, "b", 10, "c", 10));
     }
 
     @Test
     void leastRequestSteersAwayFromASlowBackend() throws Exception {
-        TestBackend fast = keep(TestBackend.http(TestBackend.ok("fast")));
-        TestBackend slow = keep(TestBackend.http((ctx, req) -> {
+        TestBackend fast = closer.keep(TestBackend.http(TestBackend.ok("fast")));
+        TestBackend slow = closer.keep(TestBackend.http((ctx, req) -> {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             ctx.executor().schedule(() -> ctx.writeAndFlush(TestBackend.text(HttpResponseStatus.OK, "slow", keepAlive)),
                     200, TimeUnit.MILLISECONDS);
         }));
-        TestProxy proxy = keep(TestProxy.start(yaml("{ policy: least_request }", List.of(fast, slow)),
+        TestProxy proxy = closer.keep(TestProxy.start(yaml("{ policy: least_request }", List.of(fast, slow)),
                 Balancers.factory()));
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try {
@@ -131,7 +121,7 @@ class BalancerIntegrationTest {
     void ringHashKeepsAKeyOnOneBackendAcrossAReloadThatKeepsMembership() throws Exception {
         List<TestBackend> b = named("a", "b", "c", "d");
         String config = yaml("{ policy: ring_hash, hashOn: { header: x-user } }", b);
-        TestProxy proxy = keep(TestProxy.start(config, Balancers.factory()));
+        TestProxy proxy = closer.keep(TestProxy.start(config, Balancers.factory()));
         Map<String, String> owner = new HashMap<>();
         for (int u = 0; u < 40; u++) {
             Map<String, Integer> counts = countSequential(proxy, 3, "x-user: user-" + u + "\r\n");
@@ -154,7 +144,7 @@ class BalancerIntegrationTest {
     @Test
     void maglevKeepsACookieOnOneBackend() throws Exception {
         List<TestBackend> b = named("a", "b", "c");
-        TestProxy proxy = keep(TestProxy.start(yaml("{ policy: maglev, hashOn: { cookie: session } }", b),
+        TestProxy proxy = closer.keep(TestProxy.start(yaml("{ policy: maglev, hashOn: { cookie: session } }", b),
                 Balancers.factory()));
         Map<String, String> owner = new HashMap<>();
         for (int s = 0; s < 30; s++) {
@@ -170,7 +160,7 @@ class BalancerIntegrationTest {
     @Test
     void randomReachesEveryBackend() throws Exception {
         List<TestBackend> b = named("a", "b", "c");
-        TestProxy proxy = keep(TestProxy.start(yaml("{ policy: random }", b), Balancers.factory()));
+        TestProxy proxy = closer.keep(TestProxy.start(yaml("{ policy: random }", b), Balancers.factory()));
         // each backend misses 300 uniform picks with probability (2/3)^300, about 1e-53
         assertThat(countSequential(proxy, 300, "")).containsOnlyKeys("a", "b", "c");
     }

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
@@ -24,33 +25,20 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Peers that vanish mid-exchange: whatever happens, the other side is told (closed, not left hanging), the upstream
  * connection is closed rather than pooled, the pool's counts return to zero and the proxy keeps serving.
  */
 class AbortIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private TestProxy proxy(TestBackend backend) throws InterruptedException {
-        return keep(TestProxy.start("""
+        return closer.keep(TestProxy.start("""
                 clusters:
                   - name: b
                     endpoints: [ { address: %s } ]
@@ -68,7 +56,7 @@ class AbortIntegrationTest {
 
     /** Streams 64 MiB for any request, writing only while the channel is writable; counts bytes read of uploads. */
     private TestBackend streamingBackend(AtomicInteger uploaded) throws InterruptedException {
-        return keep(TestBackend.raw(p -> p.addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
+        return closer.keep(TestBackend.raw(p -> p.addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
             private long left;
 
             @Override
@@ -138,7 +126,7 @@ class AbortIntegrationTest {
 
     @Test
     void cutsTheClientResponseWhenTheUpstreamResetsMidBody() throws Exception {
-        TestBackend backend = keep(TestBackend.raw(p -> p.addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
+        TestBackend backend = closer.keep(TestBackend.raw(p -> p.addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (msg instanceof HttpRequest) {
@@ -170,7 +158,7 @@ class AbortIntegrationTest {
 
     @Test
     void answers502WhenAFreshUpstreamConnectionClosesBeforeAnswering() throws Exception {
-        TestBackend backend = keep(TestBackend.http((ctx, req) -> ctx.close()));
+        TestBackend backend = closer.keep(TestBackend.http((ctx, req) -> ctx.close()));
         TestProxy proxy = proxy(backend);
         try (RawHttp c = new RawHttp(proxy.port())) {
             RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
@@ -184,7 +172,7 @@ class AbortIntegrationTest {
 
     @Test
     void answers502ToAMalformedUpstreamResponse() throws Exception {
-        TestBackend backend = keep(TestBackend.raw(p -> p.addLast(new ChannelInboundHandlerAdapter() {
+        TestBackend backend = closer.keep(TestBackend.raw(p -> p.addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ReferenceCountUtil.release(msg);

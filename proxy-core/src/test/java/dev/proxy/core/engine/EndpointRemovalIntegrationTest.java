@@ -5,35 +5,23 @@ import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** An endpoint set change applies at once to new requests; requests in flight on a removed endpoint finish. */
 class EndpointRemovalIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static String config(String... addresses) {
         StringBuilder endpoints = new StringBuilder();
@@ -55,7 +43,7 @@ class EndpointRemovalIntegrationTest {
     @Test
     void finishesTheInFlightRequestOfARemovedEndpointThenClosesItsPool() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        TestBackend leaving = keep(TestBackend.http((ctx, req) -> CompletableFuture.runAsync(() -> {
+        TestBackend leaving = closer.keep(TestBackend.http((ctx, req) -> CompletableFuture.runAsync(() -> {
             try {
                 release.await(20, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -64,8 +52,8 @@ class EndpointRemovalIntegrationTest {
             FullHttpResponse r = TestBackend.text(HttpResponseStatus.OK, "leaving", true);
             ctx.channel().eventLoop().execute(() -> ctx.writeAndFlush(r));
         })));
-        TestBackend staying = keep(TestBackend.http(TestBackend.ok("staying")));
-        TestProxy proxy = keep(TestProxy.start(config(leaving.address())));
+        TestBackend staying = closer.keep(TestBackend.http(TestBackend.ok("staying")));
+        TestProxy proxy = closer.keep(TestProxy.start(config(leaving.address())));
         Cluster old = proxy.server().snapshot().clusters().get("c");
         CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
             try {

@@ -4,35 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A bug or an overload in one place costs one request or one connection, never the proxy. */
 class FailureContainmentIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @Test
     void turnsAnExceptionWhileHandlingARequestIntoOne500AndKeepsServing() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("fine")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
         // a balancer that throws for one path stands in for any bug on the request path
         LoadBalancer.Factory buggy = (config, endpoints, load) -> {
             LoadBalancer real = LoadBalancer.roundRobin(endpoints);
@@ -43,7 +31,7 @@ class FailureContainmentIntegrationTest {
                 return real.pick(request, client);
             };
         };
-        TestProxy proxy = keep(TestProxy.start("""
+        TestProxy proxy = closer.keep(TestProxy.start("""
                 clusters:
                   - name: b
                     endpoints: [ { address: %s } ]
@@ -65,8 +53,8 @@ class FailureContainmentIntegrationTest {
 
     @Test
     void closesConnectionsBeyondMaxConnectionsAndServesTheOthers() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("fine")));
-        TestProxy proxy = keep(TestProxy.start("""
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
+        TestProxy proxy = closer.keep(TestProxy.start("""
                 server:
                   limits: { maxConnections: 2 }
                 clusters:
@@ -77,8 +65,8 @@ class FailureContainmentIntegrationTest {
                     match: { pathPrefix: / }
                     cluster: b
                 """.formatted(backend.address())));
-        RawHttp first = keep(new RawHttp(proxy.port()));
-        RawHttp second = keep(new RawHttp(proxy.port()));
+        RawHttp first = closer.keep(new RawHttp(proxy.port()));
+        RawHttp second = closer.keep(new RawHttp(proxy.port()));
         await().atMost(Duration.ofSeconds(5)).until(() -> proxy.server().connectionCount() == 2);
         try (RawHttp third = new RawHttp(proxy.port())) {
             assertThat(third.isClosedByPeer()).isTrue();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
@@ -11,32 +12,19 @@ import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Active health checks through the running proxy: an endpoint failing its checks gets no traffic until it passes. */
 class HealthCheckIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     /** Serves traffic with its name; its /health answers 503 while {@code sick} is set. Counts both kinds. */
     private TestBackend backend(String name, AtomicBoolean sick, AtomicInteger checks) throws InterruptedException {
-        return keep(TestBackend.http((ctx, req) -> {
+        return closer.keep(TestBackend.http((ctx, req) -> {
             boolean health = req.uri().equals("/health");
             if (health) {
                 checks.incrementAndGet();
@@ -53,7 +41,7 @@ class HealthCheckIntegrationTest {
         AtomicInteger sickChecks = new AtomicInteger();
         TestBackend a = backend("a", sick, sickChecks);
         TestBackend b = backend("b", new AtomicBoolean(), new AtomicInteger());
-        TestProxy proxy = keep(TestProxy.start("""
+        TestProxy proxy = closer.keep(TestProxy.start("""
                 clusters:
                   - name: c
                     healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 2 }

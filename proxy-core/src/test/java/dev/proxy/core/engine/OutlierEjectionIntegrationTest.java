@@ -3,37 +3,25 @@ package dev.proxy.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Passive health through the running proxy: a failing endpoint stops getting traffic, then comes back. */
 class OutlierEjectionIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     /** A backend answering 200, or 503 while {@code failing} is set. */
     private TestBackend switchable(String name, AtomicBoolean failing) throws InterruptedException {
-        return keep(TestBackend.http((ctx, req) -> ctx.writeAndFlush(TestBackend.text(
+        return closer.keep(TestBackend.http((ctx, req) -> ctx.writeAndFlush(TestBackend.text(
                 failing.get() ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK, name,
                 HttpUtil.isKeepAlive(req)))));
     }
@@ -43,7 +31,7 @@ class OutlierEjectionIntegrationTest {
         for (TestBackend b : backends) {
             endpoints.append("      - { address: ").append(b.address()).append(" }\n");
         }
-        return keep(TestProxy.start("""
+        return closer.keep(TestProxy.start("""
                 clusters:
                   - name: b
                     outlierDetection: %s

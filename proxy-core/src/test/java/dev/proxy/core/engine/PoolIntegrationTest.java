@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
@@ -21,27 +22,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The bounded upstream pool through the running proxy: caps, waiting, expiry and the stale keep-alive race. */
 class PoolIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private TestProxy proxy(TestBackend backend, String pool) throws InterruptedException {
-        return keep(TestProxy.start("""
+        return closer.keep(TestProxy.start("""
                 clusters:
                   - name: b
                     endpoints: [ { address: %s } ]
@@ -59,7 +49,7 @@ class PoolIntegrationTest {
 
     /** A backend that holds every request until {@code release} opens. */
     private TestBackend heldBackend(CountDownLatch release) throws InterruptedException {
-        return keep(TestBackend.http((ctx, req) -> {
+        return closer.keep(TestBackend.http((ctx, req) -> {
             boolean keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(req);
             CompletableFuture.runAsync(() -> {
                 try {
@@ -78,7 +68,7 @@ class PoolIntegrationTest {
         CountDownLatch release = new CountDownLatch(1);
         TestBackend backend = heldBackend(release);
         TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 1, maxPendingAcquires: 0 }");
-        ExecutorService client = keep(new ClosingExecutor()).executor;
+        ExecutorService client = closer.keep(new ClosingExecutor()).executor;
         Future<HttpResponse<String>> first = client.submit(() -> proxy.get("/first"));
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.requestCount() == 1);
 
@@ -96,7 +86,7 @@ class PoolIntegrationTest {
         CountDownLatch release = new CountDownLatch(1);
         TestBackend backend = heldBackend(release);
         TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 1, maxPendingAcquires: 1, acquireTimeout: 300ms }");
-        ExecutorService client = keep(new ClosingExecutor()).executor;
+        ExecutorService client = closer.keep(new ClosingExecutor()).executor;
         Future<HttpResponse<String>> first = client.submit(() -> proxy.get("/first"));
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.requestCount() == 1);
 
@@ -110,9 +100,9 @@ class PoolIntegrationTest {
 
     @Test
     void servesWaitingRequestsAsConnectionsComeBackWithoutExceedingTheCap() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("ok")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok")));
         TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 2, maxPendingAcquires: 100, acquireTimeout: 10s }");
-        ExecutorService client = keep(new ClosingExecutor()).executor;
+        ExecutorService client = closer.keep(new ClosingExecutor()).executor;
         AtomicInteger peakOpen = new AtomicInteger();
         java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
         Future<?> sampler = client.submit(() -> {
@@ -146,7 +136,7 @@ class PoolIntegrationTest {
 
     @Test
     void closesIdleConnectionsAfterMaxIdleTime() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("ok")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok")));
         TestProxy proxy = proxy(backend, "{ maxIdleTime: 200ms }");
         assertThat(proxy.get("/").statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> pool(proxy).open() == 0 && backend.openConnections() == 0);
@@ -154,7 +144,7 @@ class PoolIntegrationTest {
 
     @Test
     void honoursTheUpstreamsKeepAliveTimeout() throws Exception {
-        TestBackend backend = keep(TestBackend.http((ctx, req) -> {
+        TestBackend backend = closer.keep(TestBackend.http((ctx, req) -> {
             FullHttpResponse r = TestBackend.text(HttpResponseStatus.OK, "ok", true);
             r.headers().set("Keep-Alive", "timeout=1, max=100");
             ctx.writeAndFlush(r);
@@ -168,7 +158,7 @@ class PoolIntegrationTest {
 
     @Test
     void retiresAConnectionAfterMaxRequestsPerConnection() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("ok")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok")));
         TestProxy proxy = proxy(backend, "{ maxRequestsPerConnection: 2 }");
         for (int i = 0; i < 6; i++) {
             assertThat(proxy.get("/" + i).statusCode()).isEqualTo(200);
@@ -180,9 +170,9 @@ class PoolIntegrationTest {
     void hidesTheStaleKeepAliveRaceFromClients() throws Exception {
         // The backend closes a connection after 250 ms idle, as many servers do, without announcing it. Clients
         // pause around that long, so the proxy keeps picking connections the backend is closing or just closed.
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("ok"), Duration.ofMillis(250)));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok"), Duration.ofMillis(250)));
         TestProxy proxy = proxy(backend, "{ maxIdleTime: 60s }");
-        ExecutorService client = keep(new ClosingExecutor()).executor;
+        ExecutorService client = closer.keep(new ClosingExecutor()).executor;
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger served = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
@@ -217,7 +207,7 @@ class PoolIntegrationTest {
 
     @Test
     void resendsAnIdempotentRequestOnceWhenAReusedConnectionClosesBeforeAnswering() throws Exception {
-        TestBackend backend = keep(TestBackend.http(closesSecondRequestOnEachConnection()));
+        TestBackend backend = closer.keep(TestBackend.http(closesSecondRequestOnEachConnection()));
         TestProxy proxy = proxy(backend, "{ maxIdleTime: 60s }");
         for (int i = 0; i < 5; i++) {
             HttpResponse<String> r = proxy.get("/" + i);
@@ -230,7 +220,7 @@ class PoolIntegrationTest {
 
     @Test
     void doesNotResendANonIdempotentRequestThatMayHaveReachedTheUpstream() throws Exception {
-        TestBackend backend = keep(TestBackend.http(closesSecondRequestOnEachConnection()));
+        TestBackend backend = closer.keep(TestBackend.http(closesSecondRequestOnEachConnection()));
         TestProxy proxy = proxy(backend, "{ maxIdleTime: 60s }");
         try (RawHttp c = new RawHttp(proxy.port())) {
             // the same client connection, so the same event loop and the same pooled upstream connection
@@ -260,7 +250,7 @@ class PoolIntegrationTest {
 
     @Test
     void returnsEveryConnectionAfterAClientSentManyPipelinedRequests() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("ok")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok")));
         TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 4 }");
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nGET /3 HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
@@ -22,28 +23,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each timeout of the request path, hit by a real slow peer, answers with its own status and reason. */
 class TimeoutIntegrationTest {
-    private final List<AutoCloseable> resources = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = resources.size() - 1; i >= 0; i--) {
-            resources.get(i).close();
-        }
-    }
-
-    private <T extends AutoCloseable> T keep(T resource) {
-        resources.add(resource);
-        return resource;
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private TestProxy proxy(String endpoint, String clusterExtra, String routeExtra, String server)
             throws InterruptedException {
-        return keep(TestProxy.start("""
+        return closer.keep(TestProxy.start("""
                 server:
                 %s
                 clusters:
@@ -64,12 +54,12 @@ class TimeoutIntegrationTest {
 
     /** A backend that reads requests and never answers. */
     private TestBackend silentBackend() throws InterruptedException {
-        return keep(TestBackend.http((ctx, req) -> { }));
+        return closer.keep(TestBackend.http((ctx, req) -> { }));
     }
 
     /** A backend that sends a response head and the first bytes of a 1 MB body, then stalls. */
     private TestBackend stallingMidBodyBackend() throws InterruptedException {
-        return keep(TestBackend.http((ChannelHandlerContext ctx, io.netty.handler.codec.http.FullHttpRequest req) -> {
+        return closer.keep(TestBackend.http((ChannelHandlerContext ctx, io.netty.handler.codec.http.FullHttpRequest req) -> {
             DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 1_000_000);
             ctx.write(head);
@@ -134,7 +124,7 @@ class TimeoutIntegrationTest {
 
     @Test
     void answers408ToAClientThatSendsItsHeadTooSlowly() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("x")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
         TestProxy proxy = proxy(backend.address(), "", "", "  limits: { requestHeaderTimeout: 300ms }");
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1\r\n");
@@ -148,7 +138,7 @@ class TimeoutIntegrationTest {
 
     @Test
     void keepsAnIdleKeepAliveConnectionUntilTheIdleTimeoutThenClosesIt() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("x")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
         TestProxy proxy = proxy(backend.address(), "", "",
                 "  limits: { requestHeaderTimeout: 10s, idleTimeout: 400ms }");
         try (RawHttp c = new RawHttp(proxy.port())) {
@@ -160,7 +150,7 @@ class TimeoutIntegrationTest {
 
     @Test
     void answers408WhenTheClientStopsSendingItsBody() throws Exception {
-        TestBackend backend = keep(TestBackend.http(TestBackend.ok("x")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
         TestProxy proxy = proxy(backend.address(), "", "", "  limits: { idleTimeout: 400ms }");
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
@@ -191,7 +181,7 @@ class TimeoutIntegrationTest {
     void answers504WhenTheUpstreamDoesNotCompleteTheHandshake() throws Exception {
         // A listener that never accepts, with its accept queue filled: the kernel drops further SYNs, so a connect
         // hangs as it would towards a host that went away.
-        ServerSocket full = keep(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+        ServerSocket full = closer.keep(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
         List<Socket> fillers = new ArrayList<>();
         try {
             for (int i = 0; i < 16; i++) {
