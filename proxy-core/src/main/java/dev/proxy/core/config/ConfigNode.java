@@ -79,19 +79,24 @@ final class ConfigNode {
     /** The list of mappings under {@code key}; empty when absent. */
     List<ConfigNode> objects(String key) {
         List<ConfigNode> result = new ArrayList<>();
-        Node n = take(key);
-        if (n == null) {
-            return result;
-        }
-        if (!(n instanceof SequenceNode)) {
-            problems.add(child(key), "must be a list" + at(n));
-            return result;
-        }
-        List<Node> items = ((SequenceNode) n).getValue();
+        List<Node> items = sequence(key);
         for (int i = 0; i < items.size(); i++) {
             result.add(ConfigNode.of(child(key) + "[" + i + "]", items.get(i), problems));
         }
         return result;
+    }
+
+    /** The items of the list under {@code key}; empty, and reported, when it is not a list. */
+    private List<Node> sequence(String key) {
+        Node n = take(key);
+        if (n == null) {
+            return List.of();
+        }
+        if (!(n instanceof SequenceNode)) {
+            problems.add(child(key), "must be a list" + at(n));
+            return List.of();
+        }
+        return ((SequenceNode) n).getValue();
     }
 
     Optional<String> string(String key) {
@@ -176,15 +181,7 @@ final class ConfigNode {
 
     List<String> strings(String key) {
         List<String> result = new ArrayList<>();
-        Node n = take(key);
-        if (n == null) {
-            return result;
-        }
-        if (!(n instanceof SequenceNode)) {
-            problems.add(child(key), "must be a list" + at(n));
-            return result;
-        }
-        List<Node> items = ((SequenceNode) n).getValue();
+        List<Node> items = sequence(key);
         for (int i = 0; i < items.size(); i++) {
             Node item = items.get(i);
             if (item instanceof ScalarNode) {

@@ -68,7 +68,6 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
     private ArrayDeque<HttpContent> pendingBody;
     private ScheduledFuture<?> deadline;
     private ScheduledFuture<?> responseTimer;
-    private long maxBody;
     private long bodyBytes;
     private int attempts;
     private boolean clientKeepAlive;
@@ -135,8 +134,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         route = routeTarget.get().route().config();
-        maxBody = route.maxBodySize();
-        if (HttpUtil.getContentLength(request, 0L) > maxBody) {
+        if (HttpUtil.getContentLength(request, 0L) > route.maxBodySize()) {
             respondEarly(ProxyError.BODY_TOO_LARGE, false);
             return;
         }
@@ -196,7 +194,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         bodyBytes += content.content().readableBytes();
-        if (bodyBytes > maxBody) {
+        if (bodyBytes > route.maxBodySize()) {
             content.release();
             fail(ProxyError.BODY_TOO_LARGE, null);
             return;

@@ -66,18 +66,18 @@ public final class ProxyServer {
     }
 
     /** Builds the runtime for {@code config} and binds the traffic port. */
-    public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers) throws InterruptedException {
+    public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers) {
         ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, Transport.best());
         try {
             server.bind();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException e) {
             server.shutdown(Duration.ZERO);
             throw e;
         }
         return server;
     }
 
-    private void bind() throws InterruptedException {
+    private void bind() {
         InetSocketAddress address = new InetSocketAddress(serverConfig.listen().host(), serverConfig.listen().port());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)

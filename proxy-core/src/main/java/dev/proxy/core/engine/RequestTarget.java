@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import java.util.ArrayDeque;
 import java.util.Locale;
 
 /**
@@ -81,7 +82,7 @@ record RequestTarget(String host, String originalHost, String path, String query
             return path;
         }
         String[] segments = path.split("/", -1);
-        java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>();
+        ArrayDeque<String> out = new ArrayDeque<>();
         for (int i = 1; i < segments.length; i++) {
             String s = segments[i];
             boolean last = i == segments.length - 1;

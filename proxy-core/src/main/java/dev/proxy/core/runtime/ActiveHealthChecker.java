@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -96,8 +95,7 @@ final class ActiveHealthChecker {
             }
             settled = false;
             long check = ++current;
-            ChannelFuture connect = bootstrap.connect(
-                    InetSocketAddress.createUnresolved(endpoint.address().host(), endpoint.address().port()));
+            ChannelFuture connect = bootstrap.connect(endpoint.socketAddress());
             Channel ch = connect.channel();
             loop.schedule(() -> settle(check, ch, false), config.timeout().toNanos(), TimeUnit.NANOSECONDS);
             connect.addListener(f -> {

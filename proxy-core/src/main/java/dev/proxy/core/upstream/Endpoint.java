@@ -31,7 +31,8 @@ public final class Endpoint {
         return weight;
     }
 
-    InetSocketAddress socketAddress() {
+    /** The address to connect to, unresolved: names are resolved without blocking when connecting. */
+    public InetSocketAddress socketAddress() {
         return socketAddress;
     }
 
