@@ -14,6 +14,7 @@ public enum ProxyError {
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed"),
+    RATE_LIMITED(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limited"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
     INTERNAL(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error"),
     UPSTREAM_CONNECT_FAILURE(HttpResponseStatus.BAD_GATEWAY, "upstream_connect_failure"),
@@ -23,8 +24,14 @@ public enum ProxyError {
     POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted"),
     POOL_ACQUIRE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_acquire_timeout"),
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting_down"),
+    /** A concurrency limit (global or the route's) is reached: shed at once rather than queued. */
+    OVERLOADED(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded"),
+    CIRCUIT_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "circuit_open"),
+    /** The route's fault injection aborted the request; answered with the status the fault names. */
+    FAULT_INJECTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "fault_injected"),
     UPSTREAM_CONNECT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_connect_timeout"),
     UPSTREAM_RESPONSE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_response_timeout"),
+    UPSTREAM_PER_TRY_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_per_try_timeout"),
     UPSTREAM_IDLE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_idle_timeout"),
     ROUTE_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "route_timeout"),
     /** The client went away; nothing is answered. Logged with 499 as NGINX does. */
@@ -53,6 +60,7 @@ public enum ProxyError {
             case UPSTREAM_RESET:
             case UPSTREAM_BAD_RESPONSE:
             case UPSTREAM_RESPONSE_TIMEOUT:
+            case UPSTREAM_PER_TRY_TIMEOUT:
             case UPSTREAM_IDLE_TIMEOUT:
                 return true;
             default:

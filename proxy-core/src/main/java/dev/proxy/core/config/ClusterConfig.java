@@ -9,10 +9,11 @@ import java.util.Optional;
  * A named group of interchangeable upstream endpoints and how to talk to them.
  *
  * @param healthCheck active health checks; empty means none (every endpoint counts as healthy)
+ * @param circuitBreaker the breaker guarding the cluster; empty means none
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                            Optional<HealthCheckConfig> healthCheck) {
+                            Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -21,5 +22,13 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(timeouts, "timeouts");
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
+        requireNonNull(circuitBreaker, "circuitBreaker");
+    }
+
+    /** A cluster without a circuit breaker. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, Optional.empty());
     }
 }

@@ -13,11 +13,19 @@ import java.time.Duration;
  * @param maxBodySize default request body limit (routes may override), answered 413
  * @param requestHeaderTimeout time from a request's first byte to its last header byte (slowloris), answered 408
  * @param idleTimeout a client connection with no request in progress and no traffic is closed after this
+ * @param maxInFlightRequests requests in progress at once over all routes, more are answered 503 overloaded;
+ *     0 means no cap beyond maxConnections
  */
 public record LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
-                           Duration requestHeaderTimeout, Duration idleTimeout) {
+                           Duration requestHeaderTimeout, Duration idleTimeout, int maxInFlightRequests) {
     public LimitsConfig {
         requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
         requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    /** Limits without a global cap on requests in flight. */
+    public LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
+                        Duration requestHeaderTimeout, Duration idleTimeout) {
+        this(maxConnections, maxHeaderSize, maxRequestLineSize, maxBodySize, requestHeaderTimeout, idleTimeout, 0);
     }
 }

@@ -11,9 +11,10 @@ import java.util.List;
  * @param clusters one cluster, or several with weights for a canary split
  * @param timeout the overall deadline of a request on this route; {@link Duration#ZERO} means none
  * @param maxBodySize request body limit on this route, answered 413
+ * @param policies retries, limits, faults and mirroring
  */
 public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                          Duration timeout, long maxBodySize) {
+                          Duration timeout, long maxBodySize, RoutePolicies policies) {
     public RouteConfig {
         requireNonNull(name, "name");
         requireNonNull(match, "match");
@@ -23,5 +24,12 @@ public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> c
         }
         requireNonNull(rewrite, "rewrite");
         requireNonNull(timeout, "timeout");
+        requireNonNull(policies, "policies");
+    }
+
+    /** A route that only forwards. */
+    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
+                       Duration timeout, long maxBodySize) {
+        this(name, match, clusters, rewrite, timeout, maxBodySize, RoutePolicies.NONE);
     }
 }

@@ -1,0 +1,34 @@
+package dev.proxy.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A token-bucket style limit on a route's request rate, for the whole route or per client key.
+ *
+ * @param requestsPerSecond the sustained rate allowed
+ * @param burst requests allowed at once; the permits refill as one batch of {@code burst} every
+ *     {@code burst / requestsPerSecond} seconds
+ * @param clientIp the client's IP address is (part of) the key
+ * @param header the value of this request header (lower case) is (part of) the key; a request without it shares
+ *     one bucket with the others that lack it
+ * @param maxKeys the most keys tracked at once; the least recently used are forgotten first
+ * @param keyIdleTime a key unused this long is forgotten
+ */
+public record RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
+                              int maxKeys, Duration keyIdleTime) {
+    public RateLimitConfig {
+        if (!(requestsPerSecond > 0) || burst < 1 || maxKeys < 1) {
+            throw new IllegalArgumentException("out of range: " + requestsPerSecond + ", " + burst + ", " + maxKeys);
+        }
+        requireNonNull(header, "header");
+        requireNonNull(keyIdleTime, "keyIdleTime");
+    }
+
+    /** True when each client key gets its own bucket; false for one bucket for the whole route. */
+    public boolean keyed() {
+        return clientIp || header.isPresent();
+    }
+}
