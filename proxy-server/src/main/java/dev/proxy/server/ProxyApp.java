@@ -6,6 +6,7 @@ import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
 import java.net.InetAddress;
@@ -53,7 +54,7 @@ public final class ProxyApp implements AutoCloseable {
                 demo = Optional.of(DemoBackend.start(addresses));
                 log.info("demo backends answering on {}", addresses);
             }
-            proxy = ProxyServer.start(config, Balancers.factory());
+            proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory());
             ProxyServer p = proxy;
             AdminServer admin = AdminServer.start(config.server().adminListen(), () -> readiness(p));
             log.info("admin listening on {}", admin.address());

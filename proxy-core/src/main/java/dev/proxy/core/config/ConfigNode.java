@@ -4,11 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -21,6 +25,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * keys nobody asked for, which is how unknown keys become errors.
  */
 final class ConfigNode {
+    /** An HTTP token (RFC 9110 §5.6.2): what a method or a header name may be made of. */
+    static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern DECIMAL = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
+    private static final Pattern STATUS = Pattern.compile("[0-9]{3}");
+
     private final String path;
     private final Problems problems;
     private final Map<String, Node> entries = new LinkedHashMap<>();
@@ -74,6 +83,22 @@ final class ConfigNode {
     /** The nested mapping under {@code key}; an empty node (all defaults) when the key is absent. */
     ConfigNode object(String key) {
         return ConfigNode.of(child(key), take(key), problems);
+    }
+
+    /**
+     * The nested mapping under {@code key}, or empty when the key is absent or its value empty; for the blocks whose
+     * presence switches a feature on. A value that is not a mapping is reported (and empty is returned).
+     */
+    Optional<ConfigNode> optionalObject(String key) {
+        Node n = take(key);
+        if (n == null) {
+            return Optional.empty();
+        }
+        if (!(n instanceof MappingNode)) {
+            problems.add(child(key), "must be a mapping of keys to values" + at(n));
+            return Optional.empty();
+        }
+        return Optional.of(ConfigNode.of(child(key), n, problems));
     }
 
     /** The list of mappings under {@code key}; empty when absent. */
@@ -136,6 +161,42 @@ final class ConfigNode {
         });
     }
 
+    /**
+     * A number written as digits with an optional fraction ({@code 5}, {@code 0.5}, {@code 12.25}) between
+     * {@code min} and {@code max} inclusive. Exponents, {@code _} and a leading {@code .} are rejected.
+     */
+    double number(String key, double defaultValue, double min, double max) {
+        return parsed(key, defaultValue, text -> {
+            double v = decimal(text);
+            if (v < min || v > max) {
+                throw new IllegalArgumentException("must be between " + plain(min) + " and " + plain(max)
+                        + ", was " + text);
+            }
+            return v;
+        });
+    }
+
+    /** A number as {@link #number} that must be greater than 0 and at most {@code max}. */
+    double positiveNumber(String key, double defaultValue, double max) {
+        return parsed(key, defaultValue, text -> {
+            double v = decimal(text);
+            if (!(v > 0) || v > max) {
+                throw new IllegalArgumentException("must be greater than 0 and at most " + plain(max)
+                        + ", was " + text);
+            }
+            return v;
+        });
+    }
+
+    /** Reports {@code key} as required when it is absent or empty; true when it is there. */
+    boolean require(String key) {
+        if (has(key)) {
+            return true;
+        }
+        problem(key, "is required");
+        return false;
+    }
+
     boolean bool(String key, boolean defaultValue) {
         return parsed(key, defaultValue, text -> {
             if (text.equals("true") || text.equals("false")) {
@@ -193,6 +254,40 @@ final class ConfigNode {
         return result;
     }
 
+    /** An optional HTTP header name, lower-cased; a value that is not a header name (a token) is reported. */
+    Optional<String> headerName(String key) {
+        Optional<String> name = string(key);
+        if (name.isPresent() && !TOKEN.matcher(name.get()).matches()) {
+            problem(key, "'" + name.get() + "' is not a header name");
+            return Optional.empty();
+        }
+        return name.map(v -> v.toLowerCase(Locale.ROOT));
+    }
+
+    /** A list of HTTP statuses (100-599); each item that is not one is reported and left out. Empty when absent. */
+    Set<Integer> statuses(String key) {
+        Set<Integer> result = new LinkedHashSet<>();
+        for (String text : strings(key)) {
+            OptionalInt status = status(text);
+            if (status.isPresent()) {
+                result.add(status.getAsInt());
+            } else {
+                problem(key, "'" + text + "' is not an HTTP status (100-599)");
+            }
+        }
+        return result;
+    }
+
+    /** {@code text} as an HTTP status (three digits, 100-599), or empty. */
+    static OptionalInt status(String text) {
+        String t = text.trim();
+        if (!STATUS.matcher(t).matches()) {
+            return OptionalInt.empty();
+        }
+        int status = Integer.parseInt(t);
+        return status >= 100 && status <= 599 ? OptionalInt.of(status) : OptionalInt.empty();
+    }
+
     Map<String, String> stringMap(String key) {
         ConfigNode node = object(key);
         Map<String, String> result = new LinkedHashMap<>();
@@ -225,6 +320,19 @@ final class ConfigNode {
         used.add(key);
         Node n = entries.get(key);
         return n == null || isNull(n) ? null : n;
+    }
+
+    private static double decimal(String text) {
+        if (!DECIMAL.matcher(text).matches()) {
+            // not a NumberFormatException: parsed() would call it "not a whole number"
+            throw new IllegalArgumentException("'" + text + "' is not a number (examples: 5, 0.5)");
+        }
+        return Double.parseDouble(text);
+    }
+
+    /** A bound as it would be written in the file: {@code 100}, not {@code 100.0}. */
+    private static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static boolean isNull(Node n) {

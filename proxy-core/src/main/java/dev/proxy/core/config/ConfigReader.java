@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -26,12 +27,12 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * Reads the YAML routes file into a {@link ProxyConfig}. The only place that knows the file's keys and defaults.
+ * Reads the YAML routes file into a {@link ProxyConfig}: the entry point of the package. With {@link PolicyReader}
+ * (the route policies and the circuit breaker), the only place that knows the file's keys and defaults.
  * Reports every problem at once, each with its path, in a {@link ConfigException}. Stateless and thread-safe.
  */
 public final class ConfigReader {
     static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final Pattern HOST_AND_PORT = Pattern.compile(
             "[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
@@ -59,10 +60,11 @@ public final class ConfigReader {
                 clusterNodes.add(c);
             });
         }
+        PolicyReader policies = new PolicyReader();
         List<RouteConfig> routes = new ArrayList<>();
         List<ConfigNode> routeNodes = new ArrayList<>();
         for (ConfigNode r : top.objects("routes")) {
-            route(r, defaultBody).ifPresent(route -> {
+            route(r, defaultBody, policies).ifPresent(route -> {
                 routes.add(route);
                 routeNodes.add(r);
             });
@@ -70,6 +72,7 @@ public final class ConfigReader {
         boolean routesGiven = top.has("routes");
         top.finish();
         crossCheck(clusters, clusterNodes, routes, routeNodes);
+        policies.checkMirrorClusters(clusters.stream().map(ClusterConfig::name).collect(Collectors.toSet()));
         if (!routesGiven) {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
@@ -108,7 +111,8 @@ public final class ConfigReader {
                 intSize(l, "maxRequestLineSize", 8 * 1024, 256),
                 l.size("maxBodySize", DEFAULT_MAX_BODY_SIZE),
                 l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
-                l.positiveDuration("idleTimeout", Duration.ofSeconds(60)));
+                l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
+                l.integer("maxInFlightRequests", 0, 0, 10_000_000));
         l.finish();
         ConfigNode drain = n.object("drain");
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
@@ -171,8 +175,10 @@ public final class ConfigReader {
         boolean checksGiven = n.has("healthCheck");
         ConfigNode hc = n.object("healthCheck");
         Optional<HealthCheckConfig> healthCheck = checksGiven ? Optional.of(healthCheck(hc)) : Optional.empty();
+        Optional<CircuitBreakerConfig> breaker = n.optionalObject("circuitBreaker").map(PolicyReader::circuitBreaker);
         n.finish();
-        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck));
+        return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
+                breaker));
     }
 
     private static HealthCheckConfig healthCheck(ConfigNode h) {
@@ -185,18 +191,7 @@ public final class ConfigReader {
         Duration timeout = h.positiveDuration("timeout", Duration.ofSeconds(1));
         int healthy = h.integer("healthyThreshold", 2, 1, 1000);
         int unhealthy = h.integer("unhealthyThreshold", 3, 1, 1000);
-        Set<Integer> expect = new LinkedHashSet<>();
-        for (String code : h.strings("expectStatus")) {
-            try {
-                int c = Integer.parseInt(code.trim());
-                if (c < 100 || c > 599) {
-                    throw new NumberFormatException();
-                }
-                expect.add(c);
-            } catch (NumberFormatException e) {
-                h.problem("expectStatus", "'" + code + "' is not an HTTP status (100-599)");
-            }
-        }
+        Set<Integer> expect = h.statuses("expectStatus");
         if (expect.isEmpty()) {
             expect.add(200);
         }
@@ -264,7 +259,7 @@ public final class ConfigReader {
         return Optional.of(keys.get(0));
     }
 
-    private static Optional<RouteConfig> route(ConfigNode n, long defaultBody) {
+    private static Optional<RouteConfig> route(ConfigNode n, long defaultBody, PolicyReader policyReader) {
         Optional<String> name = name(n);
         RouteMatch match = match(n.object("match"));
         List<WeightedCluster> clusters = new ArrayList<>();
@@ -303,11 +298,12 @@ public final class ConfigReader {
         r.finish();
         Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
         long maxBody = n.size("maxBodySize", defaultBody);
+        RoutePolicies policies = policyReader.route(n, timeout);
         n.finish();
         if (name.isEmpty() || clusters.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody));
+        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies));
     }
 
     private static RouteMatch match(ConfigNode n) {
@@ -336,7 +332,7 @@ public final class ConfigReader {
         }
         Set<String> methods = new LinkedHashSet<>();
         for (String m : n.strings("methods")) {
-            if (TOKEN.matcher(m).matches()) {
+            if (ConfigNode.TOKEN.matcher(m).matches()) {
                 methods.add(m.toUpperCase(Locale.ROOT));
             } else {
                 n.problem("methods", "'" + m + "' is not an HTTP method");
@@ -344,7 +340,7 @@ public final class ConfigReader {
         }
         Map<String, String> headers = new LinkedHashMap<>();
         n.stringMap("headers").forEach((k, v) -> {
-            if (TOKEN.matcher(k).matches()) {
+            if (ConfigNode.TOKEN.matcher(k).matches()) {
                 headers.put(k.toLowerCase(Locale.ROOT), v);
             } else {
                 n.problem("headers", "'" + k + "' is not a header name");

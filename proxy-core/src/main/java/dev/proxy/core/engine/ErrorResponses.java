@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
@@ -20,10 +22,22 @@ final class ErrorResponses {
 
     /** A new response; the caller owns it and passes it to a channel write. */
     static FullHttpResponse of(ProxyError error, boolean keepAlive, ByteBufAllocator alloc) {
-        String text = error.status().code() + " " + error.status().reasonPhrase() + ": " + error.reason() + "\n";
+        return of(error, error.status(), null, keepAlive, alloc);
+    }
+
+    /**
+     * A new response with {@code error}'s reason but this status, and these extra headers (may be null); the caller
+     * owns it and passes it to a channel write.
+     */
+    static FullHttpResponse of(ProxyError error, HttpResponseStatus status, HttpHeaders extra, boolean keepAlive,
+                               ByteBufAllocator alloc) {
+        String text = status.code() + " " + status.reasonPhrase() + ": " + error.reason() + "\n";
         ByteBuf body = alloc.buffer(text.length());
         body.writeCharSequence(text, StandardCharsets.US_ASCII);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, error.status(), body);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        if (extra != null) {
+            response.headers().add(extra);
+        }
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())

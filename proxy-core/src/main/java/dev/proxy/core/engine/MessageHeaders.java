@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -11,9 +12,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The header rules of an HTTP/1.1 proxy (RFC 9110 §7.6): hop-by-hop headers removed, {@code Via} and
@@ -107,6 +110,30 @@ final class MessageHeaders {
             }
         }
         return -1;
+    }
+
+    /**
+     * The response's {@code Retry-After} as nanoseconds from now, or -1 when it has none or it cannot be read.
+     * Both forms of RFC 9110 §10.2.3 are read: delay-seconds and an HTTP-date.
+     */
+    static long retryAfterNanos(HttpResponse response) {
+        String v = response.headers().get(HttpHeaderNames.RETRY_AFTER);
+        if (v == null) {
+            return -1;
+        }
+        v = v.trim();
+        if (!v.isEmpty() && Character.isDigit(v.charAt(0))) {
+            try {
+                return TimeUnit.SECONDS.toNanos(Math.min(Long.parseLong(v), 366L * 24 * 3600));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        Date date = DateFormatter.parseHttpDate(v);
+        if (date == null) {
+            return -1;
+        }
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(0, date.getTime() - System.currentTimeMillis()));
     }
 
     static boolean mayHaveBody(HttpResponseStatus status, boolean headRequest) {

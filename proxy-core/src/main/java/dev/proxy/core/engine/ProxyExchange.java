@@ -1,8 +1,13 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.filter.RequestInfo;
+import dev.proxy.core.filter.RetryPolicy;
+import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.filter.Verdict;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.RouteTarget;
@@ -19,6 +24,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -32,25 +38,36 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request from a client and its response: routes it, leases an upstream connection, streams the body both ways
- * with back-pressure, and ends exactly once ({@link #finish}) by returning the connection to its pool or closing it.
+ * One request from a client and its response: routes it, runs the route's filter chain, leases an upstream
+ * connection, streams the body both ways with back-pressure, and ends exactly once ({@link #finish}) by returning
+ * the connection to its pool or closing it.
+ *
+ * <p>The chain in order: the route deadline starts; the admission filters (global and route concurrency limits, rate
+ * limit, fault) each pass, delay or reject; then each attempt asks the cluster's circuit breaker, picks an endpoint,
+ * and forwards; a failed attempt is retried when the {@link RetryPolicy} and the request allow it.
  *
  * <p>Confined to the client channel's event loop, which is also the upstream connection's, so it needs no locks.
  * Ownership: every {@link HttpContent} handed to it is either written to the other side (whose encoder releases
- * it) or released here; nothing it holds outlives {@link #finish}.
+ * it) or released here; the retained duplicates kept to replay a body on a retry are released by {@link #finish};
+ * nothing it holds outlives it.
  */
-final class ProxyExchange implements AcquireCallback, UpstreamListener {
+final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestInfo {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     /** A body this small, still unread when the proxy answers early, is read and dropped to keep the connection. */
     private static final long DISCARD_LIMIT = 64 * 1024;
+    /** Balancer picks an attempt makes to find an endpoint not tried yet and whose breaker lets it through. */
+    private static final int MAX_PICKS = 4;
 
     private final FrontendHandler frontend;
     private final Channel client;
@@ -61,15 +78,37 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
     private final boolean idempotent;
     private final long startNanos = System.nanoTime();
 
+    private RouteTarget target;
     private RouteConfig route;
+    private RequestTarget requestTarget;
+    private InetSocketAddress remote;
+    private RetryPolicy retry = RetryPolicy.NONE;
+    private int filtersPassed;
     private Cluster cluster;
     private ConnectionPool pool;
+    private Endpoint endpoint;
+    private List<Endpoint> tried;
     private PooledConnection connection;
+    private MirrorExchange mirror;
     private ArrayDeque<HttpContent> pendingBody;
+    private ArrayList<HttpContent> replay;
+    private long replayBytes;
+    private long deadlineNanos;
+    private long attemptStartNanos;
     private ScheduledFuture<?> deadline;
     private ScheduledFuture<?> responseTimer;
+    private ScheduledFuture<?> perTryTimer;
+    private ScheduledFuture<?> waitTimer;
+    private HttpResponseStatus failStatus;
+    private HttpHeaders failHeaders;
+    private ProxyError endError;
     private long bodyBytes;
     private int attempts;
+    private int status;
+    private boolean guardHeld;
+    private boolean attemptReached;
+    private boolean staleRetried;
+    private boolean replayOverflow;
     private boolean clientKeepAlive;
     private boolean expectContinue;
     private boolean connectionReused;
@@ -98,7 +137,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         return requestComplete;
     }
 
-    /** Validates and routes the request head, then asks the pool for a connection. */
+    /** Validates and routes the request head, starts the route deadline, then runs the filter chain. */
     void start() {
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
@@ -113,8 +152,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             respondEarly(ProxyError.BAD_REQUEST, true);
             return;
         }
-        RequestTarget target = RequestTarget.parse(request.uri(), hosts.isEmpty() ? null : hosts.get(0));
-        if (target == null) {
+        RequestTarget parsed = RequestTarget.parse(request.uri(), hosts.isEmpty() ? null : hosts.get(0));
+        if (parsed == null) {
             respondEarly(ProxyError.BAD_REQUEST, true);
             return;
         }
@@ -127,49 +166,140 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             expectContinue = true;
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
-        Optional<RouteTarget> routeTarget = snapshot.match(target.host(), target.path(),
+        Optional<RouteTarget> routeTarget = snapshot.match(parsed.host(), parsed.path(),
                 request.method().name(), request.headers());
         if (routeTarget.isEmpty()) {
             respondEarly(ProxyError.NO_ROUTE, false);
             return;
         }
-        route = routeTarget.get().route().config();
+        target = routeTarget.get();
+        route = target.route().config();
         if (HttpUtil.getContentLength(request, 0L) > route.maxBodySize()) {
             respondEarly(ProxyError.BODY_TOO_LARGE, false);
             return;
         }
-        cluster = routeTarget.get().pickCluster();
-        InetSocketAddress remote = (InetSocketAddress) client.remoteAddress();
-        Optional<Endpoint> endpoint = cluster.balancer().pick(request, remote);
-        if (endpoint.isEmpty()) {
-            respondEarly(ProxyError.NO_ENDPOINT, false);
-            return;
-        }
-        pool = cluster.pool(endpoint.get());
-        // the Host sent upstream: the route's rewrite, else what the client asked for (an absolute-form URI's
-        // authority wins over its Host header), else, for an HTTP/1.0 client that sent none, the endpoint itself
-        String upstreamHost = route.rewrite().host()
-                .orElse(target.originalHost() != null ? target.originalHost() : pool.endpoint().address().toString());
-        MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), target.originalHost(),
-                upstreamHost, target.uri(upstreamPath(target.path())));
+        requestTarget = parsed;
+        remote = (InetSocketAddress) client.remoteAddress();
         if (!route.timeout().isZero()) {
+            deadlineNanos = startNanos + route.timeout().toNanos();
             deadline = client.eventLoop().schedule(() -> fail(ProxyError.ROUTE_TIMEOUT, null),
                     route.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+        admit(0);
+    }
+
+    /** Runs the admission filters from {@code from} on; each passes, rejects or delays the request. */
+    private void admit(int from) {
+        for (int i = from; i < target.filterCount(); i++) {
+            Verdict verdict;
+            try {
+                verdict = target.filter(i).onRequest(this);
+            } catch (RuntimeException e) {
+                fail(ProxyError.INTERNAL, e);
+                return;
+            }
+            if (verdict.rejects()) {
+                failStatus = verdict.status();
+                failHeaders = verdict.headers();
+                fail(verdict.error(), null);
+                return;
+            }
+            filtersPassed = i + 1;
+            if (!verdict.passes()) {
+                int next = i + 1;
+                waitTimer = client.eventLoop().schedule(() -> {
+                    waitTimer = null;
+                    if (!done) {
+                        admit(next);
+                    }
+                }, verdict.delayNanos(), TimeUnit.NANOSECONDS);
+                pauseUntilConnected();
+                return;
+            }
+        }
+        retry = target.retry();
+        retry.onRequest();
+        cluster = target.pickCluster();
+        startAttempt();
+    }
+
+    /**
+     * One try at the upstream: the circuit breaker and the balancer choose the endpoint (one not tried yet, where
+     * possible), then the pool lends a connection. The per-try timer starts once the connection is there, as the
+     * connect and acquire timeouts cover the time before.
+     */
+    private void startAttempt() {
+        attempts++;
+        UpstreamGuard guard = cluster.guard();
+        ProxyError refusal = ProxyError.NO_ENDPOINT;
+        Endpoint chosen = null;
+        int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
+        for (int i = 0; i < picks && chosen == null; i++) {
+            Optional<Endpoint> picked = cluster.balancer().pick(request, remote);
+            if (picked.isEmpty()) {
+                break;
+            }
+            Endpoint candidate = picked.get();
+            if (tried != null && tried.contains(candidate) && i < picks - 1) {
+                continue;
+            }
+            if (guard.tryAcquire(candidate)) {
+                chosen = candidate;
+            } else {
+                refusal = ProxyError.CIRCUIT_OPEN;
+            }
+        }
+        if (chosen == null) {
+            // neither is worth a retry: an open breaker must stop traffic, and the balancer just said it has nothing
+            fail(refusal, null);
+            return;
+        }
+        endpoint = chosen;
+        guardHeld = true;
+        attemptReached = false;
+        pool = cluster.pool(chosen);
+        if (attempts == 1) {
+            prepareHead();
+        }
+        route.policies().deadlineHeader().ifPresent(name -> request.headers().set(name,
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()))));
+        attemptStartNanos = System.nanoTime();
+        pool.acquire(client.eventLoop(), this);
+        pauseUntilConnected();
+    }
+
+    /** Rewrites the head for the upstream, starts the mirror, and answers the client's Expect: 100-continue. */
+    private void prepareHead() {
+        // the Host sent upstream: the route's rewrite, else what the client asked for (an absolute-form URI's
+        // authority wins over its Host header), else, for an HTTP/1.0 client that sent none, the endpoint itself
+        String upstreamHost = route.rewrite().host().orElse(requestTarget.originalHost() != null
+                ? requestTarget.originalHost() : pool.endpoint().address().toString());
+        MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), requestTarget.originalHost(),
+                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())));
+        Cluster shadow = target.mirror();
+        if (shadow != null) {
+            MirrorConfig m = route.policies().mirror().get();
+            if (ThreadLocalRandom.current().nextDouble() * 100 < m.percent()) {
+                mirror = MirrorExchange.start(shadow, request, remote, client.eventLoop(), m.maxBodySize());
+                if (mirror != null && pendingBody != null) {
+                    for (HttpContent part : pendingBody) {
+                        mirror.offer(part);
+                    }
+                }
+            }
         }
         if (expectContinue) {
             client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
-        attempts = 1;
-        pool.acquire(client.eventLoop(), this);
-        pauseWhileAcquiring();
     }
 
     /**
-     * Stops reading the client while a connection is being opened or waited for, so that body parts do not pile up.
+     * Stops reading the client while a connection is being opened or waited for, or a filter's delay or a retry's
+     * backoff runs, so that body parts do not pile up.
      * Most acquisitions complete at once from the idle pool, and then reading is never paused: toggling it costs
      * two epoll_ctl calls per request.
      */
-    private void pauseWhileAcquiring() {
+    private void pauseUntilConnected() {
         if (connection == null && !done) {
             frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING, true);
         }
@@ -202,6 +332,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         if (last) {
             requestComplete = true;
         }
+        if (mirror != null) {
+            mirror.offer(content);
+        }
         if (connection == null) {
             if (pendingBody == null) {
                 pendingBody = new ArrayDeque<>(4);
@@ -226,13 +359,20 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         }
         connection = c;
         connectionReused = c.isReused();
+        attemptReached = true;
         c.attach(this);
         Channel upstream = c.channel();
         upstream.write(request);
-        if (requestForwarded) {
+        if (replay != null) {
+            // a retry: what the earlier attempt sent goes again, from the kept duplicates
+            for (HttpContent part : replay) {
+                upstream.write(part.retainedDuplicate());
+            }
+        } else if (requestForwarded) {
             // a retry of a body-less request: its end was already forwarded once
             upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
-        } else if (pendingBody != null) {
+        }
+        if (pendingBody != null) {
             HttpContent part;
             while ((part = pendingBody.poll()) != null) {
                 forward(part);
@@ -242,13 +382,14 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         if (requestForwarded) {
             startResponseTimer();
         }
+        startPerTryTimer();
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING, false);
         frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM_BUSY, !upstream.isWritable());
     }
 
     @Override
     public void acquireFailed(ProxyError error, Throwable cause) {
-        fail(error, cause);
+        attemptFailed(error, cause);
     }
 
     private void forward(HttpContent content) {
@@ -257,6 +398,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             bodyForwarded = true;
         }
         boolean last = content instanceof LastHttpContent;
+        keepForReplay(content);
         Channel upstream = connection.channel();
         upstream.write(content);
         if (last) {
@@ -270,10 +412,42 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         }
     }
 
+    /**
+     * Keeps a duplicate of a body part while a retry may need to send it again, up to the policy's buffer size;
+     * past it the kept parts are let go and the request can no longer be retried once its body has gone out.
+     */
+    private void keepForReplay(HttpContent content) {
+        if (replayOverflow || retry.maxAttempts() <= 1) {
+            return;
+        }
+        replayBytes += content.content().readableBytes();
+        if (replayBytes > retry.bufferBodyUpTo()) {
+            replayOverflow = true;
+            releaseReplay();
+            return;
+        }
+        if (replay == null) {
+            replay = new ArrayList<>(4);
+        }
+        replay.add(content.retainedDuplicate());
+    }
+
     private void startResponseTimer() {
         if (responseTimer == null && !responseStarted) {
-            responseTimer = client.eventLoop().schedule(() -> fail(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null),
-                    cluster.config().timeouts().responseHeader().toNanos(), TimeUnit.NANOSECONDS);
+            responseTimer = client.eventLoop().schedule(() -> {
+                responseTimer = null;
+                attemptFailed(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null);
+            }, cluster.config().timeouts().responseHeader().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void startPerTryTimer() {
+        Duration perTry = route.policies().perTryTimeout();
+        if (!perTry.isZero() && perTryTimer == null && !responseStarted) {
+            perTryTimer = client.eventLoop().schedule(() -> {
+                perTryTimer = null;
+                attemptFailed(ProxyError.UPSTREAM_PER_TRY_TIMEOUT, null);
+            }, perTry.toNanos(), TimeUnit.NANOSECONDS);
         }
     }
 
@@ -301,7 +475,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             if (decoded.cause() instanceof PrematureChannelClosureException) {
                 upstreamGone(decoded.cause());
             } else {
-                fail(ProxyError.UPSTREAM_BAD_RESPONSE, decoded.cause());
+                attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, decoded.cause());
             }
             return;
         }
@@ -314,12 +488,24 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         }
         if (code == 101) {
             ReferenceCountUtil.release(response);
-            fail(ProxyError.UPSTREAM_BAD_RESPONSE, null);
+            attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
             return;
         }
-        cancelResponseTimer();
-        cluster.report(pool.endpoint(), code == 502 || code == 503 || code == 504);
+        cancelAttemptTimers();
+        long retryAfter = code == 429 || code == 503 ? MessageHeaders.retryAfterNanos(response) : -1;
+        endAttempt(code, null, retryAfter);
+        if (retry.retriesOnStatus(code) && retryAfter <= retry.retryAfterMaxNanos()) {
+            long wait = retryAfter >= 0 ? retryAfter : retry.backoffNanos(attempts);
+            if (mayRetry(true, wait)) {
+                // this answer is dropped with its connection; reading the rest of its body would only delay the retry
+                ReferenceCountUtil.release(response);
+                closeConnection();
+                scheduleRetry(wait);
+                return;
+            }
+        }
         responseStarted = true;
+        status = code;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         long keepAlive = MessageHeaders.keepAliveTimeoutSeconds(response);
         if (keepAlive >= 0) {
@@ -381,7 +567,11 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
 
     @Override
     public void onUpstreamIdle() {
-        fail(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+        if (responseStarted) {
+            fail(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+        } else {
+            attemptFailed(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+        }
     }
 
     @Override
@@ -405,32 +595,117 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         if (!done) {
             clientKeepAlive = false;
             responseStarted = true;
+            if (status == 0) {
+                status = ProxyError.CLIENT_CLOSED.status().code();
+            }
             fail(ProxyError.CLIENT_CLOSED, null);
         }
     }
 
     /**
      * The upstream connection ended before the response did. A reused keep-alive connection that the upstream
-     * closed while idle is the classic race; a request that is safe to repeat is sent once more on a new connection.
+     * closed while idle is the classic race; a request that is safe to repeat is sent once more on a new connection
+     * to the same endpoint, whatever the retry policy says, as the endpoint itself did nothing wrong.
      */
     private void upstreamGone(Throwable cause) {
         if (done) {
             return;
         }
-        PooledConnection c = connection;
-        connection = null;
-        if (c != null) {
-            c.close();
-        }
-        if (!responseStarted && connectionReused && attempts == 1 && !bodyForwarded && idempotent) {
-            attempts++;
-            cancelResponseTimer();
-            log.debug("reused connection to {} closed before a response; retrying once on a new one", pool.endpoint());
-            pool.acquireNew(client.eventLoop(), this);
-            pauseWhileAcquiring();
+        closeConnection();
+        if (responseStarted) {
+            fail(ProxyError.UPSTREAM_RESET, cause);
             return;
         }
-        fail(ProxyError.UPSTREAM_RESET, cause);
+        if (connectionReused && !staleRetried && !bodyForwarded && idempotent) {
+            staleRetried = true;
+            cancelAttemptTimers();
+            log.debug("reused connection to {} closed before a response; retrying once on a new one", endpoint);
+            pool.acquireNew(client.eventLoop(), this);
+            pauseUntilConnected();
+            return;
+        }
+        attemptFailed(ProxyError.UPSTREAM_RESET, cause);
+    }
+
+    /**
+     * The current attempt failed before a response reached the client: retried when the policy and the request
+     * allow it, else the exchange fails.
+     */
+    private void attemptFailed(ProxyError error, Throwable cause) {
+        if (done) {
+            return;
+        }
+        boolean reached = attemptReached;
+        closeConnection();
+        cancelAttemptTimers();
+        endAttempt(0, error, -1);
+        if (!responseStarted && retry.retriesOn(error)) {
+            long wait = retry.backoffNanos(attempts);
+            if (mayRetry(reached, wait)) {
+                log.debug("{} {} attempt {} to {} failed: {}; retrying in {} µs", request.method(), request.uri(),
+                        attempts, endpoint, error.reason(), TimeUnit.NANOSECONDS.toMicros(wait));
+                scheduleRetry(wait);
+                return;
+            }
+        }
+        fail(error, cause);
+    }
+
+    /**
+     * Whether the request may be tried again after waiting {@code waitNanos}: attempts and time are left, its body
+     * can be sent again, it is idempotent or never reached the upstream, and the retry budget has room.
+     */
+    private boolean mayRetry(boolean reachedUpstream, long waitNanos) {
+        if (responseStarted || attempts >= retry.maxAttempts()) {
+            return false;
+        }
+        if (bodyForwarded && replay == null) {
+            return false;
+        }
+        if (reachedUpstream && !idempotent) {
+            return false;
+        }
+        if (deadlineNanos != 0 && System.nanoTime() + waitNanos >= deadlineNanos) {
+            return false;
+        }
+        return retry.tryAcquireRetry();
+    }
+
+    private void scheduleRetry(long waitNanos) {
+        if (tried == null) {
+            tried = new ArrayList<>(2);
+        }
+        tried.add(endpoint);
+        waitTimer = client.eventLoop().schedule(() -> {
+            waitTimer = null;
+            if (!done) {
+                startAttempt();
+            }
+        }, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+        pauseUntilConnected();
+    }
+
+    /**
+     * Tells the cluster's breaker and outlier detection how the current attempt went, once.
+     *
+     * @param code the upstream's status, or 0 when the attempt failed with {@code error} instead
+     */
+    private void endAttempt(int code, ProxyError error, long retryAfterNanos) {
+        if (!guardHeld) {
+            return;
+        }
+        guardHeld = false;
+        long took = System.nanoTime() - attemptStartNanos;
+        UpstreamGuard guard = cluster.guard();
+        if (error == null) {
+            cluster.report(endpoint, code == 502 || code == 503 || code == 504);
+            guard.onResponse(endpoint, code, took, retryAfterNanos);
+        } else if (error.isEndpointFailure()) {
+            cluster.report(endpoint, true);
+            guard.onFailure(endpoint, error, took);
+        } else {
+            guard.release(endpoint);
+        }
     }
 
     /** Answers the request without contacting an upstream; the body, if any, is dropped or the connection closed. */
@@ -450,13 +725,14 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
             return;
         }
         logFailure(error, cause);
-        if (pool != null && error.isEndpointFailure()) {
-            cluster.report(pool.endpoint(), true);
+        if (guardHeld) {
+            endAttempt(0, error, -1);
+        } else if (responseStarted && endpoint != null && error.isEndpointFailure()) {
+            // the response was cut after its head: the breaker already heard of the attempt, outlier detection not
+            cluster.report(endpoint, true);
         }
-        if (connection != null) {
-            connection.close();
-            connection = null;
-        }
+        endError = error;
+        closeConnection();
         cancelTimers();
         releasePendingBody();
         if (responseStarted) {
@@ -477,7 +753,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         if (frontend.isDraining()) {
             clientKeepAlive = false;
         }
-        client.writeAndFlush(ErrorResponses.of(error, clientKeepAlive, client.alloc()));
+        HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
+        status = answer.code();
+        client.writeAndFlush(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, client.alloc()));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
@@ -507,6 +785,17 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         done = true;
         cancelTimers();
         releasePendingBody();
+        releaseReplay();
+        if (guardHeld) {
+            guardHeld = false;
+            cluster.guard().release(endpoint);
+        }
+        if (mirror != null) {
+            if (!requestComplete) {
+                mirror.abandon();
+            }
+            mirror = null;
+        }
         PooledConnection c = connection;
         connection = null;
         if (c != null) {
@@ -517,7 +806,28 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
                 c.close();
             }
         }
+        endFilters();
         frontend.exchangeDone(this, clientKeepAlive);
+    }
+
+    /** Tells every filter that passed the request how it ended; one that throws must not stop the others. */
+    private void endFilters() {
+        long took = System.nanoTime() - startNanos;
+        for (int i = 0; i < filtersPassed; i++) {
+            try {
+                target.filter(i).onEnd(this, status, endError, took);
+            } catch (RuntimeException e) {
+                log.warn("filter {} of route {} failed at the end of a request", i, route.name(), e);
+            }
+        }
+    }
+
+    private void closeConnection() {
+        PooledConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
     }
 
     private void cancelResponseTimer() {
@@ -527,21 +837,48 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener {
         }
     }
 
-    private void cancelTimers() {
+    private void cancelAttemptTimers() {
         cancelResponseTimer();
+        if (perTryTimer != null) {
+            perTryTimer.cancel(false);
+            perTryTimer = null;
+        }
+    }
+
+    private void cancelTimers() {
+        cancelAttemptTimers();
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+            waitTimer = null;
+        }
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
         }
     }
 
+    private void releaseReplay() {
+        BodyParts.releaseAll(replay);
+        replay = null;
+    }
+
     private void releasePendingBody() {
-        if (pendingBody != null) {
-            HttpContent part;
-            while ((part = pendingBody.poll()) != null) {
-                part.release();
-            }
-        }
+        BodyParts.releaseAll(pendingBody);
+    }
+
+    @Override
+    public HttpRequest request() {
+        return request;
+    }
+
+    @Override
+    public InetSocketAddress client() {
+        return remote;
+    }
+
+    @Override
+    public String routeName() {
+        return route.name();
     }
 
     private String upstreamPath(String path) {

@@ -6,6 +6,7 @@ import dev.proxy.core.Transport;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.config.ServerConfig;
+import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.SnapshotFactory;
 import io.netty.bootstrap.Bootstrap;
@@ -48,7 +49,8 @@ public final class ProxyServer {
     private volatile Channel listener;
     private volatile boolean draining;
 
-    private ProxyServer(ProxyConfig config, LoadBalancer.Factory balancers, Transport transport) {
+    private ProxyServer(ProxyConfig config, LoadBalancer.Factory balancers, Resilience resilience,
+                        Transport transport) {
         this.serverConfig = config.server();
         this.transport = transport;
         this.acceptor = transport.newGroup(1, "proxy-accept");
@@ -61,13 +63,19 @@ public final class ProxyServer {
                 .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
-        this.snapshots = new SnapshotFactory(balancers, upstream);
+        this.snapshots = new SnapshotFactory(balancers, resilience, upstream);
         this.current.set(snapshots.build(config, null));
     }
 
-    /** Builds the runtime for {@code config} and binds the traffic port. */
+    /** Builds the runtime for {@code config} and binds the traffic port; plain forwarding, no resilience filters. */
     public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers) {
-        ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, Transport.best());
+        return start(config, balancers, Resilience.NONE);
+    }
+
+    /** Builds the runtime for {@code config} with these balancers and resilience filters and binds the traffic port. */
+    public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers, Resilience resilience) {
+        ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, resilience,
+                Transport.best());
         try {
             server.bind();
         } catch (RuntimeException e) {

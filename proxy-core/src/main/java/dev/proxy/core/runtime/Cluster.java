@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.core.upstream.PoolStats;
@@ -18,18 +19,21 @@ public final class Cluster {
     private final Map<Endpoint, ConnectionPool> pools;
     private final EndpointHealth outliers;
     private final ActiveHealthChecker checker;
+    private final UpstreamGuard guard;
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
      * @param checker the running active health checks, or null
+     * @param guard the cluster's circuit breaker, or {@link UpstreamGuard#NONE}
      */
     Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
-            EndpointHealth outliers, ActiveHealthChecker checker) {
+            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
         this.pools = Map.copyOf(pools);
         this.outliers = outliers;
         this.checker = checker;
+        this.guard = requireNonNull(guard, "guard");
         requireNonNull(policy, "policy");
         this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
     }
@@ -60,6 +64,11 @@ public final class Cluster {
 
     public List<Endpoint> endpoints() {
         return endpoints;
+    }
+
+    /** The circuit breaker every attempt to this cluster asks first. */
+    public UpstreamGuard guard() {
+        return guard;
     }
 
     public LoadBalancer balancer() {

@@ -3,6 +3,7 @@ package dev.proxy.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -20,14 +21,31 @@ public final class ConfigSnapshot {
     private final RouteTable routes;
     private final RouteTarget[] targets;
     private final Map<String, Cluster> clusters;
+    private final RequestFilter globalLimit;
 
     ConfigSnapshot(long generation, ProxyConfig config, RouteTable routes, List<RouteTarget> targets,
-                   Map<String, Cluster> clusters) {
+                   Map<String, Cluster> clusters, RequestFilter globalLimit) {
         this.generation = generation;
         this.config = requireNonNull(config, "config");
         this.routes = requireNonNull(routes, "routes");
         this.targets = targets.toArray(new RouteTarget[0]);
         this.clusters = Map.copyOf(clusters);
+        this.globalLimit = globalLimit;
+    }
+
+    /** The proxy-wide cap on requests in flight, or null. */
+    public RequestFilter globalLimit() {
+        return globalLimit;
+    }
+
+    /** The target of the route named {@code name}, if there is one. */
+    public Optional<RouteTarget> target(String name) {
+        for (RouteTarget t : targets) {
+            if (t.route().config().name().equals(name)) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
     }
 
     public long generation() {

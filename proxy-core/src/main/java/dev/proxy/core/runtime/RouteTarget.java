@@ -1,15 +1,31 @@
 package dev.proxy.core.runtime;
 
+import dev.proxy.core.filter.RequestFilter;
+import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.routing.Route;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Where a route sends its requests: one cluster, or a weighted split between several (a canary). Immutable. */
+/**
+ * Where a route sends its requests and what they pass on the way: the route's admission filters in chain order,
+ * its retry policy, one cluster or a weighted split between several (a canary), and an optional mirror. Immutable.
+ */
 public final class RouteTarget {
     private final Route route;
     private final Cluster[] clusters;
     private final int[] cumulativeWeights;
+    private final List<RequestFilter> routeFilters;
+    private final RequestFilter[] filters;
+    private final RetryPolicy retry;
+    private final Cluster mirror;
 
-    RouteTarget(Route route, Cluster[] clusters, int[] weights) {
+    /**
+     * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
+     * @param routeFilters the route's filters, kept so that a reload that leaves the route alone keeps them
+     * @param mirror the shadow cluster, or null
+     */
+    RouteTarget(Route route, Cluster[] clusters, int[] weights, RequestFilter globalLimit,
+                List<RequestFilter> routeFilters, RetryPolicy retry, Cluster mirror) {
         this.route = route;
         this.clusters = clusters;
         this.cumulativeWeights = new int[weights.length];
@@ -18,10 +34,44 @@ public final class RouteTarget {
             sum += weights[i];
             cumulativeWeights[i] = sum;
         }
+        this.routeFilters = List.copyOf(routeFilters);
+        int offset = globalLimit == null ? 0 : 1;
+        this.filters = new RequestFilter[offset + routeFilters.size()];
+        if (globalLimit != null) {
+            filters[0] = globalLimit;
+        }
+        for (int i = 0; i < routeFilters.size(); i++) {
+            filters[offset + i] = routeFilters.get(i);
+        }
+        this.retry = retry;
+        this.mirror = mirror;
     }
 
     public Route route() {
         return route;
+    }
+
+    /** The number of admission filters a request passes, the global limit included. */
+    public int filterCount() {
+        return filters.length;
+    }
+
+    /** Admission filter {@code i} in chain order. */
+    public RequestFilter filter(int i) {
+        return filters[i];
+    }
+
+    List<RequestFilter> routeFilters() {
+        return routeFilters;
+    }
+
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** The cluster that gets copies of the route's requests, or null. */
+    public Cluster mirror() {
+        return mirror;
     }
 
     /** The cluster for one request; with several, chosen at random in proportion to the weights. */

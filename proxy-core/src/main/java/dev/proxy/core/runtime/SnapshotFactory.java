@@ -9,6 +9,9 @@ import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.WeightedCluster;
+import dev.proxy.core.filter.RequestFilter;
+import dev.proxy.core.filter.Resilience;
+import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -28,13 +31,15 @@ import java.util.Map;
  */
 public final class SnapshotFactory {
     private final LoadBalancer.Factory balancers;
+    private final Resilience resilience;
     private final Bootstrap upstreamBootstrap;
 
     /**
      * @param upstreamBootstrap channel type, resolver and socket options shared by every upstream connection
      */
-    public SnapshotFactory(LoadBalancer.Factory balancers, Bootstrap upstreamBootstrap) {
+    public SnapshotFactory(LoadBalancer.Factory balancers, Resilience resilience, Bootstrap upstreamBootstrap) {
         this.balancers = requireNonNull(balancers, "balancers");
+        this.resilience = requireNonNull(resilience, "resilience");
         this.upstreamBootstrap = requireNonNull(upstreamBootstrap, "upstreamBootstrap");
     }
 
@@ -45,6 +50,9 @@ public final class SnapshotFactory {
             Cluster old = previous == null ? null : previous.clusters().get(cc.name());
             clusters.put(cc.name(), old != null && old.config().equals(cc) ? old : cluster(cc));
         }
+        RequestFilter globalLimit = previous != null && previous.config().server().limits().maxInFlightRequests()
+                == config.server().limits().maxInFlightRequests()
+                ? previous.globalLimit() : resilience.globalLimit(config.server().limits());
         RouteTable table = RouteTable.of(config.routes());
         List<RouteTarget> targets = new ArrayList<>();
         for (Route route : table.routes()) {
@@ -56,10 +64,17 @@ public final class SnapshotFactory {
                 cs[i] = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
                 weights[i] = wc.weight();
             }
-            targets.add(new RouteTarget(route, cs, weights));
+            Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
+                    .orElse(null);
+            // an unchanged route keeps its filters and retry budget, so a reload does not reset their counts
+            RouteTarget old = previous == null ? null : previous.target(rc.name())
+                    .filter(t -> t.route().config().equals(rc)).orElse(null);
+            List<RequestFilter> filters = old != null ? old.routeFilters() : resilience.filters(rc);
+            RetryPolicy retry = old != null ? old.retry() : resilience.retryPolicy(rc);
+            targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror));
         }
         long generation = previous == null ? 1 : previous.generation() + 1;
-        return new ConfigSnapshot(generation, config, table, targets, clusters);
+        return new ConfigSnapshot(generation, config, table, targets, clusters, globalLimit);
     }
 
     /** Closes the pools of the clusters of {@code old} that {@code current} no longer uses. */
@@ -92,6 +107,7 @@ public final class SnapshotFactory {
             checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
             checker.start(endpoints, upstreamBootstrap);
         }
-        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker);
+        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
+                resilience.guard(cc));
     }
 }

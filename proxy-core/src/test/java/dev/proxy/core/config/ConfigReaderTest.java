@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -168,6 +170,23 @@ class ConfigReaderTest {
     }
 
     @Test
+    void parsesEveryFileUnderConfigAndConfigExamples() throws IOException {
+        Path configDir = bundledConfig().getParent();
+        List<Path> files = new ArrayList<>();
+        for (Path dir : List.of(configDir, configDir.resolve("examples"))) {
+            try (Stream<Path> listing = Files.list(dir)) {
+                listing.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted()
+                        .forEach(files::add);
+            }
+        }
+
+        assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml");
+        for (Path file : files) {
+            assertThat(problemsOfFile(file)).as(file.toString()).isEmpty();
+        }
+    }
+
+    @Test
     void reportsEveryProblemWithItsPath() {
         ConfigException e = failure("""
                 server:
@@ -288,7 +307,7 @@ class ConfigReaderTest {
                         match: { pathPrefix: /, query: { a: b } }
                         weightedClusters: [ { cluster: app, weight: 1, zone: a } ]
                         rewrite: { prefix: / }
-                        retry: { attempts: 3 }
+                        retries: { attempts: 3 }
                     """)).containsExactlyInAnyOrder(
                     "colour: unknown key (line 1)",
                     "server.listn: unknown key (line 3)",
@@ -303,7 +322,7 @@ class ConfigReaderTest {
                     "routes[0].match.query: unknown key (line 16)",
                     "routes[0].weightedClusters[0].zone: unknown key (line 17)",
                     "routes[0].rewrite.prefix: unknown key (line 18)",
-                    "routes[0].retry: unknown key (line 19)");
+                    "routes[0].retries: unknown key (line 19)");
         }
     }
 
@@ -670,6 +689,15 @@ class ConfigReaderTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read(yaml, "test.yaml"));
         assertThat(e).as("ConfigException for:\n%s", yaml).isNotNull();
         return e;
+    }
+
+    private static List<String> problemsOfFile(Path file) throws IOException {
+        try {
+            ConfigReader.read(file);
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems();
+        }
     }
 
     /** config/proxy.yaml of the repository, found by walking up from the working directory (the module dir). */
