@@ -10,10 +10,13 @@ import java.util.Optional;
  *
  * @param healthCheck active health checks; empty means none (every endpoint counts as healthy)
  * @param circuitBreaker the breaker guarding the cluster; empty means none
+ * @param etcdPrefix when present, the endpoints are not listed here ({@code endpoints} is empty) but registered in
+ *     etcd under this key prefix
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                            Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker) {
+                            Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                            Optional<String> etcdPrefix) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -23,12 +26,27 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(outlierDetection, "outlierDetection");
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(circuitBreaker, "circuitBreaker");
+        requireNonNull(etcdPrefix, "etcdPrefix");
+    }
+
+    /** A cluster with static endpoints. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker,
+                Optional.empty());
+    }
+
+    /** True when the endpoints come from discovery rather than from the file. */
+    public boolean discovered() {
+        return etcdPrefix.isPresent();
     }
 
     /** A cluster without a circuit breaker. */
     public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                          ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                          Optional<HealthCheckConfig> healthCheck) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, Optional.empty());
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, Optional.empty(),
+                Optional.empty());
     }
 }

@@ -5,12 +5,23 @@ import static java.util.Objects.requireNonNull;
 import java.util.List;
 import java.util.Optional;
 
-/** The whole routes file after validation: immutable, safe to share between threads. */
-public record ProxyConfig(ServerConfig server, List<ClusterConfig> clusters, List<RouteConfig> routes) {
+/**
+ * The whole routes file after validation: immutable, safe to share between threads.
+ *
+ * @param etcd the etcd connection of the clusters that discover their endpoints there; empty when none does
+ */
+public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
+                          List<RouteConfig> routes) {
     public ProxyConfig {
         requireNonNull(server, "server");
+        requireNonNull(etcd, "etcd");
         clusters = List.copyOf(clusters);
         routes = List.copyOf(routes);
+    }
+
+    /** A config without discovery. */
+    public ProxyConfig(ServerConfig server, List<ClusterConfig> clusters, List<RouteConfig> routes) {
+        this(server, Optional.empty(), clusters, routes);
     }
 
     public Optional<ClusterConfig> cluster(String name) {
