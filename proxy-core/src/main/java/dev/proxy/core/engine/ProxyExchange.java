@@ -536,8 +536,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         client.write(content);
         if (last) {
             responseComplete = true;
-            client.flush();
+            // end the exchange (filters, pool) before the client can see the last byte: a client that sends its next
+            // request the moment this one ends must find the concurrency permit back, on any connection
             finishIfBothEnded();
+            client.flush();
         } else if (!client.isWritable()) {
             // stop reading before flushing: the flush may drain the buffer and fire the event that resumes reading
             connection.channel().config().setAutoRead(false);
@@ -755,11 +757,13 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         }
         HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
         status = answer.code();
-        client.writeAndFlush(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, client.alloc()));
+        client.write(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, client.alloc()));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
+        // as for a forwarded response: the filters hear of the end before the client does
         finishIfBothEnded();
+        client.flush();
     }
 
     /**
