@@ -12,9 +12,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The command line: {@code java -jar proxy-server.jar [--config FILE] [--validate] [--demo]}. */
+/**
+ * The command line: {@code java -jar proxy-server.jar [--config FILE] [--validate] [--demo]}, and
+ * {@code java -jar proxy-server.jar register --prefix P --address HOST:PORT} ({@link RegisterCommand}).
+ */
 @Command(name = "proxy", mixinStandardHelpOptions = true, version = "proxy 0.1.0",
-        description = "An HTTP reverse proxy configured by one YAML routes file.")
+        description = "An HTTP reverse proxy configured by one YAML routes file.",
+        subcommands = RegisterCommand.class)
 public final class Main implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "config/proxy.yaml",
             description = "The routes file (default: ${DEFAULT-VALUE}).")

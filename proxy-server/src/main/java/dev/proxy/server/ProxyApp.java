@@ -1,6 +1,7 @@
 package dev.proxy.server;
 
 import dev.proxy.balancer.Balancers;
+import dev.proxy.balancer.etcd.EtcdEndpointSource;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
@@ -12,7 +13,6 @@ import dev.proxy.server.demo.DemoBackend;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -31,13 +31,16 @@ public final class ProxyApp implements AutoCloseable {
     private final ProxyServer proxy;
     private final AdminServer admin;
     private final Optional<DemoBackend> demo;
+    private final Optional<EtcdEndpointSource> discovery;
     private volatile boolean stopped;
 
-    private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo) {
+    private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo,
+                     Optional<EtcdEndpointSource> discovery) {
         this.config = config;
         this.proxy = proxy;
         this.admin = admin;
         this.demo = demo;
+        this.discovery = discovery;
     }
 
     /**
@@ -47,6 +50,7 @@ public final class ProxyApp implements AutoCloseable {
      */
     public static ProxyApp start(ProxyConfig config, boolean withDemo) throws InterruptedException {
         Optional<DemoBackend> demo = Optional.empty();
+        Optional<EtcdEndpointSource> discovery = Optional.empty();
         ProxyServer proxy = null;
         try {
             if (withDemo) {
@@ -55,27 +59,20 @@ public final class ProxyApp implements AutoCloseable {
                 log.info("demo backends answering on {}", addresses);
             }
             proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory());
-            ProxyServer p = proxy;
-            AdminServer admin = AdminServer.start(config.server().adminListen(), () -> readiness(p));
+            ProxyServer started = proxy;
+            discovery = EtcdEndpointSource.of(config);
+            discovery.ifPresent(d -> d.start(started));
+            AdminServer admin = AdminServer.start(config.server().adminListen(), new ProxyReadiness(proxy, discovery));
             log.info("admin listening on {}", admin.address());
-            return new ProxyApp(config, proxy, admin, demo);
+            return new ProxyApp(config, proxy, admin, demo, discovery);
         } catch (RuntimeException | InterruptedException e) {
+            discovery.ifPresent(EtcdEndpointSource::close);
             if (proxy != null) {
                 proxy.shutdown(Duration.ZERO);
             }
             demo.ifPresent(DemoBackend::close);
             throw e;
         }
-    }
-
-    private static List<String> readiness(ProxyServer proxy) {
-        List<String> reasons = new ArrayList<>();
-        if (proxy.isDraining()) {
-            reasons.add("draining");
-        } else if (!proxy.isReady()) {
-            reasons.add("listener not bound");
-        }
-        return reasons;
     }
 
     /** The static endpoints of every cluster that are on this machine's loopback interface. */
@@ -121,6 +118,8 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         stopped = true;
+        // discovery first: nothing may swap a snapshot into a server that is shutting down
+        discovery.ifPresent(EtcdEndpointSource::close);
         proxy.shutdown(grace);
         admin.close();
         demo.ifPresent(DemoBackend::close);

@@ -28,7 +28,8 @@ import org.yaml.snakeyaml.nodes.Node;
 
 /**
  * Reads the YAML routes file into a {@link ProxyConfig}: the entry point of the package. With {@link PolicyReader}
- * (the route policies and the circuit breaker), the only place that knows the file's keys and defaults.
+ * (the route policies and the circuit breaker) and {@link DiscoveryReader} (etcd), the only place that knows the
+ * file's keys and defaults.
  * Reports every problem at once, each with its path, in a {@link ConfigException}. Stateless and thread-safe.
  */
 public final class ConfigReader {
@@ -51,6 +52,7 @@ public final class ConfigReader {
         problems.throwIfAny(source);
         ConfigNode top = ConfigNode.of("", root, problems);
         ServerConfig server = server(top.object("server"));
+        Optional<EtcdConfig> etcd = DiscoveryReader.etcd(top.object("discovery"));
         long defaultBody = server.limits().maxBodySize();
         List<ClusterConfig> clusters = new ArrayList<>();
         List<ConfigNode> clusterNodes = new ArrayList<>();
@@ -72,12 +74,18 @@ public final class ConfigReader {
         boolean routesGiven = top.has("routes");
         top.finish();
         crossCheck(clusters, clusterNodes, routes, routeNodes);
+        for (int i = 0; i < clusters.size(); i++) {
+            if (clusters.get(i).discovered() && etcd.isEmpty()) {
+                clusterNodes.get(i).problem("discovery", "needs the etcd connection: add discovery.etcd.endpoints"
+                        + " at the top of the file");
+            }
+        }
         policies.checkMirrorClusters(clusters.stream().map(ClusterConfig::name).collect(Collectors.toSet()));
         if (!routesGiven) {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
         problems.throwIfAny(source);
-        return new ProxyConfig(server, clusters, routes);
+        return new ProxyConfig(server, etcd, clusters, routes);
     }
 
     private static Node parse(Reader reader, String source, Problems problems) {
@@ -150,8 +158,12 @@ public final class ConfigReader {
                 }
             }
         }
-        if (endpointNodes.isEmpty()) {
-            n.problem("endpoints", "is required: list at least one endpoint");
+        Optional<String> etcdPrefix = n.optionalObject("discovery").flatMap(DiscoveryReader::clusterPrefix);
+        boolean discovered = n.has("discovery");
+        if (discovered && !endpointNodes.isEmpty()) {
+            n.problem("endpoints", "give either endpoints or discovery, not both");
+        } else if (!discovered && endpointNodes.isEmpty()) {
+            n.problem("endpoints", "is required: list at least one endpoint, or discover them (discovery.etcd.prefix)");
         }
         BalancerConfig balancer = balancer(n.object("balancer"));
         ConfigNode p = n.object("pool");
@@ -177,8 +189,10 @@ public final class ConfigReader {
         Optional<HealthCheckConfig> healthCheck = checksGiven ? Optional.of(healthCheck(hc)) : Optional.empty();
         Optional<CircuitBreakerConfig> breaker = n.optionalObject("circuitBreaker").map(PolicyReader::circuitBreaker);
         n.finish();
+        // a missing prefix is already reported; an empty one stands in so routes are not also told it is undefined
+        Optional<String> prefix = discovered ? Optional.of(etcdPrefix.orElse("")) : Optional.empty();
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker));
+                breaker, prefix));
     }
 
     private static HealthCheckConfig healthCheck(ConfigNode h) {

@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.Transport;
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.config.ServerConfig;
+import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.SnapshotFactory;
@@ -23,6 +26,9 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,9 +38,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The proxy's traffic listener and everything it forwards with: event loops, upstream bootstrap and resolver, and
  * the current {@link ConfigSnapshot}. Client connections and the upstream connections they use share an event
- * loop. Thread-safe; {@link #start}, {@link #apply} and {@link #shutdown} are called from outside the event loops.
+ * loop. Thread-safe; {@link #start}, {@link #apply}, {@link #updateEndpoints} and {@link #shutdown} are called from
+ * outside the event loops.
  */
-public final class ProxyServer {
+public final class ProxyServer implements EndpointSink {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
 
     private final ServerConfig serverConfig;
@@ -44,6 +51,8 @@ public final class ProxyServer {
     private final DnsAddressResolverGroup resolver;
     private final SnapshotFactory snapshots;
     private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
+    /** The latest endpoint set of each discovered cluster; guarded by {@code current}'s monitor. */
+    private final Map<String, List<EndpointConfig>> discovered = new HashMap<>();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Channel listener;
@@ -129,12 +138,33 @@ public final class ProxyServer {
      */
     public ConfigSnapshot apply(ProxyConfig config) {
         synchronized (current) {
-            ConfigSnapshot old = current.get();
-            ConfigSnapshot next = snapshots.build(config, old);
-            current.set(next);
-            SnapshotFactory.retire(old, next);
-            return next;
+            return swap(config);
         }
+    }
+
+    /**
+     * Replaces the endpoint set of a discovered cluster: new requests use it at once, the pools of the endpoints
+     * that stay carry on and the others drain. Ignored for a cluster the current config does not discover.
+     */
+    @Override
+    public void updateEndpoints(String cluster, List<EndpointConfig> endpoints) {
+        synchronized (current) {
+            ProxyConfig config = current.get().config();
+            if (config.cluster(cluster).filter(ClusterConfig::discovered).isEmpty()) {
+                log.debug("ignoring endpoints of cluster {}: it does not use discovery", cluster);
+                return;
+            }
+            discovered.put(cluster, List.copyOf(endpoints));
+            swap(config);
+        }
+    }
+
+    private ConfigSnapshot swap(ProxyConfig config) {
+        ConfigSnapshot old = current.get();
+        ConfigSnapshot next = snapshots.build(config, old, discovered);
+        current.set(next);
+        SnapshotFactory.retire(old, next);
+        return next;
     }
 
     /** True while the listener is bound and not draining. */

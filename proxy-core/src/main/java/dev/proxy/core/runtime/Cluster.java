@@ -8,6 +8,7 @@ import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.core.upstream.PoolStats;
+import io.netty.bootstrap.Bootstrap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,20 +21,23 @@ public final class Cluster {
     private final EndpointHealth outliers;
     private final ActiveHealthChecker checker;
     private final UpstreamGuard guard;
+    private final Bootstrap bootstrap;
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
      * @param checker the running active health checks, or null
      * @param guard the cluster's circuit breaker, or {@link UpstreamGuard#NONE}
+     * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
      */
     Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
-            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard) {
+            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
         this.pools = Map.copyOf(pools);
         this.outliers = outliers;
         this.checker = checker;
         this.guard = requireNonNull(guard, "guard");
+        this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         requireNonNull(policy, "policy");
         this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
     }
@@ -88,11 +92,30 @@ public final class Cluster {
         return total;
     }
 
-    /** Stops lending connections: idle ones close now, leased ones as their requests end. */
-    void close() {
+    EndpointHealth health() {
+        return outliers;
+    }
+
+    Bootstrap bootstrap() {
+        return bootstrap;
+    }
+
+    Map<Endpoint, ConnectionPool> pools() {
+        return pools;
+    }
+
+    /**
+     * Stops this cluster's health checks and the pools its {@code successor} does not carry on (all of them when
+     * there is none): they stop lending connections, idle ones close now, leased ones as their requests end.
+     */
+    void retire(Cluster successor) {
         if (checker != null) {
             checker.close();
         }
-        pools.values().forEach(ConnectionPool::close);
+        for (ConnectionPool p : pools.values()) {
+            if (successor == null || successor.pools.get(p.endpoint()) != p) {
+                p.close();
+            }
+        }
     }
 }

@@ -31,11 +31,21 @@ public final class EndpointHealth {
      * @param nanoClock {@link System#nanoTime} in production; tests pass a fake
      */
     public EndpointHealth(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock) {
+        this(config, endpoints, nanoClock, null);
+    }
+
+    /**
+     * The health of a changed endpoint set: the endpoints that {@code previous} knew (the same instances) keep
+     * their failures, ejections and check verdicts; the others start healthy.
+     */
+    EndpointHealth(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock,
+                   EndpointHealth previous) {
         this.config = requireNonNull(config, "config");
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.states = new State[endpoints.size()];
         for (int i = 0; i < states.length; i++) {
-            states[i] = new State();
+            State kept = previous == null ? null : previous.state(endpoints.get(i));
+            states[i] = kept != null ? kept : new State();
             indexes.put(endpoints.get(i), i);
         }
         this.maxEjected = config.enabled() ? Math.max(1, endpoints.size() * config.maxEjectionPercent() / 100) : 0;

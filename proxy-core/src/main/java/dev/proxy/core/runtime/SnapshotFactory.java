@@ -12,6 +12,7 @@ import dev.proxy.core.config.WeightedCluster;
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.filter.RetryPolicy;
+import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -27,7 +28,8 @@ import java.util.Map;
 
 /**
  * The one place that turns config records into runtime objects. Builds a snapshot off the event loops; a cluster
- * whose config did not change is carried over from the previous snapshot with its pools. Thread-safe.
+ * whose config did not change is carried over from the previous snapshot with its pools, and one whose discovered
+ * endpoints changed keeps the pools, health and breaker of the endpoints that stay. Thread-safe.
  */
 public final class SnapshotFactory {
     private final LoadBalancer.Factory balancers;
@@ -43,12 +45,34 @@ public final class SnapshotFactory {
         this.upstreamBootstrap = requireNonNull(upstreamBootstrap, "upstreamBootstrap");
     }
 
-    /** A snapshot for {@code config}; {@code previous} may be null. Does not close anything of {@code previous}. */
+    /** A snapshot for {@code config} with no discovered endpoints; {@code previous} may be null. */
     public ConfigSnapshot build(ProxyConfig config, ConfigSnapshot previous) {
+        return build(config, previous, Map.of());
+    }
+
+    /**
+     * A snapshot for {@code config}; {@code previous} may be null. Does not close anything of {@code previous}: see
+     * {@link #retire}. The generation goes up only when {@code config} is not the previous snapshot's config.
+     *
+     * @param discovered the endpoints of the clusters that discover theirs, by cluster name; a discovered cluster
+     *     absent from it has none yet
+     */
+    public ConfigSnapshot build(ProxyConfig config, ConfigSnapshot previous,
+                                Map<String, List<EndpointConfig>> discovered) {
         Map<String, Cluster> clusters = new LinkedHashMap<>();
         for (ClusterConfig cc : config.clusters()) {
             Cluster old = previous == null ? null : previous.clusters().get(cc.name());
-            clusters.put(cc.name(), old != null && old.config().equals(cc) ? old : cluster(cc));
+            List<EndpointConfig> endpoints = cc.discovered() ? discovered.getOrDefault(cc.name(), List.of())
+                    : cc.endpoints();
+            Cluster next;
+            if (old == null || !old.config().equals(cc)) {
+                next = cluster(cc, endpoints, null);
+            } else if (!sameEndpoints(old, endpoints)) {
+                next = cluster(cc, endpoints, old);
+            } else {
+                next = old;
+            }
+            clusters.put(cc.name(), next);
         }
         RequestFilter globalLimit = previous != null && previous.config().server().limits().maxInFlightRequests()
                 == config.server().limits().maxInFlightRequests()
@@ -73,41 +97,71 @@ public final class SnapshotFactory {
             RetryPolicy retry = old != null ? old.retry() : resilience.retryPolicy(rc);
             targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror));
         }
-        long generation = previous == null ? 1 : previous.generation() + 1;
+        long generation = previous == null ? 1
+                : previous.config() == config ? previous.generation() : previous.generation() + 1;
         return new ConfigSnapshot(generation, config, table, targets, clusters, globalLimit);
     }
 
-    /** Closes the pools of the clusters of {@code old} that {@code current} no longer uses. */
+    /**
+     * Stops what the clusters of {@code old} own and {@code current} no longer uses: the pools of dropped clusters
+     * and endpoints, and replaced health checks. {@code current} may be null (shutdown).
+     */
     public static void retire(ConfigSnapshot old, ConfigSnapshot current) {
         for (Cluster c : old.clusters().values()) {
-            if (current == null || current.clusters().get(c.name()) != c) {
-                c.close();
+            Cluster successor = current == null ? null : current.clusters().get(c.name());
+            if (successor != c) {
+                c.retire(successor);
             }
         }
     }
 
-    private Cluster cluster(ClusterConfig cc) {
-        Bootstrap bootstrap = upstreamBootstrap.clone()
+    private static boolean sameEndpoints(Cluster cluster, List<EndpointConfig> endpoints) {
+        List<Endpoint> have = cluster.endpoints();
+        if (have.size() != endpoints.size()) {
+            return false;
+        }
+        for (int i = 0; i < have.size(); i++) {
+            EndpointConfig ec = endpoints.get(i);
+            if (!have.get(i).address().equals(ec.address()) || have.get(i).weight() != ec.weight()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A runtime cluster for {@code cc} with these endpoints. With a {@code predecessor} of the same config (an
+     * endpoint set change), the endpoints it had keep their instance, pool and health, and its breaker carries on.
+     */
+    private Cluster cluster(ClusterConfig cc, List<EndpointConfig> endpointConfigs, Cluster predecessor) {
+        Bootstrap bootstrap = predecessor != null ? predecessor.bootstrap() : upstreamBootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cc.timeouts().connect().toMillis()))
                 .handler(new UpstreamChannelInitializer(cc.timeouts()));
+        Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();
         List<Endpoint> endpoints = new ArrayList<>();
         Map<Endpoint, ConnectionPool> pools = new HashMap<>();
-        for (EndpointConfig ec : cc.endpoints()) {
-            Endpoint e = new Endpoint(ec.address(), ec.weight());
+        for (EndpointConfig ec : endpointConfigs) {
+            Endpoint fresh = new Endpoint(ec.address(), ec.weight());
+            ConnectionPool kept = inherited.get(fresh);
+            // the same instance as before: health state is looked up by identity
+            Endpoint e = kept != null ? kept.endpoint() : fresh;
             endpoints.add(e);
-            pools.putIfAbsent(e, new ConnectionPool(e, cc.pool(), bootstrap));
+            pools.putIfAbsent(e, kept != null ? kept : new ConnectionPool(e, cc.pool(), bootstrap));
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();
         EndpointHealth health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
-                ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime) : null;
+                ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime,
+                        predecessor == null ? null : predecessor.health())
+                : null;
         ActiveHealthChecker checker = null;
         if (cc.healthCheck().isPresent()) {
             checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
             checker.start(endpoints, upstreamBootstrap);
         }
+        UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc);
         return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
-                resilience.guard(cc));
+                guard, bootstrap);
     }
 }

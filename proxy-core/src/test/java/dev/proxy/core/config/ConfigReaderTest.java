@@ -180,7 +180,7 @@ class ConfigReaderTest {
             }
         }
 
-        assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml");
+        assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml", "etcd.yaml");
         for (Path file : files) {
             assertThat(problemsOfFile(file)).as(file.toString()).isEmpty();
         }
@@ -527,7 +527,7 @@ class ConfigReaderTest {
                     clusters:
                       - name: app
                     routes: []
-                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint");
+                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix)");
         }
 
         @Test
@@ -537,7 +537,7 @@ class ConfigReaderTest {
                       - name: app
                         endpoints: []
                     routes: []
-                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint (line 3)");
+                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix) (line 3)");
         }
 
         @Test

@@ -116,4 +116,18 @@ class EndpointHealthTest {
         }
         assertThat(seen).containsExactlyInAnyOrder(a, b, c, d);
     }
+
+    @Test
+    void aChangedEndpointSetKeepsTheStateOfTheEndpointsThatStay() {
+        EndpointHealth before = detector(1, 100, 0);
+        before.gatewayFailure(a);
+        before.setActiveHealthy(b, false);
+        Endpoint e = endpoint(5);
+        EndpointHealth after = new EndpointHealth(new OutlierDetectionConfig(1, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), 100, 0), List.of(a, b, e), now::get, before);
+        assertThat(after.isAvailable(a)).as("still ejected").isFalse();
+        assertThat(after.isAvailable(b)).as("still failing its checks").isFalse();
+        assertThat(after.isAvailable(e)).as("new: healthy until told otherwise").isTrue();
+        assertThat(after.ejectedCount()).isEqualTo(1);
+    }
 }

@@ -46,7 +46,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/readyz" -> {
                 List<String> reasons = readiness.notReadyReasons();
                 if (reasons.isEmpty()) {
-                    send(ctx, request, HttpResponseStatus.OK, "ready\n", true);
+                    List<String> degraded = readiness.degradations();
+                    send(ctx, request, HttpResponseStatus.OK, degraded.isEmpty() ? "ready\n"
+                            : "ready, degraded: " + String.join(", ", degraded) + "\n", true);
                 } else {
                     send(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE,
                             "not ready: " + String.join(", ", reasons) + "\n", true);

@@ -1,0 +1,205 @@
+package dev.proxy.balancer.etcd;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.config.EndpointConfig;
+import dev.proxy.core.config.EtcdConfig;
+import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.discovery.DiscoveryStatus;
+import dev.proxy.core.discovery.EndpointSink;
+import dev.proxy.core.discovery.EndpointSource;
+import io.etcd.jetcd.Client;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the clusters of a config that discover their endpoints in etcd, one {@link PrefixWatch} per cluster, and
+ * hands each changed endpoint set to an {@link EndpointSink}. Fails static: while etcd cannot be reached the last
+ * known sets keep serving and {@link #status()} says they are stale; with a snapshot file, a proxy started while
+ * etcd is unreachable serves the sets it last saw.
+ *
+ * <p>All discovery work runs on one thread of its own ({@code etcd-discovery}), never on an event loop. Changes that
+ * arrive while the sink is busy are coalesced: the sink gets the latest set of each cluster, not every step.
+ */
+public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Listener {
+    private static final Logger log = LoggerFactory.getLogger(EtcdEndpointSource.class);
+    private static final long SNAPSHOT_DELAY_MILLIS = 1000;
+
+    private final EtcdConfig config;
+    private final Map<String, String> prefixes;
+    private final Optional<EndpointSnapshotFile> snapshotFile;
+    private final ScheduledExecutorService executor;
+    private final List<PrefixWatch> watches = new ArrayList<>();
+    // written on the discovery thread, read by status() from any thread
+    private final Map<String, Integer> endpointCounts = new ConcurrentHashMap<>();
+    private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
+    private final AtomicLong updatesApplied = new AtomicLong();
+    private final AtomicLong decodeErrors = new AtomicLong();
+    private volatile Instant lastUpdate;
+    // confined to the discovery thread
+    private final Map<String, List<EndpointConfig>> pending = new LinkedHashMap<>();
+    private final Map<String, List<EndpointConfig>> applied = new LinkedHashMap<>();
+    private Map<String, List<EndpointConfig>> fallback = Map.of();
+    private boolean flushQueued;
+    private boolean snapshotQueued;
+    private EndpointSink sink;
+    private Client client;
+
+    /**
+     * @param prefixes the key prefix of each cluster to follow, by cluster name
+     */
+    public EtcdEndpointSource(EtcdConfig config, Map<String, String> prefixes) {
+        this.config = requireNonNull(config, "config");
+        this.prefixes = Map.copyOf(prefixes);
+        this.snapshotFile = config.snapshotFile().map(EndpointSnapshotFile::new);
+        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "etcd-discovery");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
+        // once closed, pending retries are dropped and late jetcd callbacks are discarded, not thrown at jetcd
+        exec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.executor = exec;
+    }
+
+    /** The source for the discovered clusters of {@code config}; empty when none discovers its endpoints. */
+    public static Optional<EtcdEndpointSource> of(ProxyConfig config) {
+        Map<String, String> prefixes = new LinkedHashMap<>();
+        for (ClusterConfig c : config.clusters()) {
+            c.etcdPrefix().ifPresent(p -> prefixes.put(c.name(), p));
+        }
+        if (prefixes.isEmpty() || config.etcd().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new EtcdEndpointSource(config.etcd().get(), prefixes));
+    }
+
+    @Override
+    public void start(EndpointSink sink) {
+        requireNonNull(sink, "sink");
+        executor.execute(() -> {
+            this.sink = sink;
+            fallback = snapshotFile.map(EndpointSnapshotFile::read).orElse(Map.of());
+            client = EtcdClients.connect(config);
+            prefixes.forEach((cluster, prefix) -> {
+                PrefixWatch w = new PrefixWatch(cluster, prefix, client, executor, config.requestTimeout(), this);
+                watches.add(w);
+                w.start();
+            });
+            log.info("following {} cluster(s) in etcd at {}{}", prefixes.size(), config.endpoints(),
+                    snapshotFile.map(f -> ", endpoint snapshot " + f.path()).orElse(""));
+        });
+    }
+
+    @Override
+    public void endpoints(String cluster, List<EndpointConfig> endpoints) {
+        pending.put(cluster, endpoints);
+        if (!flushQueued) {
+            flushQueued = true;
+            // queued behind the watch callbacks already waiting: they all land in one flush
+            executor.execute(this::flush);
+        }
+    }
+
+    @Override
+    public void reachable(String cluster, boolean reachable) {
+        if (reachable) {
+            unreachable.remove(cluster);
+            return;
+        }
+        unreachable.add(cluster);
+        // never listed yet and etcd is down: serve what the snapshot file remembers, if anything
+        List<EndpointConfig> remembered = fallback.get(cluster);
+        if (remembered != null && !applied.containsKey(cluster) && !pending.containsKey(cluster)) {
+            log.warn("cluster {}: etcd unreachable at start, serving the {} endpoints of the snapshot file", cluster,
+                    remembered.size());
+            endpoints(cluster, remembered);
+        }
+    }
+
+    @Override
+    public void decodeError(String cluster, String key, String reason) {
+        decodeErrors.incrementAndGet();
+        log.warn("cluster {}: skipping etcd key {}: {}", cluster, key, reason);
+    }
+
+    private void flush() {
+        flushQueued = false;
+        Map<String, List<EndpointConfig>> batch = new LinkedHashMap<>(pending);
+        pending.clear();
+        batch.forEach((cluster, endpoints) -> {
+            if (endpoints.equals(applied.get(cluster))) {
+                return;
+            }
+            long started = System.nanoTime();
+            try {
+                sink.updateEndpoints(cluster, endpoints);
+            } catch (RuntimeException e) {
+                // a sink that fails must not stop discovery: the next change tries again
+                log.error("cluster {}: applying {} endpoints failed", cluster, endpoints.size(), e);
+                return;
+            }
+            log.info("cluster {}: {} endpoint(s) from etcd, applied in {} µs", cluster, endpoints.size(),
+                    (System.nanoTime() - started) / 1000);
+            applied.put(cluster, endpoints);
+            endpointCounts.put(cluster, endpoints.size());
+            updatesApplied.incrementAndGet();
+            lastUpdate = Instant.now();
+        });
+        if (snapshotFile.isPresent() && !snapshotQueued) {
+            snapshotQueued = true;
+            executor.schedule(this::writeSnapshot, SNAPSHOT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void writeSnapshot() {
+        snapshotQueued = false;
+        snapshotFile.get().write(new HashMap<>(applied));
+    }
+
+    @Override
+    public DiscoveryStatus status() {
+        boolean synced = endpointCounts.keySet().containsAll(prefixes.keySet());
+        return new DiscoveryStatus(synced, unreachable.isEmpty(), Optional.ofNullable(lastUpdate),
+                updatesApplied.get(), decodeErrors.get(), endpointCounts);
+    }
+
+    @Override
+    public void close() {
+        executor.execute(() -> {
+            watches.forEach(PrefixWatch::close);
+            if (snapshotQueued) {
+                writeSnapshot();
+            }
+        });
+        executor.execute(() -> {
+            if (client != null) {
+                client.close();
+            }
+        });
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.proxy.balancer.etcd;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.proxy.core.config.EndpointConfig;
+import dev.proxy.core.config.HostPort;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RegistrationDecoderTest {
+    private static Optional<EndpointConfig> decode(String json) {
+        return RegistrationDecoder.decode(json.getBytes(UTF_8));
+    }
+
+    private static EndpointConfig endpoint(String address, int weight) {
+        return new EndpointConfig(HostPort.parse(address), weight);
+    }
+
+    @Test
+    void readsOurFormatWithItsOptionalKeys() {
+        assertThat(decode("{\"address\":\"10.0.0.5:8080\"}")).contains(endpoint("10.0.0.5:8080", 1));
+        assertThat(decode("{\"address\":\"10.0.0.5:8080\",\"weight\":10,\"zone\":\"a\",\"metadata\":{\"v\":2}}"))
+                .contains(endpoint("10.0.0.5:8080", 10));
+        assertThat(decode("{\"address\":\"[fd00::1]:80\"}")).contains(endpoint("[fd00::1]:80", 1));
+    }
+
+    @Test
+    void readsTheGoNamingFormat() {
+        assertThat(decode("{\"Op\":0,\"Addr\":\"10.0.0.6:9000\",\"Metadata\":null}"))
+                .contains(endpoint("10.0.0.6:9000", 1));
+        assertThat(decode("{\"Op\":0,\"Addr\":\"10.0.0.6:9000\",\"Metadata\":{\"weight\":4,\"zone\":\"b\"}}"))
+                .contains(endpoint("10.0.0.6:9000", 4));
+        assertThat(decode("{\"Addr\":\"http://10.0.0.6:9000/\",\"Metadata\":\"opaque\"}"))
+                .contains(endpoint("10.0.0.6:9000", 1));
+        // Op 1 (delete) stands for the endpoint's removal
+        assertThat(decode("{\"Op\":1,\"Addr\":\"10.0.0.6:9000\"}")).isEmpty();
+    }
+
+    @Test
+    void rejectsWhatIsNotARegistrationWithTheReason() {
+        assertThatThrownBy(() -> decode("not json")).hasMessageStartingWith("not JSON");
+        assertThatThrownBy(() -> decode("[1,2]")).hasMessage("not a JSON object");
+        assertThatThrownBy(() -> decode("{\"weight\":2}")).hasMessage("has neither \"address\" nor \"Addr\"");
+        assertThatThrownBy(() -> decode("{\"address\":\"nohost\"}")).hasMessageContaining("is not host:port");
+        assertThatThrownBy(() -> decode("{\"address\":\"h:0\"}")).hasMessageContaining("has port 0");
+        assertThatThrownBy(() -> decode("{\"address\":\"h:80\",\"weight\":0}")).hasMessageContaining("weight 0");
+        assertThatThrownBy(() -> decode("{\"address\":\"h:80\",\"weight\":\"2\"}")).hasMessageContaining("weight");
+        assertThatThrownBy(() -> decode("{\"Op\":2,\"Addr\":\"h:80\"}")).hasMessageContaining("\"Op\" 2");
+        assertThatThrownBy(() -> decode("{\"Addr\":42}")).hasMessage("\"Addr\" is not a string");
+    }
+}

@@ -1,0 +1,104 @@
+package dev.proxy.core.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads the etcd connection ({@code discovery.etcd} at the top of the file) and a cluster's
+ * {@code discovery.etcd.prefix}. Part of {@link ConfigReader}: the only other place that knows these keys.
+ */
+final class DiscoveryReader {
+    private DiscoveryReader() {
+    }
+
+    /** The top-level {@code discovery} block: empty when the file has none. */
+    static Optional<EtcdConfig> etcd(ConfigNode discovery) {
+        Optional<ConfigNode> block = discovery.optionalObject("etcd");
+        discovery.finish();
+        return block.map(DiscoveryReader::connection);
+    }
+
+    private static EtcdConfig connection(ConfigNode e) {
+        List<URI> endpoints = new ArrayList<>();
+        for (String text : e.strings("endpoints")) {
+            endpoint(e, text).ifPresent(endpoints::add);
+        }
+        if (!e.has("endpoints")) {
+            e.problem("endpoints", "is required: the client URLs of the etcd members, e.g. [http://127.0.0.1:2379]");
+        }
+        long schemes = endpoints.stream().map(URI::getScheme).distinct().count();
+        if (schemes > 1) {
+            e.problem("endpoints", "mixes http and https: the members are reached with one TLS setting");
+        }
+        var connectTimeout = e.positiveDuration("connectTimeout", EtcdConfig.DEFAULT_CONNECT_TIMEOUT);
+        var requestTimeout = e.positiveDuration("requestTimeout", EtcdConfig.DEFAULT_REQUEST_TIMEOUT);
+        Optional<String> username = Optional.empty();
+        Optional<String> password = Optional.empty();
+        Optional<Path> passwordFile = Optional.empty();
+        Optional<ConfigNode> auth = e.optionalObject("auth");
+        if (auth.isPresent()) {
+            ConfigNode a = auth.get();
+            username = a.requiredString("username");
+            password = a.string("password");
+            passwordFile = a.string("passwordFile").map(Path::of);
+            if (password.isPresent() == passwordFile.isPresent()) {
+                a.problem(null, "give exactly one of password and passwordFile");
+            }
+            a.finish();
+        }
+        Optional<Path> trustedCa = Optional.empty();
+        Optional<Path> certificate = Optional.empty();
+        Optional<Path> key = Optional.empty();
+        Optional<ConfigNode> tls = e.optionalObject("tls");
+        if (tls.isPresent()) {
+            ConfigNode t = tls.get();
+            trustedCa = t.string("trustedCa").map(Path::of);
+            certificate = t.string("certificate").map(Path::of);
+            key = t.string("key").map(Path::of);
+            if (certificate.isPresent() != key.isPresent()) {
+                t.problem(certificate.isPresent() ? "key" : "certificate",
+                        "is required with " + (certificate.isPresent() ? "certificate" : "key")
+                                + ": a client certificate needs its key");
+            }
+            t.finish();
+            if (endpoints.stream().anyMatch(u -> u.getScheme().equals("http"))) {
+                e.problem("tls", "is set but the endpoints are http://; use https:// URLs");
+            }
+        }
+        Optional<Path> snapshotFile = e.string("snapshotFile").map(Path::of);
+        e.finish();
+        return new EtcdConfig(endpoints, username, password, passwordFile, trustedCa, certificate, key,
+                connectTimeout, requestTimeout, snapshotFile);
+    }
+
+    private static Optional<URI> endpoint(ConfigNode e, String text) {
+        try {
+            URI uri = new URI(text.trim());
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                e.problem("endpoints", "'" + text + "' must start with http:// or https://");
+            } else if (uri.getHost() == null || uri.getPort() < 0) {
+                e.problem("endpoints", "'" + text + "' needs a host and a port, e.g. http://etcd-0:2379");
+            } else if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+                e.problem("endpoints", "'" + text + "' must not have a path");
+            } else {
+                return Optional.of(uri);
+            }
+        } catch (URISyntaxException ex) {
+            e.problem("endpoints", "'" + text + "' is not a URL: " + ex.getReason());
+        }
+        return Optional.empty();
+    }
+
+    /** A cluster's {@code discovery} block: the etcd key prefix its endpoints are registered under. */
+    static Optional<String> clusterPrefix(ConfigNode discovery) {
+        ConfigNode etcd = discovery.object("etcd");
+        Optional<String> prefix = etcd.requiredString("prefix");
+        etcd.finish();
+        discovery.finish();
+        return prefix;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.proxy.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The {@code discovery} keys: the etcd connection at the top of the file and a cluster's prefix. */
+class DiscoveryReaderTest {
+    private static final String ROUTES = """
+            routes:
+              - name: all
+                cluster: users
+            """;
+
+    @Test
+    void readsTheEtcdConnectionAndTheClusterPrefix() {
+        ProxyConfig config = ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["https://etcd-0:2379", "https://etcd-1:2379"]
+                    connectTimeout: 500ms
+                    requestTimeout: 4s
+                    auth: { username: proxy, passwordFile: /etc/proxy/etcd-password }
+                    tls: { trustedCa: /ca.crt, certificate: /client.crt, key: /client.key }
+                    snapshotFile: /var/lib/proxy/endpoints.json
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "etcd.yaml");
+
+        assertThat(config.etcd()).contains(new EtcdConfig(
+                List.of(URI.create("https://etcd-0:2379"), URI.create("https://etcd-1:2379")),
+                Optional.of("proxy"), Optional.empty(), Optional.of(Path.of("/etc/proxy/etcd-password")),
+                Optional.of(Path.of("/ca.crt")), Optional.of(Path.of("/client.crt")), Optional.of(Path.of("/client.key")),
+                Duration.ofMillis(500), Duration.ofSeconds(4), Optional.of(Path.of("/var/lib/proxy/endpoints.json"))));
+        ClusterConfig users = config.clusters().get(0);
+        assertThat(users.discovered()).isTrue();
+        assertThat(users.etcdPrefix()).contains("/services/users/");
+        assertThat(users.endpoints()).isEmpty();
+    }
+
+    @Test
+    void appliesDefaultsAndNeverPrintsThePassword() {
+        ProxyConfig config = ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["http://127.0.0.1:2379"]
+                    auth: { username: proxy, password: s3cret }
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "etcd.yaml");
+
+        EtcdConfig etcd = config.etcd().orElseThrow();
+        assertThat(etcd.connectTimeout()).isEqualTo(EtcdConfig.DEFAULT_CONNECT_TIMEOUT);
+        assertThat(etcd.requestTimeout()).isEqualTo(EtcdConfig.DEFAULT_REQUEST_TIMEOUT);
+        assertThat(etcd.snapshotFile()).isEmpty();
+        assertThat(etcd.password()).contains("s3cret");
+        assertThat(etcd.toString()).doesNotContain("s3cret").contains("<redacted>");
+        assertThat(config.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aFileWithoutDiscoveryHasNoEtcdConnection() {
+        ProxyConfig config = ConfigReader.read("""
+                clusters:
+                  - name: users
+                    endpoints: [ { address: 10.0.0.1:80 } ]
+                """ + ROUTES, "static.yaml");
+        assertThat(config.etcd()).isEmpty();
+        assertThat(config.clusters().get(0).discovered()).isFalse();
+    }
+
+    @Test
+    void reportsEveryDiscoveryProblemWithItsPath() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["etcd-0:2379", "http://etcd-1", "https://etcd-2:2379/v3"]
+                    requestTimeout: 0s
+                    auth: { username: proxy }
+                    tls: { certificate: /client.crt }
+                    color: blue
+                  consul: {}
+                clusters:
+                  - name: users
+                    endpoints: [ { address: 10.0.0.1:80 } ]
+                    discovery: { etcd: { prefix: /services/users/ } }
+                  - name: orders
+                    discovery: { etcd: {} }
+                """ + ROUTES, "bad.yaml"));
+
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "discovery.etcd.endpoints: 'etcd-0:2379' must start with http:// or https:// (line 3)",
+                "discovery.etcd.endpoints: 'http://etcd-1' needs a host and a port, e.g. http://etcd-0:2379 (line 3)",
+                "discovery.etcd.endpoints: 'https://etcd-2:2379/v3' must not have a path (line 3)",
+                "discovery.etcd.requestTimeout: must be greater than 0 (line 4)",
+                "discovery.etcd.auth: give exactly one of password and passwordFile",
+                "discovery.etcd.tls.key: is required with certificate: a client certificate needs its key",
+                "discovery.etcd.color: unknown key (line 7)",
+                "discovery.consul: unknown key (line 8)",
+                "clusters[0].endpoints: give either endpoints or discovery, not both (line 11)",
+                "clusters[1].discovery.etcd.prefix: is required");
+    }
+
+    @Test
+    void aDiscoveredClusterNeedsTheEtcdConnection() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "bad.yaml"));
+
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).containsExactly("clusters[0].discovery: needs the etcd connection: add "
+                + "discovery.etcd.endpoints at the top of the file (line 3)");
+    }
+
+    @Test
+    void tlsNeedsHttpsEndpoints() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["http://etcd-0:2379"]
+                    tls: { trustedCa: /ca.crt }
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "bad.yaml"));
+
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).containsExactly(
+                "discovery.etcd.tls: is set but the endpoints are http://; use https:// URLs (line 4)");
+    }
+}

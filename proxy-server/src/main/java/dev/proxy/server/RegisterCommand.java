@@ -1,0 +1,84 @@
+package dev.proxy.server;
+
+import dev.proxy.balancer.etcd.EtcdClients;
+import dev.proxy.balancer.etcd.EtcdRegistration;
+import dev.proxy.core.config.EtcdConfig;
+import dev.proxy.core.config.HostPort;
+import dev.proxy.core.config.Units;
+import io.etcd.jetcd.Client;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code proxy register}: registers one endpoint in etcd the way the proxy discovers it, keeps the lease alive, and
+ * revokes it on SIGTERM or Ctrl-C. For scripts and the compose demo: no etcdctl or Go client needed.
+ */
+@Command(name = "register", mixinStandardHelpOptions = true,
+        description = "Register host:port under an etcd prefix with a lease, keep it alive, revoke it on exit.")
+final class RegisterCommand implements Callable<Integer> {
+    @Option(names = "--etcd", paramLabel = "URL", split = ",", defaultValue = "http://127.0.0.1:2379",
+            description = "etcd client URLs, comma-separated (default: ${DEFAULT-VALUE}).")
+    List<URI> etcd;
+
+    @Option(names = "--prefix", required = true, paramLabel = "PREFIX",
+            description = "The key prefix of the cluster, as in its discovery.etcd.prefix.")
+    String prefix;
+
+    @Option(names = "--address", required = true, paramLabel = "HOST:PORT", description = "The endpoint to register.")
+    String address;
+
+    @Option(names = "--weight", defaultValue = "1", description = "Its weight (default: ${DEFAULT-VALUE}).")
+    int weight;
+
+    @Option(names = "--ttl", defaultValue = "10s",
+            description = "How long the registration outlives this process if it dies (default: ${DEFAULT-VALUE}).")
+    String ttl;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = new PrintWriter(System.err, true);
+        HostPort endpoint;
+        Duration leaseTtl;
+        try {
+            endpoint = HostPort.parse(address);
+            leaseTtl = Units.duration(ttl);
+        } catch (IllegalArgumentException e) {
+            err.println("register: " + e.getMessage());
+            return 2;
+        }
+        if (weight < 1) {
+            err.println("register: --weight must be at least 1");
+            return 2;
+        }
+        EtcdConfig config = EtcdConfig.plain(etcd);
+        Client client = EtcdClients.connect(config);
+        EtcdRegistration registration;
+        try {
+            registration = EtcdRegistration.register(client, prefix, endpoint, weight, leaseTtl,
+                    config.requestTimeout());
+        } catch (RuntimeException e) {
+            client.close();
+            err.println("register: " + e.getMessage());
+            return 1;
+        }
+        System.out.println("registered " + registration.key() + " (lease " + Long.toHexString(registration.leaseId())
+                + ", ttl " + leaseTtl.toSeconds() + "s); stop with SIGTERM or Ctrl-C");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                registration.close();
+                client.close();
+            } finally {
+                stopped.countDown();
+            }
+        }, "register-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}
