@@ -8,6 +8,8 @@ import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.engine.ProxyServer;
 import dev.proxy.resilience.ResilienceFactory;
+import dev.proxy.observability.metrics.DiscoveryMeters;
+import dev.proxy.observability.metrics.ProxyMetrics;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
 import java.net.InetAddress;
@@ -32,15 +34,17 @@ public final class ProxyApp implements AutoCloseable {
     private final AdminServer admin;
     private final Optional<DemoBackend> demo;
     private final Optional<EtcdEndpointSource> discovery;
+    private final ProxyMetrics metrics;
     private volatile boolean stopped;
 
     private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo,
-                     Optional<EtcdEndpointSource> discovery) {
+                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics) {
         this.config = config;
         this.proxy = proxy;
         this.admin = admin;
         this.demo = demo;
         this.discovery = discovery;
+        this.metrics = metrics;
     }
 
     /**
@@ -51,6 +55,7 @@ public final class ProxyApp implements AutoCloseable {
     public static ProxyApp start(ProxyConfig config, boolean withDemo) throws InterruptedException {
         Optional<DemoBackend> demo = Optional.empty();
         Optional<EtcdEndpointSource> discovery = Optional.empty();
+        ProxyMetrics metrics = new ProxyMetrics();
         ProxyServer proxy = null;
         try {
             if (withDemo) {
@@ -61,11 +66,16 @@ public final class ProxyApp implements AutoCloseable {
             proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory());
             ProxyServer started = proxy;
             discovery = EtcdEndpointSource.of(config);
-            discovery.ifPresent(d -> d.start(started));
-            AdminServer admin = AdminServer.start(config.server().adminListen(), new ProxyReadiness(proxy, discovery));
+            discovery.ifPresent(d -> {
+                DiscoveryMeters.bind(metrics.registry(), d, discoveredClusters(config));
+                d.start(started);
+            });
+            AdminServer admin = AdminServer.start(config.server().adminListen(), new ProxyReadiness(proxy, discovery),
+                    metrics);
             log.info("admin listening on {}", admin.address());
-            return new ProxyApp(config, proxy, admin, demo, discovery);
+            return new ProxyApp(config, proxy, admin, demo, discovery, metrics);
         } catch (RuntimeException | InterruptedException e) {
+            metrics.close();
             discovery.ifPresent(EtcdEndpointSource::close);
             if (proxy != null) {
                 proxy.shutdown(Duration.ZERO);
@@ -73,6 +83,10 @@ public final class ProxyApp implements AutoCloseable {
             demo.ifPresent(DemoBackend::close);
             throw e;
         }
+    }
+
+    private static List<String> discoveredClusters(ProxyConfig config) {
+        return config.clusters().stream().filter(ClusterConfig::discovered).map(ClusterConfig::name).toList();
     }
 
     /** The static endpoints of every cluster that are on this machine's loopback interface. */
@@ -122,6 +136,7 @@ public final class ProxyApp implements AutoCloseable {
         discovery.ifPresent(EtcdEndpointSource::close);
         proxy.shutdown(grace);
         admin.close();
+        metrics.close();
         demo.ifPresent(DemoBackend::close);
     }
 

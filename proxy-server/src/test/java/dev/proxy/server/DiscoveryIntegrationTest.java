@@ -76,6 +76,10 @@ class DiscoveryIntegrationTest {
         await().atMost(BOUND).until(() -> get(traffic, "/").statusCode() == 200);
         assertThat(get(traffic, "/").body()).isEqualTo("registered");
         assertThat(register.stdout()).contains("registered /services/users/" + backend.address());
+        String metrics = get(admin, "/metrics").body();
+        assertThat(metrics).contains("proxy_discovery_endpoints{cluster=\"users\"} 1", "proxy_discovery_connected 1",
+                "proxy_discovery_stale 0", "proxy_discovery_synced 1", "proxy_discovery_decode_errors_total 0");
+        assertThat(metrics).containsPattern("proxy_discovery_updates_total [2-9]");
 
         // SIGTERM revokes the lease: the endpoint goes now, not when its 60 s lease would have run out
         register.process().destroy();
@@ -89,5 +93,13 @@ class DiscoveryIntegrationTest {
             assertThat(degraded.statusCode()).isEqualTo(200);
             assertThat(degraded.body()).contains("degraded: discovery stale");
         });
+        HttpResponse<String> openMetrics = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(openMetrics.headers().firstValue("content-type")).hasValueSatisfying(
+                t -> assertThat(t).startsWith("application/openmetrics-text"));
+        assertThat(openMetrics.body()).contains("proxy_discovery_stale 1", "proxy_discovery_connected 0")
+                .endsWith("# EOF\n");
     }
 }

@@ -89,13 +89,21 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
         return Optional.of(new EtcdEndpointSource(config.etcd().get(), prefixes));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException the TLS files or the password file cannot be read: the proxy should not start
+     *     with a discovery that can never connect
+     */
     @Override
     public void start(EndpointSink sink) {
         requireNonNull(sink, "sink");
+        // on the caller's thread, so that a bad TLS or password file fails the start instead of a silent task
+        Client connected = EtcdClients.connect(config);
         executor.execute(() -> {
             this.sink = sink;
+            this.client = connected;
             fallback = snapshotFile.map(EndpointSnapshotFile::read).orElse(Map.of());
-            client = EtcdClients.connect(config);
             prefixes.forEach((cluster, prefix) -> {
                 PrefixWatch w = new PrefixWatch(cluster, prefix, client, executor, config.requestTimeout(), this);
                 watches.add(w);

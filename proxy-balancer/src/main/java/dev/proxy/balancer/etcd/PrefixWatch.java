@@ -19,6 +19,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +63,8 @@ final class PrefixWatch {
     private final Duration requestTimeout;
     private final Listener listener;
     private final Map<String, EndpointConfig> byKey = new TreeMap<>();
+    /** The revision of each unreadable value reported, so that listing it again does not report it again. */
+    private final Map<String, Long> undecodable = new HashMap<>();
     /** The revision of the store this watch has applied everything up to; 0 before the first listing. */
     private long revision;
     /** Tells the callbacks of a replaced watcher or listing from the current one's. */
@@ -166,7 +169,10 @@ final class PrefixWatch {
             last = Math.max(last, kv.getModRevision());
             switch (event.getEventType()) {
                 case PUT -> changed |= put(kv);
-                case DELETE -> changed |= byKey.remove(key(kv)) != null;
+                case DELETE -> {
+                    undecodable.remove(key(kv));
+                    changed |= byKey.remove(key(kv)) != null;
+                }
                 default -> log.debug("cluster {}: ignoring an unrecognised watch event", cluster);
             }
         }
@@ -224,8 +230,12 @@ final class PrefixWatch {
         Optional<EndpointConfig> endpoint;
         try {
             endpoint = RegistrationDecoder.decode(kv.getValue().getBytes());
+            undecodable.remove(key);
         } catch (IllegalArgumentException e) {
-            listener.decodeError(cluster, key, e.getMessage());
+            Long reported = undecodable.put(key, kv.getModRevision());
+            if (reported == null || reported != kv.getModRevision()) {
+                listener.decodeError(cluster, key, e.getMessage());
+            }
             // a value that cannot be read any more does not keep the endpoint it replaced
             return byKey.remove(key) != null;
         }

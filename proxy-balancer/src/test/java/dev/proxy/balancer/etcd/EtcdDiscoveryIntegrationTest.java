@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** etcd discovery through the running proxy, against real etcd members and real backends. */
 class EtcdDiscoveryIntegrationTest {
-    private static final Duration BOUND = Duration.ofSeconds(20);
+    private static final Duration BOUND = Duration.ofSeconds(30);
 
     @RegisterExtension
     final Closer closer = new Closer();

@@ -1,5 +1,6 @@
 package dev.proxy.server.admin;
 
+import dev.proxy.observability.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -20,10 +21,14 @@ import java.util.List;
 /** Answers the admin endpoints. Stateless and sharable; runs on the admin event loop. */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final Readiness readiness;
+    private static final String TEXT = "text/plain; charset=utf-8";
 
-    AdminHandler(Readiness readiness) {
+    private final Readiness readiness;
+    private final ProxyMetrics metrics;
+
+    AdminHandler(Readiness readiness, ProxyMetrics metrics) {
         this.readiness = readiness;
+        this.metrics = metrics;
     }
 
     @Override
@@ -54,15 +59,25 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                             "not ready: " + String.join(", ", reasons) + "\n", true);
                 }
             }
+            case "/metrics" -> {
+                // a scrape of a few hundred series takes well under a millisecond: fine on the admin loop
+                ProxyMetrics.Scrape scrape = metrics.scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+                send(ctx, request, HttpResponseStatus.OK, scrape.contentType(), scrape.body(), true);
+            }
             default -> send(ctx, request, HttpResponseStatus.NOT_FOUND, "not found\n", true);
         }
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
                              String body, boolean keepAliveAllowed) {
+        send(ctx, request, status, TEXT, body, keepAliveAllowed);
+    }
+
+    private static void send(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
+                             String contentType, String body, boolean keepAliveAllowed) {
         ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         HttpUtil.setContentLength(response, content.readableBytes());
         boolean keepAlive = keepAliveAllowed && HttpUtil.isKeepAlive(request);

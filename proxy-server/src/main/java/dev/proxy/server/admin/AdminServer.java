@@ -1,5 +1,6 @@
 package dev.proxy.server.admin;
 
+import dev.proxy.observability.metrics.ProxyMetrics;
 import dev.proxy.core.Transport;
 import dev.proxy.core.config.HostPort;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,11 +29,11 @@ public final class AdminServer implements AutoCloseable {
         this.channel = channel;
     }
 
-    public static AdminServer start(HostPort listen, Readiness readiness) {
+    public static AdminServer start(HostPort listen, Readiness readiness, ProxyMetrics metrics) {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "proxy-admin");
         try {
-            AdminHandler handler = new AdminHandler(readiness);
+            AdminHandler handler = new AdminHandler(readiness, metrics);
             ChannelFuture ch = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())

@@ -1,0 +1,51 @@
+package dev.proxy.observability.metrics;
+
+import dev.proxy.core.discovery.DiscoveryStatus;
+import dev.proxy.core.discovery.EndpointSource;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+
+/**
+ * The meters of endpoint discovery, read from {@link EndpointSource#status()} at each scrape: nothing is counted on
+ * the discovery thread. One {@code proxy_discovery_endpoints} series per discovered cluster of the config.
+ */
+public final class DiscoveryMeters {
+    private DiscoveryMeters() {
+    }
+
+    /** Binds the meters of {@code source}, which follows {@code clusters}, to {@code registry}. */
+    public static void bind(MeterRegistry registry, EndpointSource source, Collection<String> clusters) {
+        Gauge.builder("proxy.discovery.connected", source, s -> flag(s.status().connected()))
+                .description("1 while etcd answers, 0 while the last known endpoints serve without it")
+                .register(registry);
+        Gauge.builder("proxy.discovery.stale", source, s -> flag(s.status().stale()))
+                .description("1 while the endpoints served may be out of date because etcd cannot be reached")
+                .register(registry);
+        Gauge.builder("proxy.discovery.synced", source, s -> flag(s.status().synced()))
+                .description("1 once every discovered cluster has had its endpoints at least once")
+                .register(registry);
+        FunctionCounter.builder("proxy.discovery.updates", source, s -> s.status().updatesApplied())
+                .description("Endpoint sets applied to clusters")
+                .register(registry);
+        FunctionCounter.builder("proxy.discovery.decode.errors", source, s -> s.status().decodeErrors())
+                .description("Registration values that could not be read and were skipped")
+                .register(registry);
+        for (String cluster : clusters) {
+            Gauge.builder("proxy.discovery.endpoints", source, s -> endpoints(s.status(), cluster))
+                    .description("Endpoints discovered for the cluster")
+                    .tag("cluster", cluster)
+                    .register(registry);
+        }
+    }
+
+    private static double flag(boolean value) {
+        return value ? 1 : 0;
+    }
+
+    private static double endpoints(DiscoveryStatus status, String cluster) {
+        Integer n = status.endpoints().get(cluster);
+        return n == null ? 0 : n;
+    }
+}
