@@ -7,9 +7,9 @@ import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.engine.ProxyServer;
-import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.observability.metrics.DiscoveryMeters;
 import dev.proxy.observability.metrics.ProxyMetrics;
+import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
 import java.net.InetAddress;
@@ -67,7 +67,7 @@ public final class ProxyApp implements AutoCloseable {
             ProxyServer started = proxy;
             discovery = EtcdEndpointSource.of(config);
             discovery.ifPresent(d -> {
-                DiscoveryMeters.bind(metrics.registry(), d, discoveredClusters(config));
+                DiscoveryMeters.bind(metrics.registry(), d);
                 d.start(started);
             });
             AdminServer admin = AdminServer.start(config.server().adminListen(), new ProxyReadiness(proxy, discovery),
@@ -83,10 +83,6 @@ public final class ProxyApp implements AutoCloseable {
             demo.ifPresent(DemoBackend::close);
             throw e;
         }
-    }
-
-    private static List<String> discoveredClusters(ProxyConfig config) {
-        return config.clusters().stream().filter(ClusterConfig::discovered).map(ClusterConfig::name).toList();
     }
 
     /** The static endpoints of every cluster that are on this machine's loopback interface. */

@@ -59,7 +59,7 @@ final class EndpointSnapshotFile {
             List<EndpointConfig> endpoints = new ArrayList<>();
             for (JsonNode item : entry.getValue()) {
                 try {
-                    RegistrationDecoder.decode(item).ifPresent(endpoints::add);
+                    RegistrationCodec.decode(item).ifPresent(endpoints::add);
                 } catch (IllegalArgumentException e) {
                     log.warn("endpoint snapshot {}: skipping an entry of cluster {}: {}", file, entry.getKey(),
                             e.getMessage());
@@ -77,7 +77,7 @@ final class EndpointSnapshotFile {
         sets.forEach((cluster, endpoints) -> {
             ArrayNode list = clusters.putArray(cluster);
             for (EndpointConfig e : endpoints) {
-                list.addObject().put("address", e.address().toString()).put("weight", e.weight());
+                list.add(RegistrationCodec.encode(e));
             }
         });
         try {

@@ -7,7 +7,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 
@@ -63,7 +62,7 @@ public final class EtcdClients {
             return Files.readString(config.passwordFile().orElseThrow(), UTF_8).strip();
         } catch (IOException e) {
             throw new IllegalArgumentException("etcd password file " + config.passwordFile().get()
-                    + " cannot be read: " + e.getMessage(), new UncheckedIOException(e));
+                    + " cannot be read: " + e.getMessage(), e);
         }
     }
 }

@@ -46,14 +46,13 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
     private final ScheduledExecutorService executor;
     private final List<PrefixWatch> watches = new ArrayList<>();
     // written on the discovery thread, read by status() from any thread
-    private final Map<String, Integer> endpointCounts = new ConcurrentHashMap<>();
+    private final Map<String, List<EndpointConfig>> applied = new ConcurrentHashMap<>();
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
     private final AtomicLong updatesApplied = new AtomicLong();
     private final AtomicLong decodeErrors = new AtomicLong();
     private volatile Instant lastUpdate;
     // confined to the discovery thread
     private final Map<String, List<EndpointConfig>> pending = new LinkedHashMap<>();
-    private final Map<String, List<EndpointConfig>> applied = new LinkedHashMap<>();
     private Map<String, List<EndpointConfig>> fallback = Map.of();
     private boolean flushQueued;
     private boolean snapshotQueued;
@@ -165,7 +164,6 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
             log.info("cluster {}: {} endpoint(s) from etcd, applied in {} µs", cluster, endpoints.size(),
                     (System.nanoTime() - started) / 1000);
             applied.put(cluster, endpoints);
-            endpointCounts.put(cluster, endpoints.size());
             updatesApplied.incrementAndGet();
             lastUpdate = Instant.now();
         });
@@ -177,14 +175,20 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
 
     private void writeSnapshot() {
         snapshotQueued = false;
-        snapshotFile.get().write(new HashMap<>(applied));
+        snapshotFile.get().write(applied);
+    }
+
+    @Override
+    public Set<String> clusters() {
+        return prefixes.keySet();
     }
 
     @Override
     public DiscoveryStatus status() {
-        boolean synced = endpointCounts.keySet().containsAll(prefixes.keySet());
-        return new DiscoveryStatus(synced, unreachable.isEmpty(), Optional.ofNullable(lastUpdate),
-                updatesApplied.get(), decodeErrors.get(), endpointCounts);
+        Map<String, Integer> counts = new HashMap<>();
+        applied.forEach((cluster, endpoints) -> counts.put(cluster, endpoints.size()));
+        return new DiscoveryStatus(counts.keySet().containsAll(prefixes.keySet()), unreachable.isEmpty(),
+                Optional.ofNullable(lastUpdate), updatesApplied.get(), decodeErrors.get(), counts);
     }
 
     @Override

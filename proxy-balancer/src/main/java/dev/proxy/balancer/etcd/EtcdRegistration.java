@@ -3,6 +3,7 @@ package dev.proxy.balancer.etcd;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -43,7 +44,7 @@ public final class EtcdRegistration implements AutoCloseable {
                              Duration requestTimeout) {
         this.client = requireNonNull(client, "client");
         this.key = ByteSequence.from(prefix + address, UTF_8);
-        this.value = ByteSequence.from("{\"address\":\"" + address + "\",\"weight\":" + weight + "}", UTF_8);
+        this.value = ByteSequence.from(RegistrationCodec.encode(new EndpointConfig(address, weight)).toString(), UTF_8);
         this.ttl = requireNonNull(ttl, "ttl");
         this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout");
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -18,7 +18,6 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,11 +91,6 @@ final class PrefixWatch {
         closed = true;
         generation++;
         stopWatcher();
-    }
-
-    /** The revision applied so far (0 before the first listing). For tests and status. */
-    long revision() {
-        return revision;
     }
 
     private void list() {
@@ -229,7 +223,7 @@ final class PrefixWatch {
         String key = key(kv);
         Optional<EndpointConfig> endpoint;
         try {
-            endpoint = RegistrationDecoder.decode(kv.getValue().getBytes());
+            endpoint = RegistrationCodec.decode(kv.getValue().getBytes());
             undecodable.remove(key);
         } catch (IllegalArgumentException e) {
             Long reported = undecodable.put(key, kv.getModRevision());
@@ -250,12 +244,12 @@ final class PrefixWatch {
     }
 
     /** One endpoint per address, in key order: two keys registering one address do not double its share. */
-    static List<EndpointConfig> distinct(Iterable<EndpointConfig> endpoints) {
+    private static List<EndpointConfig> distinct(Iterable<EndpointConfig> endpoints) {
         Map<HostPort, EndpointConfig> byAddress = new LinkedHashMap<>();
         for (EndpointConfig e : endpoints) {
             byAddress.putIfAbsent(e.address(), e);
         }
-        return List.copyOf(new ArrayList<>(byAddress.values()));
+        return List.copyOf(byAddress.values());
     }
 
     private void stopWatcher() {

@@ -77,7 +77,9 @@ public final class SnapshotFactory {
         RequestFilter globalLimit = previous != null && previous.config().server().limits().maxInFlightRequests()
                 == config.server().limits().maxInFlightRequests()
                 ? previous.globalLimit() : resilience.globalLimit(config.server().limits());
-        RouteTable table = RouteTable.of(config.routes());
+        // an endpoint-set change keeps the config object: its routes need no new index (regexes, tries)
+        RouteTable table = previous != null && previous.config() == config ? previous.routes()
+                : RouteTable.of(config.routes());
         List<RouteTarget> targets = new ArrayList<>();
         for (Route route : table.routes()) {
             RouteConfig rc = route.config();
@@ -147,7 +149,7 @@ public final class SnapshotFactory {
             // the same instance as before: health state is looked up by identity
             Endpoint e = kept != null ? kept.endpoint() : fresh;
             endpoints.add(e);
-            pools.putIfAbsent(e, kept != null ? kept : new ConnectionPool(e, cc.pool(), bootstrap));
+            pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap));
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();

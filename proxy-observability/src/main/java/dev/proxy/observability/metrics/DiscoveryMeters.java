@@ -5,18 +5,17 @@ import dev.proxy.core.discovery.EndpointSource;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Collection;
 
 /**
  * The meters of endpoint discovery, read from {@link EndpointSource#status()} at each scrape: nothing is counted on
- * the discovery thread. One {@code proxy_discovery_endpoints} series per discovered cluster of the config.
+ * the discovery thread. One {@code proxy_discovery_endpoints} series per cluster the source follows.
  */
 public final class DiscoveryMeters {
     private DiscoveryMeters() {
     }
 
-    /** Binds the meters of {@code source}, which follows {@code clusters}, to {@code registry}. */
-    public static void bind(MeterRegistry registry, EndpointSource source, Collection<String> clusters) {
+    /** Binds the meters of {@code source} to {@code registry}. */
+    public static void bind(MeterRegistry registry, EndpointSource source) {
         Gauge.builder("proxy.discovery.connected", source, s -> flag(s.status().connected()))
                 .description("1 while etcd answers, 0 while the last known endpoints serve without it")
                 .register(registry);
@@ -32,7 +31,7 @@ public final class DiscoveryMeters {
         FunctionCounter.builder("proxy.discovery.decode.errors", source, s -> s.status().decodeErrors())
                 .description("Registration values that could not be read and were skipped")
                 .register(registry);
-        for (String cluster : clusters) {
+        for (String cluster : source.clusters()) {
             Gauge.builder("proxy.discovery.endpoints", source, s -> endpoints(s.status(), cluster))
                     .description("Endpoints discovered for the cluster")
                     .tag("cluster", cluster)

@@ -1,8 +1,8 @@
 package dev.proxy.server.admin;
 
-import dev.proxy.observability.metrics.ProxyMetrics;
 import dev.proxy.core.Transport;
 import dev.proxy.core.config.HostPort;
+import dev.proxy.observability.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

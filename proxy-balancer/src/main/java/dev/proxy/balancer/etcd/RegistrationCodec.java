@@ -3,12 +3,14 @@ package dev.proxy.balancer.etcd;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import java.util.Optional;
 
 /**
- * Reads one registration value. Two shapes are understood:
+ * The registration value of one endpoint: what {@link EtcdRegistration} writes, the snapshot file keeps, and
+ * discovery reads. Written in our shape; two shapes are read:
  * <ul>
  *   <li>ours: {@code {"address":"10.0.0.5:8080","weight":10,"zone":"a","metadata":{...}}} (weight, zone and
  *       metadata optional);
@@ -18,11 +20,16 @@ import java.util.Optional;
  * </ul>
  * Stateless and thread-safe.
  */
-final class RegistrationDecoder {
+final class RegistrationCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_WEIGHT = 1_000_000;
 
-    private RegistrationDecoder() {
+    private RegistrationCodec() {
+    }
+
+    /** {@code endpoint} in our shape: {@code {"address":"10.0.0.5:8080","weight":1}}. */
+    static ObjectNode encode(EndpointConfig endpoint) {
+        return JSON.createObjectNode().put("address", endpoint.address().toString()).put("weight", endpoint.weight());
     }
 
     /**

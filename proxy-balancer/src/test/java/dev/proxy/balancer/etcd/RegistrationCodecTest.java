@@ -9,9 +9,9 @@ import dev.proxy.core.config.HostPort;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class RegistrationDecoderTest {
+class RegistrationCodecTest {
     private static Optional<EndpointConfig> decode(String json) {
-        return RegistrationDecoder.decode(json.getBytes(UTF_8));
+        return RegistrationCodec.decode(json.getBytes(UTF_8));
     }
 
     private static EndpointConfig endpoint(String address, int weight) {
@@ -24,6 +24,13 @@ class RegistrationDecoderTest {
         assertThat(decode("{\"address\":\"10.0.0.5:8080\",\"weight\":10,\"zone\":\"a\",\"metadata\":{\"v\":2}}"))
                 .contains(endpoint("10.0.0.5:8080", 10));
         assertThat(decode("{\"address\":\"[fd00::1]:80\"}")).contains(endpoint("[fd00::1]:80", 1));
+    }
+
+    @Test
+    void writesOurShapeAndReadsItBack() {
+        EndpointConfig e = endpoint("[fd00::1]:8080", 3);
+        assertThat(RegistrationCodec.encode(e).toString()).isEqualTo("{\"address\":\"[fd00::1]:8080\",\"weight\":3}");
+        assertThat(decode(RegistrationCodec.encode(e).toString())).contains(e);
     }
 
     @Test
