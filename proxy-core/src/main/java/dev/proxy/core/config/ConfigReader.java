@@ -53,6 +53,7 @@ public final class ConfigReader {
         ConfigNode top = ConfigNode.of("", root, problems);
         ServerConfig server = server(top.object("server"));
         Optional<EtcdConfig> etcd = DiscoveryReader.etcd(top.object("discovery"));
+        ObservabilityConfig observability = ObservabilityReader.read(top.object("observability"));
         long defaultBody = server.limits().maxBodySize();
         List<ClusterConfig> clusters = new ArrayList<>();
         List<ConfigNode> clusterNodes = new ArrayList<>();
@@ -85,7 +86,7 @@ public final class ConfigReader {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
         problems.throwIfAny(source);
-        return new ProxyConfig(server, etcd, clusters, routes);
+        return new ProxyConfig(server, etcd, clusters, routes, observability);
     }
 
     private static Node parse(Reader reader, String source, Problems problems) {

@@ -11,17 +11,13 @@ import java.util.Optional;
  * @param etcd the etcd connection of the clusters that discover their endpoints there; empty when none does
  */
 public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
-                          List<RouteConfig> routes) {
+                          List<RouteConfig> routes, ObservabilityConfig observability) {
     public ProxyConfig {
         requireNonNull(server, "server");
         requireNonNull(etcd, "etcd");
         clusters = List.copyOf(clusters);
         routes = List.copyOf(routes);
-    }
-
-    /** A config without discovery. */
-    public ProxyConfig(ServerConfig server, List<ClusterConfig> clusters, List<RouteConfig> routes) {
-        this(server, Optional.empty(), clusters, routes);
+        requireNonNull(observability, "observability");
     }
 
     public Optional<ClusterConfig> cluster(String name) {

@@ -1,6 +1,7 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.observe.ProxyObserver;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -135,6 +136,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     boolean isDraining() {
         return server.isDraining();
+    }
+
+    ProxyObserver observer() {
+        return server.observer();
     }
 
     /** Asked by the server when draining starts: an idle connection closes now, a busy one after its response. */

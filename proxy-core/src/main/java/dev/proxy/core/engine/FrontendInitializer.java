@@ -29,7 +29,8 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
             ch.close();
             return;
         }
-        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos());
+        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos(),
+                server.observer());
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineSize())
                 .setMaxHeaderSize(limits.maxHeaderSize())

@@ -4,10 +4,11 @@ import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
-import dev.proxy.core.filter.RequestInfo;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.filter.Verdict;
+import dev.proxy.core.observe.ExchangeObserver;
+import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.RouteTarget;
@@ -47,6 +48,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One request from a client and its response: routes it, runs the route's filter chain, leases an upstream
@@ -62,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * it) or released here; the retained duplicates kept to replay a body on a retry are released by {@link #finish};
  * nothing it holds outlives it.
  */
-final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestInfo {
+final class ProxyExchange implements AcquireCallback, UpstreamListener, ExchangeRecord {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     /** A body this small, still unread when the proxy answers early, is read and dropped to keep the connection. */
     private static final long DISCARD_LIMIT = 64 * 1024;
@@ -77,11 +79,13 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
     private final boolean headRequest;
     private final boolean idempotent;
     private final long startNanos = System.nanoTime();
+    private final String originalUri;
+    private final InetSocketAddress remote;
+    private final ExchangeObserver observer;
 
     private RouteTarget target;
     private RouteConfig route;
     private RequestTarget requestTarget;
-    private InetSocketAddress remote;
     private RetryPolicy retry = RetryPolicy.NONE;
     private int filtersPassed;
     private Cluster cluster;
@@ -103,6 +107,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
     private HttpHeaders failHeaders;
     private ProxyError endError;
     private long bodyBytes;
+    private long bytesOut;
+    private long answerStartNanos = -1;
+    private long endNanos;
     private int attempts;
     private int status;
     private boolean guardHeld;
@@ -131,6 +138,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         this.headRequest = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.originalUri = request.uri();
+        this.remote = (InetSocketAddress) client.remoteAddress();
+        this.observer = frontend.observer().exchangeStarted(request);
     }
 
     boolean requestComplete() {
@@ -179,7 +189,6 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
             return;
         }
         requestTarget = parsed;
-        remote = (InetSocketAddress) client.remoteAddress();
         if (!route.timeout().isZero()) {
             deadlineNanos = startNanos + route.timeout().toNanos();
             deadline = client.eventLoop().schedule(() -> fail(ProxyError.ROUTE_TIMEOUT, null),
@@ -263,6 +272,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         }
         route.policies().deadlineHeader().ifPresent(name -> request.headers().set(name,
                 Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()))));
+        observer.attemptStarted(cluster.name(), chosen, request);
         attemptStartNanos = System.nanoTime();
         pool.acquire(client.eventLoop(), this);
         pauseUntilConnected();
@@ -497,6 +507,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         if (retry.retriesOnStatus(code) && retryAfter <= retry.retryAfterMaxNanos()) {
             long wait = retryAfter >= 0 ? retryAfter : retry.backoffNanos(attempts);
             if (mayRetry(true, wait)) {
+                observer.retrying(cluster.name(), code, null);
                 // this answer is dropped with its connection; reading the rest of its body would only delay the retry
                 ReferenceCountUtil.release(response);
                 closeConnection();
@@ -506,6 +517,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         }
         responseStarted = true;
         status = code;
+        answerStartNanos = attemptStartNanos;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         long keepAlive = MessageHeaders.keepAliveTimeoutSeconds(response);
         if (keepAlive >= 0) {
@@ -533,6 +545,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
             fail(ProxyError.UPSTREAM_BAD_RESPONSE, content.decoderResult().cause());
             return;
         }
+        bytesOut += content.content().readableBytes();
         client.write(content);
         if (last) {
             responseComplete = true;
@@ -621,6 +634,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         if (connectionReused && !staleRetried && !bodyForwarded && idempotent) {
             staleRetried = true;
             cancelAttemptTimers();
+            observer.retrying(cluster.name(), 0, ProxyError.UPSTREAM_RESET);
             log.debug("reused connection to {} closed before a response; retrying once on a new one", endpoint);
             pool.acquireNew(client.eventLoop(), this);
             pauseUntilConnected();
@@ -644,8 +658,12 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         if (!responseStarted && retry.retriesOn(error)) {
             long wait = retry.backoffNanos(attempts);
             if (mayRetry(reached, wait)) {
-                log.debug("{} {} attempt {} to {} failed: {}; retrying in {} µs", request.method(), request.uri(),
-                        attempts, endpoint, error.reason(), TimeUnit.NANOSECONDS.toMicros(wait));
+                observer.retrying(cluster.name(), 0, error);
+                if (log.isDebugEnabled()) {
+                    withTraceContext(() -> log.debug("{} {} attempt {} to {} failed: {}; retrying in {} µs",
+                            request.method(), originalUri, attempts, endpoint, error.reason(),
+                            TimeUnit.NANOSECONDS.toMicros(wait)));
+                }
                 scheduleRetry(wait);
                 return;
             }
@@ -698,6 +716,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         }
         guardHeld = false;
         long took = System.nanoTime() - attemptStartNanos;
+        observer.attemptEnded(cluster.name(), code, error, took);
         UpstreamGuard guard = cluster.guard();
         if (error == null) {
             cluster.report(endpoint, code == 502 || code == 503 || code == 504);
@@ -792,6 +811,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
         releaseReplay();
         if (guardHeld) {
             guardHeld = false;
+            observer.attemptEnded(cluster.name(), 0, endError, System.nanoTime() - attemptStartNanos);
             cluster.guard().release(endpoint);
         }
         if (mirror != null) {
@@ -810,13 +830,19 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
                 c.close();
             }
         }
+        endNanos = System.nanoTime();
         endFilters();
+        try {
+            observer.ended(this);
+        } catch (RuntimeException e) {
+            log.warn("an observer failed at the end of a request", e);
+        }
         frontend.exchangeDone(this, clientKeepAlive);
     }
 
     /** Tells every filter that passed the request how it ended; one that throws must not stop the others. */
     private void endFilters() {
-        long took = System.nanoTime() - startNanos;
+        long took = endNanos - startNanos;
         for (int i = 0; i < filtersPassed; i++) {
             try {
                 target.filter(i).onEnd(this, status, endError, took);
@@ -882,7 +908,67 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
 
     @Override
     public String routeName() {
-        return route.name();
+        return route == null ? null : route.name();
+    }
+
+    @Override
+    public String uri() {
+        return originalUri;
+    }
+
+    @Override
+    public String host() {
+        return requestTarget != null ? requestTarget.originalHost() : request.headers().get(HttpHeaderNames.HOST);
+    }
+
+    @Override
+    public String clusterName() {
+        return cluster == null ? null : cluster.name();
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public ProxyError error() {
+        return endError;
+    }
+
+    @Override
+    public int attempts() {
+        return attempts;
+    }
+
+    @Override
+    public long bytesIn() {
+        return bodyBytes;
+    }
+
+    @Override
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    @Override
+    public long startNanos() {
+        return startNanos;
+    }
+
+    @Override
+    public long durationNanos() {
+        return (done ? endNanos : System.nanoTime()) - startNanos;
+    }
+
+    @Override
+    public long upstreamNanos() {
+        return answerStartNanos < 0 ? -1 : (done ? endNanos : System.nanoTime()) - answerStartNanos;
     }
 
     private String upstreamPath(String path) {
@@ -901,11 +987,29 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, RequestI
 
     private void logFailure(ProxyError error, Throwable cause) {
         if (error == ProxyError.INTERNAL) {
-            log.warn("{} {} failed: {}", request.method(), request.uri(), error.reason(), cause);
+            withTraceContext(() -> log.warn("{} {} failed: {}", request.method(), originalUri, error.reason(),
+                    cause));
         } else if (log.isDebugEnabled()) {
-            log.debug("{} {} route={} failed: {} after {} µs", request.method(), request.uri(),
+            withTraceContext(() -> log.debug("{} {} route={} failed: {} after {} µs", request.method(), originalUri,
                     route == null ? "-" : route.name(), error.reason(),
-                    TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos), cause);
+                    TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos), cause));
+        }
+    }
+
+    /** Runs a logging call with this request's trace in the MDC, so the line can be found from the trace. */
+    private void withTraceContext(Runnable logCall) {
+        String traceId = observer.traceId();
+        if (traceId == null) {
+            logCall.run();
+            return;
+        }
+        MDC.put("trace_id", traceId);
+        MDC.put("span_id", observer.spanId());
+        try {
+            logCall.run();
+        } finally {
+            MDC.remove("trace_id");
+            MDC.remove("span_id");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.ProxyError;
 import dev.proxy.core.Transport;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
@@ -10,6 +11,7 @@ import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.config.ServerConfig;
 import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.filter.Resilience;
+import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.SnapshotFactory;
 import io.netty.bootstrap.Bootstrap;
@@ -50,6 +52,7 @@ public final class ProxyServer implements EndpointSink {
     private final EventLoopGroup workers;
     private final DnsAddressResolverGroup resolver;
     private final SnapshotFactory snapshots;
+    private final ProxyObserver observer;
     private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
     /** The latest endpoint set of each discovered cluster; guarded by {@code current}'s monitor. */
     private final Map<String, List<EndpointConfig>> discovered = new HashMap<>();
@@ -59,8 +62,9 @@ public final class ProxyServer implements EndpointSink {
     private volatile boolean draining;
 
     private ProxyServer(ProxyConfig config, LoadBalancer.Factory balancers, Resilience resilience,
-                        Transport transport) {
+                        ProxyObserver observer, Transport transport) {
         this.serverConfig = config.server();
+        this.observer = requireNonNull(observer, "observer");
         this.transport = transport;
         this.acceptor = transport.newGroup(1, "proxy-accept");
         this.workers = transport.newGroup(serverConfig.eventLoops(), "proxy-worker");
@@ -72,7 +76,7 @@ public final class ProxyServer implements EndpointSink {
                 .resolver(resolver)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
-        this.snapshots = new SnapshotFactory(balancers, resilience, upstream);
+        this.snapshots = new SnapshotFactory(balancers, resilience, upstream, observer);
         this.current.set(snapshots.build(config, null));
     }
 
@@ -83,7 +87,16 @@ public final class ProxyServer implements EndpointSink {
 
     /** Builds the runtime for {@code config} with these balancers and resilience filters and binds the traffic port. */
     public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers, Resilience resilience) {
-        ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, resilience,
+        return start(config, balancers, resilience, ProxyObserver.NONE);
+    }
+
+    /**
+     * Builds the runtime for {@code config} and binds the traffic port; {@code observer} hears every connection,
+     * request and upstream pool (metrics, tracing, the access log).
+     */
+    public static ProxyServer start(ProxyConfig config, LoadBalancer.Factory balancers, Resilience resilience,
+                                    ProxyObserver observer) {
+        ProxyServer server = new ProxyServer(requireNonNull(config, "config"), balancers, resilience, observer,
                 Transport.best());
         try {
             server.bind();
@@ -167,6 +180,15 @@ public final class ProxyServer implements EndpointSink {
         return next;
     }
 
+    /** Closes every idle upstream connection of the current snapshot's pools; they reconnect on demand. */
+    public void closeIdleUpstreamConnections() {
+        for (var cluster : current.get().clusters().values()) {
+            for (var endpoint : cluster.endpoints()) {
+                cluster.pool(endpoint).closeIdle();
+            }
+        }
+    }
+
     /** True while the listener is bound and not draining. */
     public boolean isReady() {
         Channel l = listener;
@@ -182,14 +204,23 @@ public final class ProxyServer implements EndpointSink {
         return connections.get();
     }
 
+    ProxyObserver observer() {
+        return observer;
+    }
+
     boolean admit(SocketChannel ch) {
         if (draining || connections.incrementAndGet() > serverConfig.limits().maxConnections()) {
             if (!draining) {
                 connections.decrementAndGet();
+                observer.connectionRejected(ProxyError.OVERLOADED);
             }
             return false;
         }
-        ch.closeFuture().addListener(f -> connections.decrementAndGet());
+        observer.connectionOpened();
+        ch.closeFuture().addListener(f -> {
+            connections.decrementAndGet();
+            observer.connectionClosed();
+        });
         clients.add(ch);
         return true;
     }

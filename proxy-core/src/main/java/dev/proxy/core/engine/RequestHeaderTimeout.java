@@ -1,5 +1,7 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.observe.ProxyObserver;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,12 +17,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
+    private final ProxyObserver observer;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private boolean awaitingHead = true;
 
-    RequestHeaderTimeout(long timeoutNanos) {
+    RequestHeaderTimeout(long timeoutNanos, ProxyObserver observer) {
         this.timeoutNanos = timeoutNanos;
+        this.observer = observer;
     }
 
     @Override
@@ -54,6 +58,7 @@ final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
     private void expired() {
         timer = null;
         if (awaitingHead && ctx.channel().isActive()) {
+            observer.connectionRejected(ProxyError.REQUEST_HEADER_TIMEOUT);
             ctx.writeAndFlush(ErrorResponses.rawRequestTimeout(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -3,6 +3,7 @@ package dev.proxy.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.OutlierDetectionConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.upstream.Endpoint;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -26,12 +27,13 @@ public final class EndpointHealth {
     private final Map<Endpoint, Integer> indexes = new IdentityHashMap<>();
     private final State[] states;
     private final int maxEjected;
+    private final ClusterObserver observer;
 
     /**
      * @param nanoClock {@link System#nanoTime} in production; tests pass a fake
      */
     public EndpointHealth(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock) {
-        this(config, endpoints, nanoClock, null);
+        this(config, endpoints, nanoClock, null, ClusterObserver.NONE);
     }
 
     /**
@@ -39,8 +41,9 @@ public final class EndpointHealth {
      * their failures, ejections and check verdicts; the others start healthy.
      */
     EndpointHealth(OutlierDetectionConfig config, List<Endpoint> endpoints, LongSupplier nanoClock,
-                   EndpointHealth previous) {
+                   EndpointHealth previous, ClusterObserver observer) {
         this.config = requireNonNull(config, "config");
+        this.observer = requireNonNull(observer, "observer");
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.states = new State[endpoints.size()];
         for (int i = 0; i < states.length; i++) {
@@ -57,6 +60,7 @@ public final class EndpointHealth {
         if (s != null && s.failures.get() != 0) {
             s.failures.set(0);
         }
+        observer.ejected();
     }
 
     /** The endpoint failed as a gateway: connect error, reset, timeout, or a 502/503/504 response. */
@@ -96,6 +100,17 @@ public final class EndpointHealth {
         return n;
     }
 
+    /** How many endpoints fail their active health checks now (ejected ones included). */
+    public int unhealthyCount() {
+        int n = 0;
+        for (State s : states) {
+            if (!s.activeHealthy) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** True when health must be ignored because too few endpoints are available. */
     public boolean isPanicking() {
         long now = nanoClock.getAsLong();
@@ -123,6 +138,7 @@ public final class EndpointHealth {
             s.lastEjectionEnd = s.ejectedUntil;
             s.failures.set(0);
         }
+        observer.ejected();
     }
 
     private State state(Endpoint endpoint) {

@@ -13,6 +13,8 @@ import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.observe.ClusterObserver;
+import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -35,14 +37,18 @@ public final class SnapshotFactory {
     private final LoadBalancer.Factory balancers;
     private final Resilience resilience;
     private final Bootstrap upstreamBootstrap;
+    private final ProxyObserver observer;
 
     /**
      * @param upstreamBootstrap channel type, resolver and socket options shared by every upstream connection
+     * @param observer gives each cluster the observer of its pools and endpoints
      */
-    public SnapshotFactory(LoadBalancer.Factory balancers, Resilience resilience, Bootstrap upstreamBootstrap) {
+    public SnapshotFactory(LoadBalancer.Factory balancers, Resilience resilience, Bootstrap upstreamBootstrap,
+                           ProxyObserver observer) {
         this.balancers = requireNonNull(balancers, "balancers");
         this.resilience = requireNonNull(resilience, "resilience");
         this.upstreamBootstrap = requireNonNull(upstreamBootstrap, "upstreamBootstrap");
+        this.observer = requireNonNull(observer, "observer");
     }
 
     /** A snapshot for {@code config} with no discovered endpoints; {@code previous} may be null. */
@@ -141,6 +147,7 @@ public final class SnapshotFactory {
                         cc.timeouts().connect().toMillis()))
                 .handler(new UpstreamChannelInitializer(cc.timeouts()));
         Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();
+        ClusterObserver clusterObserver = observer.cluster(cc.name());
         List<Endpoint> endpoints = new ArrayList<>();
         Map<Endpoint, ConnectionPool> pools = new HashMap<>();
         for (EndpointConfig ec : endpointConfigs) {
@@ -149,13 +156,14 @@ public final class SnapshotFactory {
             // the same instance as before: health state is looked up by identity
             Endpoint e = kept != null ? kept.endpoint() : fresh;
             endpoints.add(e);
-            pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap));
+            pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap,
+                    clusterObserver));
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();
         EndpointHealth health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
                 ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime,
-                        predecessor == null ? null : predecessor.health())
+                        predecessor == null ? null : predecessor.health(), clusterObserver)
                 : null;
         ActiveHealthChecker checker = null;
         if (cc.healthCheck().isPresent()) {

@@ -3,6 +3,7 @@ package dev.proxy.core.upstream;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.PoolConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ public final class ConnectionPool {
     private final Endpoint endpoint;
     private final PoolConfig config;
     private final Bootstrap bootstrap;
+    private final ClusterObserver observer;
     private final ConcurrentHashMap<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
     /** The same loop pools as an array, replaced when one is added, so {@link #leased()} needs no iterator. */
     private volatile LoopPool[] loopArray = new LoopPool[0];
@@ -27,11 +29,13 @@ public final class ConnectionPool {
 
     /**
      * @param bootstrap a configured upstream bootstrap (channel type, options, handler); cloned per event loop
+     * @param observer hears this pool's connects, leases and closes with those of the cluster's other pools
      */
-    public ConnectionPool(Endpoint endpoint, PoolConfig config, Bootstrap bootstrap) {
+    public ConnectionPool(Endpoint endpoint, PoolConfig config, Bootstrap bootstrap, ClusterObserver observer) {
         this.endpoint = requireNonNull(endpoint, "endpoint");
         this.config = requireNonNull(config, "config");
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
+        this.observer = requireNonNull(observer, "observer");
     }
 
     public Endpoint endpoint() {
@@ -40,6 +44,10 @@ public final class ConnectionPool {
 
     PoolConfig config() {
         return config;
+    }
+
+    ClusterObserver observer() {
+        return observer;
     }
 
     /**
@@ -72,6 +80,13 @@ public final class ConnectionPool {
         closed = true;
         for (LoopPool p : loops.values()) {
             p.loop().execute(p::shutdown);
+        }
+    }
+
+    /** Closes the idle connections (to give back file descriptors and buffers); the pool keeps lending. */
+    public void closeIdle() {
+        for (LoopPool p : loops.values()) {
+            p.loop().execute(p::closeIdle);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.proxy.core.upstream;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.PoolConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
@@ -23,6 +24,7 @@ final class LoopPool {
     private final EventLoop loop;
     private final Bootstrap bootstrap;
     private final PoolConfig config;
+    private final ClusterObserver observer;
     private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private volatile int idleCount;
@@ -36,6 +38,7 @@ final class LoopPool {
         this.loop = loop;
         this.bootstrap = bootstrap;
         this.config = parent.config();
+        this.observer = parent.observer();
     }
 
     Endpoint endpoint() {
@@ -66,6 +69,7 @@ final class LoopPool {
         PooledConnection c = fresh ? null : pollIdle();
         if (c != null) {
             lease(c);
+            observer.leased(true);
             callback.acquired(c);
         } else if (parent.tryReserveConnection()) {
             connect(callback);
@@ -106,6 +110,9 @@ final class LoopPool {
 
     /** Called once per connection when its channel closes, whatever its state was. */
     private void onClosed(PooledConnection c) {
+        if (c.state != PooledConnection.State.CONNECTING && c.state != PooledConnection.State.CLOSED) {
+            observer.connectionClosed();
+        }
         switch (c.state) {
             case IDLE -> {
                 idle.remove(c);
@@ -139,6 +146,7 @@ final class LoopPool {
             if (c != null) {
                 Waiter w = takeWaiter();
                 lease(c);
+                observer.leased(true);
                 w.callback.acquired(c);
             } else if (parent.tryReserveConnection()) {
                 connect(takeWaiter().callback);
@@ -157,13 +165,17 @@ final class LoopPool {
         }
     }
 
-    void shutdown() {
+    void closeIdle() {
         PooledConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.state = PooledConnection.State.CLOSING;
             c.channel().close();
         }
         idleCount = 0;
+    }
+
+    void shutdown() {
+        closeIdle();
         while (!waiters.isEmpty()) {
             takeWaiter().callback.acquireFailed(ProxyError.NO_ENDPOINT, null);
         }
@@ -202,15 +214,19 @@ final class LoopPool {
     }
 
     private void connect(AcquireCallback callback) {
+        long started = System.nanoTime();
         ChannelFuture f = bootstrap.connect(parent.endpoint().socketAddress());
-        PooledConnection c = new PooledConnection(f.channel(), this, System.nanoTime());
+        PooledConnection c = new PooledConnection(f.channel(), this, started);
         f.channel().closeFuture().addListener(x -> onClosed(c));
         f.addListener(x -> {
             if (x.isSuccess() && c.state == PooledConnection.State.CONNECTING) {
                 f.channel().pipeline().addLast(new UpstreamHandler(c));
+                observer.connected(System.nanoTime() - started);
                 lease(c);
+                observer.leased(false);
                 callback.acquired(c);
             } else {
+                observer.connectFailed();
                 Throwable cause = x.cause();
                 f.channel().close();
                 callback.acquireFailed(cause instanceof ConnectTimeoutException
@@ -259,6 +275,7 @@ final class LoopPool {
                 if (waiters.remove(this)) {
                     waiterCount = waiters.size();
                     parent.pendingDone();
+                    observer.acquireTimedOut();
                     callback.acquireFailed(ProxyError.POOL_ACQUIRE_TIMEOUT, null);
                 }
             }, config.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);

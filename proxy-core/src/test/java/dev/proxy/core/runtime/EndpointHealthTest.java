@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.OutlierDetectionConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.upstream.Endpoint;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -124,10 +126,30 @@ class EndpointHealthTest {
         before.setActiveHealthy(b, false);
         Endpoint e = endpoint(5);
         EndpointHealth after = new EndpointHealth(new OutlierDetectionConfig(1, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), 100, 0), List.of(a, b, e), now::get, before);
+                Duration.ofSeconds(60), 100, 0), List.of(a, b, e), now::get, before,
+                ClusterObserver.NONE);
         assertThat(after.isAvailable(a)).as("still ejected").isFalse();
         assertThat(after.isAvailable(b)).as("still failing its checks").isFalse();
         assertThat(after.isAvailable(e)).as("new: healthy until told otherwise").isTrue();
         assertThat(after.ejectedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void eachEjectionIsReportedToTheClusterObserverOnce() {
+        AtomicInteger ejections = new AtomicInteger();
+        ClusterObserver counting = new ClusterObserver() {
+            @Override
+            public void ejected() {
+                ejections.incrementAndGet();
+            }
+        };
+        EndpointHealth health = new EndpointHealth(new OutlierDetectionConfig(2, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), 100, 0), List.of(a, b), now::get, null, counting);
+        health.gatewayFailure(a);
+        assertThat(ejections).as("one failure of two").hasValue(0);
+        health.gatewayFailure(a);
+        health.gatewayFailure(a);
+        assertThat(ejections).as("ejected once, the third failure finds it ejected").hasValue(1);
+        assertThat(health.ejectedCount()).isEqualTo(1);
     }
 }

@@ -1,0 +1,179 @@
+package dev.proxy.core.observe;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.upstream.Endpoint;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.List;
+
+/** Several observers as one; a request allocates a composite only when more than one of them follows it. */
+final class CompositeObserver implements ProxyObserver {
+    private final ProxyObserver[] observers;
+
+    CompositeObserver(List<ProxyObserver> observers) {
+        this.observers = observers.toArray(ProxyObserver[]::new);
+    }
+
+    @Override
+    public void connectionOpened() {
+        for (ProxyObserver o : observers) {
+            o.connectionOpened();
+        }
+    }
+
+    @Override
+    public void connectionClosed() {
+        for (ProxyObserver o : observers) {
+            o.connectionClosed();
+        }
+    }
+
+    @Override
+    public void connectionRejected(ProxyError reason) {
+        for (ProxyObserver o : observers) {
+            o.connectionRejected(reason);
+        }
+    }
+
+    @Override
+    public ExchangeObserver exchangeStarted(HttpRequest request) {
+        ExchangeObserver single = ExchangeObserver.NONE;
+        ExchangeObserver[] many = null;
+        int n = 0;
+        for (int i = 0; i < observers.length; i++) {
+            ExchangeObserver x = observers[i].exchangeStarted(request);
+            if (x == ExchangeObserver.NONE) {
+                continue;
+            }
+            if (n == 0) {
+                single = x;
+            } else {
+                if (many == null) {
+                    many = new ExchangeObserver[observers.length];
+                    many[0] = single;
+                }
+                many[n] = x;
+            }
+            n++;
+        }
+        return many == null ? single : new Exchanges(many, n);
+    }
+
+    @Override
+    public ClusterObserver cluster(String name) {
+        ClusterObserver[] clusters = new ClusterObserver[observers.length];
+        for (int i = 0; i < observers.length; i++) {
+            clusters[i] = observers[i].cluster(name);
+        }
+        return new Clusters(clusters);
+    }
+
+    private static final class Exchanges implements ExchangeObserver {
+        private final ExchangeObserver[] observers;
+        private final int count;
+
+        Exchanges(ExchangeObserver[] observers, int count) {
+            this.observers = observers;
+            this.count = count;
+        }
+
+        @Override
+        public void attemptStarted(String cluster, Endpoint endpoint, HttpRequest upstreamRequest) {
+            for (int i = 0; i < count; i++) {
+                observers[i].attemptStarted(cluster, endpoint, upstreamRequest);
+            }
+        }
+
+        @Override
+        public void attemptEnded(String cluster, int status, ProxyError error, long nanos) {
+            for (int i = 0; i < count; i++) {
+                observers[i].attemptEnded(cluster, status, error, nanos);
+            }
+        }
+
+        @Override
+        public void retrying(String cluster, int status, ProxyError error) {
+            for (int i = 0; i < count; i++) {
+                observers[i].retrying(cluster, status, error);
+            }
+        }
+
+        @Override
+        public void ended(ExchangeRecord record) {
+            for (int i = 0; i < count; i++) {
+                observers[i].ended(record);
+            }
+        }
+
+        @Override
+        public String traceId() {
+            for (int i = 0; i < count; i++) {
+                String id = observers[i].traceId();
+                if (id != null) {
+                    return id;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public String spanId() {
+            for (int i = 0; i < count; i++) {
+                String id = observers[i].spanId();
+                if (id != null) {
+                    return id;
+                }
+            }
+            return null;
+        }
+    }
+
+    private static final class Clusters implements ClusterObserver {
+        private final ClusterObserver[] observers;
+
+        Clusters(ClusterObserver[] observers) {
+            this.observers = observers;
+        }
+
+        @Override
+        public void connected(long nanos) {
+            for (ClusterObserver o : observers) {
+                o.connected(nanos);
+            }
+        }
+
+        @Override
+        public void connectFailed() {
+            for (ClusterObserver o : observers) {
+                o.connectFailed();
+            }
+        }
+
+        @Override
+        public void connectionClosed() {
+            for (ClusterObserver o : observers) {
+                o.connectionClosed();
+            }
+        }
+
+        @Override
+        public void leased(boolean reused) {
+            for (ClusterObserver o : observers) {
+                o.leased(reused);
+            }
+        }
+
+        @Override
+        public void acquireTimedOut() {
+            for (ClusterObserver o : observers) {
+                o.acquireTimedOut();
+            }
+        }
+
+        @Override
+        public void ejected() {
+            for (ClusterObserver o : observers) {
+                o.ejected();
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.proxy.core.observe;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.filter.RequestInfo;
+import dev.proxy.core.upstream.Endpoint;
+
+/**
+ * How a request went, read by observers when it ends. Implemented by the exchange itself, so nothing is copied;
+ * valid only during {@link ExchangeObserver#ended}.
+ */
+public interface ExchangeRecord extends RequestInfo {
+    /** The request target as the client sent it, before any rewrite. */
+    String uri();
+
+    /** The Host the client named (an absolute URI's authority wins), or null. */
+    String host();
+
+    /** The route's name, or null when the request matched none (or was refused before routing). */
+    @Override
+    String routeName();
+
+    /** The cluster of the last attempt, or null when none was made. */
+    String clusterName();
+
+    /** The endpoint of the last attempt, or null. */
+    Endpoint endpoint();
+
+    /** The status the client got (499 when it left first). */
+    int status();
+
+    /** Why the proxy failed the request, or null when the upstream's response went through whole. */
+    ProxyError error();
+
+    /** Attempts made upstream; 0 when the proxy answered by itself. */
+    int attempts();
+
+    /** Request body bytes read from the client. */
+    long bytesIn();
+
+    /** Response body bytes written to the client. */
+    long bytesOut();
+
+    /** {@link System#nanoTime} when the request head arrived. */
+    long startNanos();
+
+    /** From the request head to the end of the exchange. */
+    long durationNanos();
+
+    /** From the start of the attempt whose response went to the client to the exchange's end; -1 if none did. */
+    long upstreamNanos();
+}

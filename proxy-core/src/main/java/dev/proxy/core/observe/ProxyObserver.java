@@ -1,0 +1,58 @@
+package dev.proxy.core.observe;
+
+import dev.proxy.core.ProxyError;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Hears the proxy's client connections and requests. Called on the event loops, so an implementation must be
+ * thread-safe, must not block and should not throw (the engine does not guard every call).
+ */
+public interface ProxyObserver {
+    /** Observes nothing. */
+    ProxyObserver NONE = new ProxyObserver() {
+    };
+
+    /** A client connection was accepted. */
+    default void connectionOpened() {
+    }
+
+    /** An accepted client connection closed. */
+    default void connectionClosed() {
+    }
+
+    /**
+     * The proxy turned a client connection away without a request to show for it: over {@code maxConnections}
+     * ({@link ProxyError#OVERLOADED}) or too slow to send its request head ({@link ProxyError#REQUEST_HEADER_TIMEOUT}).
+     */
+    default void connectionRejected(ProxyError reason) {
+    }
+
+    /**
+     * A request head arrived; the returned observer follows that request to its end. Runs before the request is
+     * validated or routed.
+     */
+    default ExchangeObserver exchangeStarted(HttpRequest request) {
+        return ExchangeObserver.NONE;
+    }
+
+    /** The observer of one cluster's pools and endpoints; asked each time the cluster's runtime is built. */
+    default ClusterObserver cluster(String name) {
+        return ClusterObserver.NONE;
+    }
+
+    /** All of {@code observers}, in order; {@link #NONE} ones are left out. */
+    static ProxyObserver of(List<ProxyObserver> observers) {
+        List<ProxyObserver> live = new ArrayList<>();
+        for (ProxyObserver o : observers) {
+            if (o != NONE) {
+                live.add(o);
+            }
+        }
+        if (live.isEmpty()) {
+            return NONE;
+        }
+        return live.size() == 1 ? live.get(0) : new CompositeObserver(live);
+    }
+}
