@@ -5,6 +5,7 @@ import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.engine.ProxyServer;
 import dev.proxy.core.filter.Resilience;
+import dev.proxy.core.observe.ProxyObserver;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,11 +39,17 @@ public final class TestProxy implements AutoCloseable {
     /** Starts a proxy with these balancers and resilience filters. */
     public static TestProxy start(String yaml, LoadBalancer.Factory balancers, Resilience resilience)
             throws InterruptedException {
+        return start(yaml, balancers, resilience, ProxyObserver.NONE);
+    }
+
+    /** Starts a proxy with these balancers, resilience filters and observer (metrics, tracing, access log). */
+    public static TestProxy start(String yaml, LoadBalancer.Factory balancers, Resilience resilience,
+                                  ProxyObserver observer) throws InterruptedException {
         String withListen = yaml.contains("server:")
                 ? yaml.replaceFirst("server:\\s*\\n", "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n")
                 : "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n" + yaml;
         ProxyConfig config = ConfigReader.read(withListen, "test.yaml");
-        return new TestProxy(ProxyServer.start(config, balancers, resilience));
+        return new TestProxy(ProxyServer.start(config, balancers, resilience, observer));
     }
 
     public ProxyServer server() {
