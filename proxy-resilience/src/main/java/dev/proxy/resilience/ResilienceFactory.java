@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.LimitsConfig;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.config.RoutePolicies;
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.Resilience;
@@ -71,9 +72,9 @@ public final class ResilienceFactory implements Resilience {
     }
 
     @Override
-    public UpstreamGuard guard(ClusterConfig cluster) {
+    public UpstreamGuard guard(ClusterConfig cluster, ClusterObserver observer) {
         return cluster.circuitBreaker()
-                .<UpstreamGuard>map(b -> new CircuitBreakerGuard(cluster.name(), b, nanoClock))
+                .<UpstreamGuard>map(b -> new CircuitBreakerGuard(cluster.name(), b, nanoClock, observer))
                 .orElse(UpstreamGuard.NONE);
     }
 }

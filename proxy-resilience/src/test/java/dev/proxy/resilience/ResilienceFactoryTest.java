@@ -24,6 +24,7 @@ import dev.proxy.core.config.RoutePolicies;
 import dev.proxy.core.config.WeightedCluster;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.resilience.breaker.CircuitBreakerGuard;
 import dev.proxy.resilience.fault.FaultFilter;
 import dev.proxy.resilience.limit.ConcurrencyLimitFilter;
@@ -91,11 +92,12 @@ class ResilienceFactoryTest {
 
     @Test
     void noGuardWithoutACircuitBreaker() {
-        assertThat(factory.guard(cluster(Optional.empty()))).isSameAs(UpstreamGuard.NONE);
+        assertThat(factory.guard(cluster(Optional.empty()), ClusterObserver.NONE)).isSameAs(UpstreamGuard.NONE);
 
         CircuitBreakerConfig breaker = new CircuitBreakerConfig(50, Duration.ofSeconds(60), 100, 20,
                 Duration.ofSeconds(10), Duration.ofSeconds(15), 5, false, Set.of(502, 503, 504),
                 Duration.ofSeconds(60));
-        assertThat(factory.guard(cluster(Optional.of(breaker)))).isInstanceOf(CircuitBreakerGuard.class);
+        assertThat(factory.guard(cluster(Optional.of(breaker)), ClusterObserver.NONE))
+                .isInstanceOf(CircuitBreakerGuard.class);
     }
 }

@@ -59,6 +59,7 @@ public final class Main implements Callable<Integer> {
                     + count(parsed.clusters().size(), "cluster") + ")");
             return 0;
         }
+        LogFormat.apply(parsed.observability().logFormat());
         ProxyApp app;
         try {
             app = ProxyApp.start(parsed, demo);

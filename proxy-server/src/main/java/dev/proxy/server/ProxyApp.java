@@ -7,8 +7,12 @@ import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.observability.accesslog.AccessLog;
 import dev.proxy.observability.metrics.DiscoveryMeters;
+import dev.proxy.observability.metrics.ProxyMeters;
 import dev.proxy.observability.metrics.ProxyMetrics;
+import dev.proxy.observability.metrics.RuntimeMeters;
 import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
@@ -63,7 +67,11 @@ public final class ProxyApp implements AutoCloseable {
                 demo = Optional.of(DemoBackend.start(addresses));
                 log.info("demo backends answering on {}", addresses);
             }
-            proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory());
+            ProxyObserver observer = ProxyObserver.of(List.of(new ProxyMeters(metrics.registry()),
+                    AccessLog.of(config.observability().accessLog())));
+            proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
+            RuntimeMeters runtime = RuntimeMeters.bind(metrics.registry(), proxy);
+            metrics.beforeScrape(runtime::refresh);
             ProxyServer started = proxy;
             discovery = EtcdEndpointSource.of(config);
             discovery.ifPresent(d -> {

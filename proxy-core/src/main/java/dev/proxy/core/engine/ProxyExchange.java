@@ -967,6 +967,16 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     }
 
     @Override
+    public String traceId() {
+        return observer.traceId();
+    }
+
+    @Override
+    public String spanId() {
+        return observer.spanId();
+    }
+
+    @Override
     public long upstreamNanos() {
         return answerStartNanos < 0 ? -1 : (done ? endNanos : System.nanoTime()) - answerStartNanos;
     }

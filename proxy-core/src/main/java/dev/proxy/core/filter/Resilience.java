@@ -3,6 +3,7 @@ package dev.proxy.core.filter;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.LimitsConfig;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.observe.ClusterObserver;
 import java.util.List;
 
 /**
@@ -29,7 +30,7 @@ public interface Resilience {
         }
 
         @Override
-        public UpstreamGuard guard(ClusterConfig cluster) {
+        public UpstreamGuard guard(ClusterConfig cluster, ClusterObserver observer) {
             return UpstreamGuard.NONE;
         }
     };
@@ -42,6 +43,6 @@ public interface Resilience {
 
     RetryPolicy retryPolicy(RouteConfig route);
 
-    /** The cluster's circuit breaker, or {@link UpstreamGuard#NONE}. */
-    UpstreamGuard guard(ClusterConfig cluster);
+    /** The cluster's circuit breaker, or {@link UpstreamGuard#NONE}; it tells {@code observer} of its transitions. */
+    UpstreamGuard guard(ClusterConfig cluster, ClusterObserver observer);
 }

@@ -32,4 +32,8 @@ public interface ClusterObserver {
     /** Outlier detection ejected an endpoint. */
     default void ejected() {
     }
+
+    /** A circuit breaker of the cluster went to {@code state}: {@code closed}, {@code open} or {@code half_open}. */
+    default void breakerTransition(String state) {
+    }
 }

@@ -175,5 +175,12 @@ final class CompositeObserver implements ProxyObserver {
                 o.ejected();
             }
         }
+
+        @Override
+        public void breakerTransition(String state) {
+            for (ClusterObserver o : observers) {
+                o.breakerTransition(state);
+            }
+        }
     }
 }

@@ -48,4 +48,10 @@ public interface ExchangeRecord extends RequestInfo {
 
     /** From the start of the attempt whose response went to the client to the exchange's end; -1 if none did. */
     long upstreamNanos();
+
+    /** The trace the request belongs to, or null when it is not traced. */
+    String traceId();
+
+    /** The request's own span, or null. */
+    String spanId();
 }

@@ -53,6 +53,16 @@ public final class Cluster {
         }
     }
 
+    /** How many endpoints outlier detection has ejected now. */
+    public int ejectedCount() {
+        return outliers == null ? 0 : outliers.ejectedCount();
+    }
+
+    /** How many endpoints fail their active health checks now. */
+    public int failingChecksCount() {
+        return outliers == null ? 0 : outliers.unhealthyCount();
+    }
+
     /** True unless outlier detection has ejected the endpoint. */
     public boolean isAvailable(Endpoint endpoint) {
         return outliers == null || outliers.isAvailable(endpoint);

@@ -60,7 +60,6 @@ public final class EndpointHealth {
         if (s != null && s.failures.get() != 0) {
             s.failures.set(0);
         }
-        observer.ejected();
     }
 
     /** The endpoint failed as a gateway: connect error, reset, timeout, or a 502/503/504 response. */

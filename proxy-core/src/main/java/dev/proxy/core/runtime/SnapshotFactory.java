@@ -170,7 +170,7 @@ public final class SnapshotFactory {
             checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
             checker.start(endpoints, upstreamBootstrap);
         }
-        UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc);
+        UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
         return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
                 guard, bootstrap);
     }

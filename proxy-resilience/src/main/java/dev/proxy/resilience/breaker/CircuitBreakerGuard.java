@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.upstream.Endpoint;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongBinaryOperator;
 import java.util.function.LongSupplier;
@@ -51,13 +53,24 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
     /** The endpoints' breakers, or null with one per cluster. */
     private final ConcurrentHashMap<Endpoint, Breaker> endpointBreakers;
     private final Function<Endpoint, Breaker> newEndpointBreaker;
+    private final ClusterObserver observer;
 
     /**
      * @param clusterName names the breakers ({@code cluster} or {@code cluster/host:port})
      * @param nanoClock the ticker for the open state's wait and the Retry-After hold
      */
     public CircuitBreakerGuard(String clusterName, CircuitBreakerConfig config, LongSupplier nanoClock) {
+        this(clusterName, config, nanoClock, ClusterObserver.NONE);
+    }
+
+    /**
+     * @param observer hears each state change this guard's calls see: resilience4j's event publisher is not used, as
+     *     with any consumer on it every call would allocate an event
+     */
+    public CircuitBreakerGuard(String clusterName, CircuitBreakerConfig config, LongSupplier nanoClock,
+                               ClusterObserver observer) {
         this.name = requireNonNull(clusterName, "clusterName");
+        this.observer = requireNonNull(observer, "observer");
         requireNonNull(config, "config");
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.breakerConfig = toResilience4j(config, nanoClock);
@@ -100,7 +113,38 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
     }
 
     private Breaker newBreaker(String breakerName) {
-        return new Breaker(CircuitBreaker.of(breakerName, breakerConfig), new AtomicLong(nanoClock.getAsLong()));
+        return new Breaker(CircuitBreaker.of(breakerName, breakerConfig), new AtomicLong(nanoClock.getAsLong()),
+                new AtomicReference<>(CircuitBreaker.State.CLOSED));
+    }
+
+    /**
+     * Tells the observer when the breaker's state differs from the last one seen: each change once, whichever thread
+     * sees it first. Two changes between calls (open, half-open and open again) show as none; the gauge still tells.
+     */
+    private void noteState(Breaker b) {
+        CircuitBreaker.State now = b.circuit().getState();
+        CircuitBreaker.State seen = b.seen().get();
+        if (now != seen && b.seen().compareAndSet(seen, now)) {
+            observer.breakerTransition(stateName(now));
+        }
+    }
+
+    static String stateName(CircuitBreaker.State state) {
+        return state.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public int breakers(String state) {
+        if (clusterBreaker != null) {
+            return stateName(clusterBreaker.circuit().getState()).equals(state) ? 1 : 0;
+        }
+        int n = 0;
+        for (Breaker b : endpointBreakers.values()) {
+            if (stateName(b.circuit().getState()).equals(state)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private Breaker breaker(Endpoint endpoint) {
@@ -118,7 +162,9 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
         if (held && b.circuit().getState() == CircuitBreaker.State.OPEN) {
             return false;
         }
-        return b.circuit().tryAcquirePermission();
+        boolean permitted = b.circuit().tryAcquirePermission();
+        noteState(b);
+        return permitted;
     }
 
     @Override
@@ -134,6 +180,7 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
         } else {
             b.circuit().onSuccess(durationNanos, TimeUnit.NANOSECONDS);
         }
+        noteState(b);
     }
 
     @Override
@@ -141,6 +188,7 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
         Breaker b = breaker(endpoint);
         if (countsAgainstUpstream(error)) {
             b.circuit().onError(durationNanos, TimeUnit.NANOSECONDS, UpstreamFailure.INSTANCE);
+            noteState(b);
         } else {
             b.circuit().releasePermission();
         }
@@ -186,7 +234,7 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
         return "CircuitBreakerGuard[" + name + (perEndpoint() ? ", per endpoint" : "") + "]";
     }
 
-    /** One breaker and the ticker time until which a Retry-After holds it open. */
-    private record Breaker(CircuitBreaker circuit, AtomicLong holdOpenUntil) {
+    /** One breaker, the ticker time until which a Retry-After holds it open, and the last state reported. */
+    private record Breaker(CircuitBreaker circuit, AtomicLong holdOpenUntil, AtomicReference<CircuitBreaker.State> seen) {
     }
 }

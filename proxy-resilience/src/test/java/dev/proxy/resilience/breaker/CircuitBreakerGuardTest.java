@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.config.HostPort;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.resilience.FakeClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -226,5 +229,29 @@ class CircuitBreakerGuardTest {
         CircuitBreakerConfig oneSecond = new CircuitBreakerConfig(50, Duration.ofSeconds(1), 50, 4,
                 Duration.ofSeconds(1), WAIT_IN_OPEN, 2, false, Set.of(502), Duration.ofSeconds(10));
         assertThat(CircuitBreakerGuard.toResilience4j(oneSecond, clock).getSlidingWindowSize()).isEqualTo(2);
+    }
+
+    @Test
+    void eachTransitionIsToldOnceAndTheStatesAreCounted() {
+        List<String> transitions = new ArrayList<>();
+        CircuitBreakerGuard guard = new CircuitBreakerGuard("app", config(true), clock, new ClusterObserver() {
+            @Override
+            public void breakerTransition(String state) {
+                transitions.add(state);
+            }
+        });
+        call(guard, b, 200);
+        open(guard, a);
+        assertThat(transitions).containsExactly("open");
+        assertThat(guard.breakers("open")).isEqualTo(1);
+        assertThat(guard.breakers("closed")).as("b's breaker").isEqualTo(1);
+
+        waitOutOpenState();
+        call(guard, a, 200);
+        call(guard, a, 200);
+
+        assertThat(transitions).containsExactly("open", "half_open", "closed");
+        assertThat(guard.breakers("closed")).isEqualTo(2);
+        assertThat(guard.breakers("open")).isZero();
     }
 }

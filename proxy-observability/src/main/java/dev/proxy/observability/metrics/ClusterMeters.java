@@ -1,0 +1,129 @@
+package dev.proxy.observability.metrics;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.observe.ClusterObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The upstream meters of one cluster: attempts and their latency, retries, connections and the pool's events,
+ * ejections and breaker transitions. Outlives the cluster's runtime objects, so a reload does not reset counts.
+ * Thread-safe.
+ */
+final class ClusterMeters implements ClusterObserver {
+    private final MeterRegistry registry;
+    private final String cluster;
+    /** By status class, the last slot for attempts that got no response. */
+    private final AtomicReferenceArray<Timer> latency = new AtomicReferenceArray<>(MeterNames.STATUS_CLASSES.length
+            + 1);
+    /** By status class, then by error. */
+    private final AtomicReferenceArray<Counter> attempts = new AtomicReferenceArray<>(MeterNames.STATUS_CLASSES.length
+            + MeterNames.errorCount());
+    private final ConcurrentHashMap<String, Counter> retries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> transitions = new ConcurrentHashMap<>();
+    private final Timer connect;
+    private final Counter opened;
+    private final Counter closed;
+    private final Counter reused;
+    private final Counter connectFailures;
+    private final Counter acquireTimeouts;
+    private final Counter ejections;
+
+    ClusterMeters(MeterRegistry registry, String cluster) {
+        this.registry = registry;
+        this.cluster = cluster;
+        this.connect = MeterNames.timer("proxy.upstream.connect").description("Time to open an upstream connection")
+                .tag("cluster", cluster).register(registry);
+        this.opened = counter("proxy.upstream.connections.opened", "Upstream connections opened");
+        this.closed = counter("proxy.upstream.connections.closed", "Upstream connections closed, for any reason");
+        this.reused = counter("proxy.upstream.connections.reused",
+                "Requests sent on a kept-alive connection (reuse ratio = reused / (reused + opened))");
+        this.connectFailures = counter("proxy.upstream.connect.failures", "Upstream connects that failed or timed out");
+        this.acquireTimeouts = counter("proxy.conn.pool.acquire.timeouts",
+                "Requests that waited for a connection at the pool's cap for the whole acquire timeout");
+        this.ejections = counter("proxy.outlier.ejections", "Endpoints ejected by outlier detection");
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).tag("cluster", cluster).register(registry);
+    }
+
+    void attemptEnded(int status, ProxyError error, long nanos) {
+        int statusClass = error == null ? MeterNames.statusClass(status) : -1;
+        int t = statusClass >= 0 ? statusClass : MeterNames.STATUS_CLASSES.length;
+        Timer timer = latency.get(t);
+        if (timer == null) {
+            timer = MeterNames.timer("proxy.upstream.latency")
+                    .description("From an attempt's start (connection lease) to the upstream's response head")
+                    .tag("cluster", cluster)
+                    .tag("status_class", statusClass >= 0 ? MeterNames.STATUS_CLASSES[statusClass]
+                            : MeterNames.NO_RESPONSE)
+                    .register(registry);
+            latency.set(t, timer);
+        }
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+        int a = statusClass >= 0 ? statusClass : MeterNames.STATUS_CLASSES.length + error.ordinal();
+        Counter c = attempts.get(a);
+        if (c == null) {
+            c = Counter.builder("proxy.upstream.attempts")
+                    .description("Upstream attempts by outcome: a status class, or the error that ended the attempt")
+                    .tag("cluster", cluster)
+                    .tag("outcome", statusClass >= 0 ? MeterNames.STATUS_CLASSES[statusClass] : error.reason())
+                    .register(registry);
+            attempts.set(a, c);
+        }
+        c.increment();
+    }
+
+    void retrying(int status, ProxyError error) {
+        // statuses worth a retry are the few a route's policy names, so the label stays bounded
+        String reason = error != null ? error.reason() : Integer.toString(status);
+        retries.computeIfAbsent(reason, r -> Counter.builder("proxy.upstream.retries")
+                .description("Attempts retried, by what the failed attempt got").tag("cluster", cluster)
+                .tag("reason", r).register(registry)).increment();
+    }
+
+    @Override
+    public void connected(long nanos) {
+        opened.increment();
+        connect.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void connectFailed() {
+        connectFailures.increment();
+    }
+
+    @Override
+    public void connectionClosed() {
+        closed.increment();
+    }
+
+    @Override
+    public void leased(boolean wasReused) {
+        if (wasReused) {
+            reused.increment();
+        }
+    }
+
+    @Override
+    public void acquireTimedOut() {
+        acquireTimeouts.increment();
+    }
+
+    @Override
+    public void ejected() {
+        ejections.increment();
+    }
+
+    @Override
+    public void breakerTransition(String state) {
+        transitions.computeIfAbsent(state, s -> Counter.builder("proxy.circuit.breaker.transitions")
+                .description("Circuit breaker state changes, by the state entered").tag("cluster", cluster)
+                .tag("to", s).register(registry)).increment();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.proxy.observability.metrics;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.observe.ClusterObserver;
+import dev.proxy.core.observe.ExchangeObserver;
+import dev.proxy.core.observe.ExchangeRecord;
+import dev.proxy.core.observe.ProxyObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The meters of the request path, fed by the engine's events: client connections, requests by route, method and
+ * status class, their duration and bytes, the proxy's own errors by reason, and per cluster the upstream attempts,
+ * retries and pool events ({@link ClusterMeters}). A request costs a map lookup by route name, a few counter adds and
+ * a histogram record; nothing is allocated once a route's meters exist. Thread-safe.
+ */
+public final class ProxyMeters implements ProxyObserver {
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<ProxyError, Counter> rejected = new ConcurrentHashMap<>();
+    private final Counter accepted;
+    private final ExchangeObserver exchanges = new Exchanges();
+
+    public ProxyMeters(MeterRegistry registry) {
+        this.registry = registry;
+        this.accepted = Counter.builder("proxy.connections.accepted").description("Client connections accepted")
+                .register(registry);
+    }
+
+    @Override
+    public void connectionOpened() {
+        accepted.increment();
+    }
+
+    @Override
+    public void connectionRejected(ProxyError reason) {
+        rejected.computeIfAbsent(reason, r -> Counter.builder("proxy.connections.rejected")
+                .description("Client connections closed without a request: over maxConnections (overloaded) or too "
+                        + "slow to send a request head (request_header_timeout)")
+                .tag("reason", r.reason()).register(registry)).increment();
+    }
+
+    @Override
+    public ExchangeObserver exchangeStarted(HttpRequest request) {
+        return exchanges;
+    }
+
+    @Override
+    public ClusterObserver cluster(String name) {
+        return clusterMeters(name);
+    }
+
+    private ClusterMeters clusterMeters(String name) {
+        ClusterMeters m = clusters.get(name);
+        return m != null ? m : clusters.computeIfAbsent(name, n -> new ClusterMeters(registry, n));
+    }
+
+    private RouteMeters routeMeters(String name) {
+        String key = name == null ? MeterNames.UNROUTED : name;
+        RouteMeters m = routes.get(key);
+        return m != null ? m : routes.computeIfAbsent(key, n -> new RouteMeters(registry, n));
+    }
+
+    /** Stateless: one instance follows every request, as everything it needs comes with each call. */
+    private final class Exchanges implements ExchangeObserver {
+        @Override
+        public void attemptEnded(String cluster, int status, ProxyError error, long nanos) {
+            clusterMeters(cluster).attemptEnded(status, error, nanos);
+        }
+
+        @Override
+        public void retrying(String cluster, int status, ProxyError error) {
+            clusterMeters(cluster).retrying(status, error);
+        }
+
+        @Override
+        public void ended(ExchangeRecord r) {
+            routeMeters(r.routeName()).record(MeterNames.methodIndex(r.request().method()),
+                    MeterNames.statusClass(r.status()), r.error(), r.durationNanos(), r.bytesIn(), r.bytesOut());
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.proxy.observability.metrics;
+
+import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.upstream.PoolStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gauges read off the running proxy at scrape time: open client connections, the config generation and the last
+ * good load, and per cluster the pool's counts and utilisation, endpoints by health and breakers by state. Clusters
+ * come and go with reloads, so the per-cluster rows are rebuilt when the set of cluster names changes
+ * ({@link #refresh}, called before each scrape). Thread-safe.
+ */
+public final class RuntimeMeters {
+    private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
+
+    private final ProxyServer server;
+    private final MultiGauge poolActive;
+    private final MultiGauge poolIdle;
+    private final MultiGauge poolPending;
+    private final MultiGauge poolUtilization;
+    private final MultiGauge endpoints;
+    private final MultiGauge breakers;
+    private final Counter loadsOk;
+    private final Counter loadsFailed;
+    private final AtomicLong lastLoadEpochMillis = new AtomicLong();
+    private Set<String> shownClusters = Set.of();
+
+    private RuntimeMeters(MeterRegistry registry, ProxyServer server) {
+        this.server = server;
+        Gauge.builder("proxy.connections.active", server, ProxyServer::connectionCount)
+                .description("Client connections open now").register(registry);
+        Gauge.builder("proxy.config.generation", server, s -> s.snapshot().generation())
+                .description("The generation of the config serving traffic; goes up with each applied change")
+                .register(registry);
+        Gauge.builder("proxy.config.last.success.timestamp", lastLoadEpochMillis, t -> t.get() / 1000.0)
+                .baseUnit("seconds").description("When a config was last loaded and applied (Unix time)")
+                .register(registry);
+        loadsOk = Counter.builder("proxy.config.reloads").tag("result", "success")
+                .description("Config loads by result; a rejected one leaves the old config serving").register(registry);
+        loadsFailed = Counter.builder("proxy.config.reloads").tag("result", "failure")
+                .description("Config loads by result; a rejected one leaves the old config serving").register(registry);
+        poolActive = MultiGauge.builder("proxy.conn.pool.active")
+                .description("Upstream connections carrying a request now").register(registry);
+        poolIdle = MultiGauge.builder("proxy.conn.pool.idle").description("Upstream connections kept alive, idle")
+                .register(registry);
+        poolPending = MultiGauge.builder("proxy.conn.pool.pending")
+                .description("Requests waiting for a connection at the pool's cap").register(registry);
+        poolUtilization = MultiGauge.builder("proxy.conn.pool.utilization").baseUnit("ratio")
+                .description("Active connections over the cluster's cap (endpoints × maxConnectionsPerEndpoint)")
+                .register(registry);
+        endpoints = MultiGauge.builder("proxy.endpoints")
+                .description("A cluster's endpoints by state: available, ejected (outlier detection), failing_checks")
+                .register(registry);
+        breakers = MultiGauge.builder("proxy.circuit.breakers")
+                .description("A cluster's circuit breakers by state (one, or one per endpoint)").register(registry);
+    }
+
+    /** Binds the gauges of {@code server} to {@code registry}; counts its first config as a successful load. */
+    public static RuntimeMeters bind(MeterRegistry registry, ProxyServer server) {
+        RuntimeMeters meters = new RuntimeMeters(registry, server);
+        meters.configLoaded(true);
+        meters.refresh();
+        return meters;
+    }
+
+    /** A config load ended: applied ({@code ok}) or rejected. */
+    public void configLoaded(boolean ok) {
+        if (ok) {
+            loadsOk.increment();
+            lastLoadEpochMillis.set(System.currentTimeMillis());
+        } else {
+            loadsFailed.increment();
+        }
+    }
+
+    /** Rebuilds the per-cluster rows if the clusters changed since the last call. */
+    public synchronized void refresh() {
+        Set<String> names = server.snapshot().clusters().keySet();
+        if (names.equals(shownClusters)) {
+            return;
+        }
+        shownClusters = Set.copyOf(names);
+        poolActive.register(rows(names, c -> c.poolStats().leased()), true);
+        poolIdle.register(rows(names, c -> c.poolStats().idle()), true);
+        poolPending.register(rows(names, c -> c.poolStats().pending()), true);
+        poolUtilization.register(rows(names, RuntimeMeters::utilization), true);
+        List<MultiGauge.Row<?>> endpointRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> breakerRows = new ArrayList<>();
+        for (String name : names) {
+            endpointRows.add(row(name, "state", "available", c -> c.endpoints().size() - unavailable(c)));
+            endpointRows.add(row(name, "state", "ejected", Cluster::ejectedCount));
+            endpointRows.add(row(name, "state", "failing_checks", Cluster::failingChecksCount));
+            for (String state : BREAKER_STATES) {
+                breakerRows.add(row(name, "state", state, c -> c.guard().breakers(state)));
+            }
+        }
+        endpoints.register(endpointRows, true);
+        breakers.register(breakerRows, true);
+    }
+
+    private static double utilization(Cluster c) {
+        PoolStats stats = c.poolStats();
+        long cap = (long) c.endpoints().size() * c.config().pool().maxConnectionsPerEndpoint();
+        return cap == 0 ? 0 : (double) stats.leased() / cap;
+    }
+
+    private static int unavailable(Cluster c) {
+        int n = 0;
+        for (var e : c.endpoints()) {
+            if (!c.isAvailable(e)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private List<MultiGauge.Row<?>> rows(Set<String> names, ToDoubleFunction<Cluster> value) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (String name : names) {
+            rows.add(MultiGauge.Row.of(Tags.of("cluster", name), this, m -> m.read(name, value)));
+        }
+        return rows;
+    }
+
+    private MultiGauge.Row<?> row(String cluster, String key, String value, ToDoubleFunction<Cluster> reading) {
+        return MultiGauge.Row.of(Tags.of("cluster", cluster, key, value), this, m -> m.read(cluster, reading));
+    }
+
+    /** The reading of the cluster as it is now; NaN while a reload has removed it and the rows are not rebuilt yet. */
+    private double read(String cluster, ToDoubleFunction<Cluster> value) {
+        ConfigSnapshot snapshot = server.snapshot();
+        Cluster c = snapshot.clusters().get(cluster);
+        return c == null ? Double.NaN : value.applyAsDouble(c);
+    }
+}
