@@ -135,6 +135,14 @@ public final class ProxyServer implements EndpointSink {
         return n;
     }
 
+    /**
+     * The event loops serving client and upstream connections, for meters only (pending tasks per loop): do not
+     * schedule work on them or shut them down; {@link #shutdown} does.
+     */
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
     /** The bound traffic address (with the real port when the config asked for port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();

@@ -1,0 +1,63 @@
+package dev.proxy.observability.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Netty's meters, through Micrometer's own binders ({@code io.micrometer.core.instrument.binder.netty4}), all read at
+ * scrape time:
+ *
+ * <ul>
+ *   <li>the buffer allocator the channels use, {@link ByteBufAllocator#DEFAULT}: in Netty 4.2 the adaptive
+ *       allocator unless {@code -Dio.netty.allocator.type} says {@code pooled} or {@code unpooled}, all three
+ *       metric providers. {@code netty.allocator.memory.used} and {@code netty.allocator.memory.pinned} by
+ *       {@code memory.type} (heap, direct), tagged {@code allocator.type} (the class's simple name) and {@code id}
+ *       (its identity hash, so two allocators never share a series); the pooled allocator adds its arena, cache
+ *       and chunk meters;</li>
+ *   <li>the event loops: {@code netty.eventexecutor.tasks.pending} per loop, tagged {@code name} with the loop's
+ *       thread name, and {@code netty.eventexecutor.workers}, the number of loops of all the groups bound
+ *       together.</li>
+ * </ul>
+ */
+public final class NettyMeters {
+    private static final Logger log = LoggerFactory.getLogger(NettyMeters.class);
+
+    private NettyMeters() {
+    }
+
+    /**
+     * Binds the default allocator's meters and those of every loop of {@code groups} (e.g.
+     * {@code proxyServer.workers()}). Call it once per registry, from outside the event loops: it waits for each loop's
+     * thread to start to learn its name.
+     */
+    public static void bind(MeterRegistry registry, EventLoopGroup... groups) {
+        bindAllocator(registry, ByteBufAllocator.DEFAULT);
+        List<EventExecutor> loops = new ArrayList<>();
+        for (EventLoopGroup group : groups) {
+            for (EventExecutor loop : group) {
+                loops.add(loop);
+            }
+        }
+        if (!loops.isEmpty()) {
+            new NettyEventExecutorMetrics(loops).bindTo(registry);
+        }
+    }
+
+    /** Binds the meters of {@code allocator}, if it keeps any (a {@link ByteBufAllocatorMetricProvider}). */
+    public static void bindAllocator(MeterRegistry registry, ByteBufAllocator allocator) {
+        if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
+            new NettyAllocatorMetrics(provider).bindTo(registry);
+        } else {
+            log.debug("{} keeps no metrics; no allocator meters", allocator.getClass().getName());
+        }
+    }
+}
