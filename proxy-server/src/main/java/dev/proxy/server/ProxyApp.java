@@ -10,9 +10,12 @@ import dev.proxy.core.engine.ProxyServer;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.observability.accesslog.AccessLog;
 import dev.proxy.observability.metrics.DiscoveryMeters;
+import dev.proxy.observability.metrics.NettyMeters;
 import dev.proxy.observability.metrics.ProxyMeters;
 import dev.proxy.observability.metrics.ProxyMetrics;
 import dev.proxy.observability.metrics.RuntimeMeters;
+import dev.proxy.observability.watchdog.JvmReadingSource;
+import dev.proxy.observability.watchdog.Watchdog;
 import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
@@ -39,16 +42,18 @@ public final class ProxyApp implements AutoCloseable {
     private final Optional<DemoBackend> demo;
     private final Optional<EtcdEndpointSource> discovery;
     private final ProxyMetrics metrics;
+    private final Watchdog watchdog;
     private volatile boolean stopped;
 
     private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo,
-                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics) {
+                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics, Watchdog watchdog) {
         this.config = config;
         this.proxy = proxy;
         this.admin = admin;
         this.demo = demo;
         this.discovery = discovery;
         this.metrics = metrics;
+        this.watchdog = watchdog;
     }
 
     /**
@@ -61,6 +66,7 @@ public final class ProxyApp implements AutoCloseable {
         Optional<EtcdEndpointSource> discovery = Optional.empty();
         ProxyMetrics metrics = new ProxyMetrics();
         ProxyServer proxy = null;
+        Watchdog watchdog = null;
         try {
             if (withDemo) {
                 List<HostPort> addresses = loopbackEndpoints(config);
@@ -72,17 +78,24 @@ public final class ProxyApp implements AutoCloseable {
             proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
             RuntimeMeters runtime = RuntimeMeters.bind(metrics.registry(), proxy);
             metrics.beforeScrape(runtime::refresh);
+            NettyMeters.bind(metrics.registry(), proxy.workers());
+            watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,
+                    config.server().limits().maxConnections()), metrics.registry(),
+                    proxy::closeIdleUpstreamConnections).start();
             ProxyServer started = proxy;
             discovery = EtcdEndpointSource.of(config);
             discovery.ifPresent(d -> {
                 DiscoveryMeters.bind(metrics.registry(), d);
                 d.start(started);
             });
-            AdminServer admin = AdminServer.start(config.server().adminListen(), new ProxyReadiness(proxy, discovery),
-                    metrics);
+            AdminServer admin = AdminServer.start(config.server().adminListen(),
+                    new ProxyReadiness(proxy, discovery, watchdog), metrics);
             log.info("admin listening on {}", admin.address());
-            return new ProxyApp(config, proxy, admin, demo, discovery, metrics);
+            return new ProxyApp(config, proxy, admin, demo, discovery, metrics, watchdog);
         } catch (RuntimeException | InterruptedException e) {
+            if (watchdog != null) {
+                watchdog.close();
+            }
             metrics.close();
             discovery.ifPresent(EtcdEndpointSource::close);
             if (proxy != null) {
@@ -138,6 +151,7 @@ public final class ProxyApp implements AutoCloseable {
         stopped = true;
         // discovery first: nothing may swap a snapshot into a server that is shutting down
         discovery.ifPresent(EtcdEndpointSource::close);
+        watchdog.close();
         proxy.shutdown(grace);
         admin.close();
         metrics.close();

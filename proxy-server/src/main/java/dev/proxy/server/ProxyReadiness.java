@@ -1,8 +1,8 @@
 package dev.proxy.server;
 
-import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.discovery.EndpointSource;
 import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.observability.watchdog.Watchdog;
 import dev.proxy.server.admin.Readiness;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,15 +11,18 @@ import java.util.Optional;
 /**
  * Ready when the listener is bound, the proxy is not draining, and discovered clusters have had their endpoints at
  * least once (from etcd or the snapshot file). Stale discovery is a degradation, not unreadiness: every proxy loses
- * etcd at the same moment, and taking them all out of service would turn an etcd outage into a full one.
+ * etcd at the same moment, and taking them all out of service would turn an etcd outage into a full one. A watchdog
+ * threshold crossed makes the proxy unready only with {@code action: fail_readiness}; otherwise it is a degradation.
  */
 final class ProxyReadiness implements Readiness {
     private final ProxyServer proxy;
     private final Optional<? extends EndpointSource> discovery;
+    private final Watchdog watchdog;
 
-    ProxyReadiness(ProxyServer proxy, Optional<? extends EndpointSource> discovery) {
+    ProxyReadiness(ProxyServer proxy, Optional<? extends EndpointSource> discovery, Watchdog watchdog) {
         this.proxy = proxy;
         this.discovery = discovery;
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -33,16 +36,21 @@ final class ProxyReadiness implements Readiness {
         if (discovery.isPresent() && !discovery.get().status().synced()) {
             reasons.add("discovery not synced (no endpoints from etcd yet)");
         }
+        if (watchdog.failsReadiness()) {
+            reasons.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));
+        }
         return reasons;
     }
 
     @Override
     public List<String> degradations() {
-        if (discovery.isEmpty()) {
-            return List.of();
+        List<String> degradations = new ArrayList<>();
+        if (discovery.isPresent() && discovery.get().status().stale()) {
+            degradations.add("discovery stale (etcd unreachable, serving the last known endpoints)");
         }
-        DiscoveryStatus status = discovery.get().status();
-        return status.stale() ? List.of("discovery stale (etcd unreachable, serving the last known endpoints)")
-                : List.of();
+        if (!watchdog.healthy() && !watchdog.failsReadiness()) {
+            degradations.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));
+        }
+        return degradations;
     }
 }

@@ -1,8 +1,12 @@
 package dev.proxy.observability.metrics;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.channel.EventLoopGroup;
@@ -20,9 +24,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the buffer allocator the channels use, {@link ByteBufAllocator#DEFAULT}: in Netty 4.2 the adaptive
  *       allocator unless {@code -Dio.netty.allocator.type} says {@code pooled} or {@code unpooled}, all three
  *       metric providers. {@code netty.allocator.memory.used} and {@code netty.allocator.memory.pinned} by
- *       {@code memory.type} (heap, direct), tagged {@code allocator.type} (the class's simple name) and {@code id}
- *       (its identity hash, so two allocators never share a series); the pooled allocator adds its arena, cache
- *       and chunk meters;</li>
+ *       {@code memory.type} (heap, direct), tagged {@code allocator.type} (the class's simple name; Micrometer's
+ *       {@code id} tag, an identity hash, is dropped); the pooled allocator adds its arena, cache and chunk
+ *       meters;</li>
  *   <li>the event loops: {@code netty.eventexecutor.tasks.pending} per loop, tagged {@code name} with the loop's
  *       thread name, and {@code netty.eventexecutor.workers}, the number of loops of all the groups bound
  *       together.</li>
@@ -30,6 +34,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyMeters {
     private static final Logger log = LoggerFactory.getLogger(NettyMeters.class);
+
+    /**
+     * Micrometer's Netty binders give no descriptions, which Prometheus' lint rejects, and tag the allocator with its
+     * identity hash, which makes a new series at each restart; there is one default allocator, so the tag goes.
+     */
+    private static final MeterFilter HELP_AND_STABLE_TAGS = new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+            if (!id.getName().startsWith("netty.")) {
+                return id;
+            }
+            List<Tag> tags = new ArrayList<>();
+            for (Tag t : id.getTagsAsIterable()) {
+                if (!(id.getName().startsWith("netty.allocator.") && t.getKey().equals("id"))) {
+                    tags.add(t);
+                }
+            }
+            String description = id.getDescription() != null ? id.getDescription()
+                    : "Netty " + id.getName().substring("netty.".length()).replace('.', ' ');
+            return new Meter.Id(id.getName(), Tags.of(tags), id.getBaseUnit(), description, id.getType());
+        }
+    };
 
     private NettyMeters() {
     }
@@ -40,6 +66,7 @@ public final class NettyMeters {
      * thread to start to learn its name.
      */
     public static void bind(MeterRegistry registry, EventLoopGroup... groups) {
+        registry.config().meterFilter(HELP_AND_STABLE_TAGS);
         bindAllocator(registry, ByteBufAllocator.DEFAULT);
         List<EventExecutor> loops = new ArrayList<>();
         for (EventLoopGroup group : groups) {
