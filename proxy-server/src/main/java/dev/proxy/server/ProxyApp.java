@@ -14,6 +14,7 @@ import dev.proxy.observability.metrics.NettyMeters;
 import dev.proxy.observability.metrics.ProxyMeters;
 import dev.proxy.observability.metrics.ProxyMetrics;
 import dev.proxy.observability.metrics.RuntimeMeters;
+import dev.proxy.observability.tracing.ProxyTracing;
 import dev.proxy.observability.watchdog.JvmReadingSource;
 import dev.proxy.observability.watchdog.Watchdog;
 import dev.proxy.resilience.ResilienceFactory;
@@ -43,10 +44,12 @@ public final class ProxyApp implements AutoCloseable {
     private final Optional<EtcdEndpointSource> discovery;
     private final ProxyMetrics metrics;
     private final Watchdog watchdog;
+    private final ProxyTracing tracing;
     private volatile boolean stopped;
 
     private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo,
-                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics, Watchdog watchdog) {
+                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics, Watchdog watchdog,
+                     ProxyTracing tracing) {
         this.config = config;
         this.proxy = proxy;
         this.admin = admin;
@@ -54,6 +57,7 @@ public final class ProxyApp implements AutoCloseable {
         this.discovery = discovery;
         this.metrics = metrics;
         this.watchdog = watchdog;
+        this.tracing = tracing;
     }
 
     /**
@@ -67,14 +71,17 @@ public final class ProxyApp implements AutoCloseable {
         ProxyMetrics metrics = new ProxyMetrics();
         ProxyServer proxy = null;
         Watchdog watchdog = null;
+        ProxyTracing tracing = null;
         try {
             if (withDemo) {
                 List<HostPort> addresses = loopbackEndpoints(config);
                 demo = Optional.of(DemoBackend.start(addresses));
                 log.info("demo backends answering on {}", addresses);
             }
-            ProxyObserver observer = ProxyObserver.of(List.of(new ProxyMeters(metrics.registry()),
-                    AccessLog.of(config.observability().accessLog())));
+            tracing = ProxyTracing.create(config.observability().tracing());
+            // tracing first: the access log and the logs of a request read the trace it started
+            ProxyObserver observer = ProxyObserver.of(List.of(tracing.observer(),
+                    new ProxyMeters(metrics.registry()), AccessLog.of(config.observability().accessLog())));
             proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
             RuntimeMeters runtime = RuntimeMeters.bind(metrics.registry(), proxy);
             metrics.beforeScrape(runtime::refresh);
@@ -91,7 +98,7 @@ public final class ProxyApp implements AutoCloseable {
             AdminServer admin = AdminServer.start(config.server().adminListen(),
                     new ProxyReadiness(proxy, discovery, watchdog), metrics);
             log.info("admin listening on {}", admin.address());
-            return new ProxyApp(config, proxy, admin, demo, discovery, metrics, watchdog);
+            return new ProxyApp(config, proxy, admin, demo, discovery, metrics, watchdog, tracing);
         } catch (RuntimeException | InterruptedException e) {
             if (watchdog != null) {
                 watchdog.close();
@@ -100,6 +107,9 @@ public final class ProxyApp implements AutoCloseable {
             discovery.ifPresent(EtcdEndpointSource::close);
             if (proxy != null) {
                 proxy.shutdown(Duration.ZERO);
+            }
+            if (tracing != null) {
+                tracing.close();
             }
             demo.ifPresent(DemoBackend::close);
             throw e;
@@ -153,6 +163,8 @@ public final class ProxyApp implements AutoCloseable {
         discovery.ifPresent(EtcdEndpointSource::close);
         watchdog.close();
         proxy.shutdown(grace);
+        // after the proxy: the spans of the last requests are exported before the SDK shuts down
+        tracing.close();
         admin.close();
         metrics.close();
         demo.ifPresent(DemoBackend::close);
