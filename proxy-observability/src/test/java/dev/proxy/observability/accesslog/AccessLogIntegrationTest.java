@@ -11,11 +11,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.AccessLogConfig;
+import dev.proxy.core.config.TracingConfig;
 import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
+import dev.proxy.observability.tracing.ProxyTracing;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -130,6 +138,37 @@ class AccessLogIntegrationTest {
 
         List<JsonNode> written = logged(1);
         assertThat(written.get(0).get("status").asInt()).isEqualTo(404);
+    }
+
+    @Test
+    void aTracedRequestsLineCarriesItsTraceAndServerSpan() throws Exception {
+        InMemorySpanExporter spans = InMemorySpanExporter.create();
+        ProxyTracing tracing = closer.keep(ProxyTracing.create(new TracingConfig(true, "proxy", 1.0, true,
+                URI.create("http://127.0.0.1:4317"), TracingConfig.Protocol.GRPC), spans));
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                clusters:
+                  - name: app
+                    endpoints: [ { address: %s } ]
+                routes:
+                  - name: api
+                    match: { pathPrefix: / }
+                    cluster: app
+                """.formatted(backend.address()), LoadBalancer.Factory.roundRobinOnly(), Resilience.NONE,
+                ProxyObserver.of(List.of(tracing.observer(),
+                        new AccessLog(AccessLogConfig.DEFAULTS, logger, () -> 0)))));
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> r = proxy.client().send(HttpRequest.newBuilder(proxy.uri("/x"))
+                .header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+
+        JsonNode line = logged(1).get(0);
+        assertThat(line.get("trace_id").asText()).isEqualTo(traceId);
+        await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(s -> s.getKind() == SpanKind.SERVER));
+        SpanData server = spans.getFinishedSpanItems().stream().filter(s -> s.getKind() == SpanKind.SERVER)
+                .findFirst().orElseThrow();
+        assertThat(line.get("span_id").asText()).isEqualTo(server.getSpanId());
     }
 
     @Test
