@@ -180,7 +180,8 @@ class ConfigReaderTest {
             }
         }
 
-        assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml", "etcd.yaml");
+        assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml", "etcd.yaml",
+                "observability.yaml");
         for (Path file : files) {
             assertThat(problemsOfFile(file)).as(file.toString()).isEmpty();
         }
