@@ -48,6 +48,11 @@ public interface UpstreamGuard {
     /** The attempt ended in a way that says nothing about the upstream (the client left, the proxy gave up). */
     void release(Endpoint endpoint);
 
+    /** The state of the breaker guarding {@code endpoint} ({@code closed}, {@code open}, ...), or null with none. */
+    default String state(Endpoint endpoint) {
+        return null;
+    }
+
     /** How many of the guard's breakers are in {@code state} ({@code closed}, {@code open}, {@code half_open}). */
     default int breakers(String state) {
         return 0;

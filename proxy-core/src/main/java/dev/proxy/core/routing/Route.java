@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.config.RouteMatch;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /** A route compiled for matching. Immutable and shared by all event loops. */
@@ -45,6 +48,38 @@ public final class Route {
     /** Checks every condition; the index only narrows the candidates. {@code host} is lower case without port. */
     boolean matches(String host, String path, String method, HttpHeaders headers) {
         return hostMatches(host) && pathMatches(path) && methodMatches(method) && headersMatch(headers);
+    }
+
+    /**
+     * Why this route does not take the request: the first condition that fails, in words; empty when it matches.
+     * For explaining a routing decision, not for the request path.
+     */
+    public Optional<String> mismatch(String host, String path, String method, HttpHeaders headers) {
+        RouteMatch m = config.match();
+        if (!hostMatches(host)) {
+            return Optional.of("host '" + host + "' is not " + m.host().get());
+        }
+        if (!pathMatches(path)) {
+            PathMatch p = m.path();
+            String how = switch (p.kind()) {
+                case EXACT -> "is not";
+                case PREFIX -> "does not start with";
+                case REGEX -> "does not match the regex";
+                default -> "does not match";
+            };
+            return Optional.of("path '" + path + "' " + how + " " + p.value());
+        }
+        if (!methodMatches(method)) {
+            return Optional.of("method " + method + " is not one of " + new TreeSet<>(m.methods()));
+        }
+        for (int i = 0; i < headerNames.length; i++) {
+            if (!headers.contains(headerNames[i], headerValues[i], false)) {
+                String got = headers.get(headerNames[i]);
+                return Optional.of("header " + headerNames[i] + (got == null ? " is missing" : " is not '"
+                        + headerValues[i] + "'"));
+            }
+        }
+        return Optional.empty();
     }
 
     boolean hostMatches(String host) {

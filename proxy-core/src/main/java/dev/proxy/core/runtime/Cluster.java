@@ -63,6 +63,18 @@ public final class Cluster {
         return outliers == null ? 0 : outliers.unhealthyCount();
     }
 
+    /**
+     * The endpoint's health in one word: {@code failing_checks} (its active checks fail), {@code ejected} (outlier
+     * detection took it out), else {@code available}.
+     */
+    public String healthOf(Endpoint endpoint) {
+        if (outliers == null) {
+            return "available";
+        }
+        return outliers.isFailingChecks(endpoint) ? "failing_checks"
+                : outliers.isEjected(endpoint) ? "ejected" : "available";
+    }
+
     /** True unless outlier detection has ejected the endpoint. */
     public boolean isAvailable(Endpoint endpoint) {
         return outliers == null || outliers.isAvailable(endpoint);

@@ -79,6 +79,18 @@ public final class EndpointHealth {
         return s == null || (s.activeHealthy && s.ejectedUntil <= nanoClock.getAsLong());
     }
 
+    /** True while outlier detection has {@code endpoint} ejected. */
+    public boolean isEjected(Endpoint endpoint) {
+        State s = state(endpoint);
+        return s != null && s.ejectedUntil > nanoClock.getAsLong();
+    }
+
+    /** True while {@code endpoint} fails its active health checks. */
+    public boolean isFailingChecks(Endpoint endpoint) {
+        State s = state(endpoint);
+        return s != null && !s.activeHealthy;
+    }
+
     /** Records the active checks' verdict; an endpoint is healthy until its checks say otherwise. */
     public void setActiveHealthy(Endpoint endpoint, boolean healthy) {
         State s = state(endpoint);

@@ -51,6 +51,16 @@ public final class RouteTarget {
         return route;
     }
 
+    /** The route's clusters, in the order of the file. */
+    public List<Cluster> clusters() {
+        return List.of(clusters);
+    }
+
+    /** The weight of {@code clusters().get(i)}. */
+    public int weight(int i) {
+        return cumulativeWeights[i] - (i == 0 ? 0 : cumulativeWeights[i - 1]);
+    }
+
     /** The number of admission filters a request passes, the global limit included. */
     public int filterCount() {
         return filters.length;

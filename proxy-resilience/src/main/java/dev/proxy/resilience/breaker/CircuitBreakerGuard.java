@@ -208,9 +208,14 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
     }
 
     /** The state of the breaker guarding {@code endpoint}; CLOSED for an endpoint not tried yet. */
-    public CircuitBreaker.State state(Endpoint endpoint) {
+    public CircuitBreaker.State breakerState(Endpoint endpoint) {
         Breaker b = clusterBreaker != null ? clusterBreaker : endpointBreakers.get(endpoint);
         return b == null ? CircuitBreaker.State.CLOSED : b.circuit().getState();
+    }
+
+    @Override
+    public String state(Endpoint endpoint) {
+        return stateName(breakerState(endpoint));
     }
 
     /** Every breaker's state by its name ({@code cluster}, or {@code cluster/host:port} per endpoint); a snapshot. */

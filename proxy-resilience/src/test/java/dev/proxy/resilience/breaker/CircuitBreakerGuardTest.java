@@ -44,7 +44,7 @@ class CircuitBreakerGuardTest {
         call(guard, endpoint, 200);
         call(guard, endpoint, 502);
         call(guard, endpoint, 503);
-        assertThat(guard.state(endpoint)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(endpoint)).isEqualTo(State.OPEN);
     }
 
     private void waitOutOpenState() {
@@ -57,11 +57,11 @@ class CircuitBreakerGuardTest {
         call(guard, a, 200);
         call(guard, a, 200);
         call(guard, a, 502);
-        assertThat(guard.state(a)).as("below minimumNumberOfCalls").isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(a)).as("below minimumNumberOfCalls").isEqualTo(State.CLOSED);
 
         call(guard, a, 504);
 
-        assertThat(guard.state(a)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
         assertThat(guard.tryAcquire(a)).isFalse();
         assertThat(guard.tryAcquire(b)).as("one breaker for the cluster").isFalse();
     }
@@ -75,14 +75,14 @@ class CircuitBreakerGuardTest {
             assertThat(guard.tryAcquire(a)).isTrue();
             guard.release(a);
         }
-        assertThat(guard.state(a)).isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(a)).isEqualTo(State.CLOSED);
 
         for (ProxyError e : new ProxyError[] {ProxyError.UPSTREAM_CONNECT_FAILURE, ProxyError.UPSTREAM_RESET,
                 ProxyError.UPSTREAM_RESPONSE_TIMEOUT, ProxyError.UPSTREAM_CONNECT_TIMEOUT}) {
             assertThat(guard.tryAcquire(a)).isTrue();
             guard.onFailure(a, e, FAST);
         }
-        assertThat(guard.state(a)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
     }
 
     @Test
@@ -91,7 +91,7 @@ class CircuitBreakerGuardTest {
         for (int i = 0; i < 20; i++) {
             call(guard, a, i % 2 == 0 ? 404 : 500);
         }
-        assertThat(guard.state(a)).isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(a)).isEqualTo(State.CLOSED);
     }
 
     @Test
@@ -102,7 +102,7 @@ class CircuitBreakerGuardTest {
             assertThat(guard.tryAcquire(a)).isTrue();
             guard.onResponse(a, 200, i % 2 == 0 ? slow : FAST, NO_RETRY_AFTER);
         }
-        assertThat(guard.state(a)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
     }
 
     @Test
@@ -114,14 +114,14 @@ class CircuitBreakerGuardTest {
 
         clock.advance(Duration.ofMillis(2));
         assertThat(guard.tryAcquire(a)).isTrue();
-        assertThat(guard.state(a)).isEqualTo(State.HALF_OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.HALF_OPEN);
         assertThat(guard.tryAcquire(a)).isTrue();
         assertThat(guard.tryAcquire(a)).as("only halfOpenCalls probes").isFalse();
 
         guard.onResponse(a, 200, FAST, NO_RETRY_AFTER);
         guard.onResponse(a, 204, FAST, NO_RETRY_AFTER);
 
-        assertThat(guard.state(a)).isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(a)).isEqualTo(State.CLOSED);
         assertThat(guard.tryAcquire(a)).isTrue();
     }
 
@@ -136,7 +136,7 @@ class CircuitBreakerGuardTest {
         guard.onResponse(a, 502, FAST, NO_RETRY_AFTER);
         guard.onFailure(a, ProxyError.UPSTREAM_RESET, FAST);
 
-        assertThat(guard.state(a)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
         assertThat(guard.tryAcquire(a)).isFalse();
     }
 
@@ -162,15 +162,15 @@ class CircuitBreakerGuardTest {
         call(guard, a, 502);
         assertThat(guard.tryAcquire(a)).isTrue();
         guard.onResponse(a, 503, FAST, Duration.ofSeconds(30).toNanos());
-        assertThat(guard.state(a)).isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
 
         waitOutOpenState();
         assertThat(guard.tryAcquire(a)).isFalse();
-        assertThat(guard.state(a)).as("not half-open early").isEqualTo(State.OPEN);
+        assertThat(guard.breakerState(a)).as("not half-open early").isEqualTo(State.OPEN);
 
         clock.advance(Duration.ofSeconds(25));
         assertThat(guard.tryAcquire(a)).isTrue();
-        assertThat(guard.state(a)).isEqualTo(State.HALF_OPEN);
+        assertThat(guard.breakerState(a)).isEqualTo(State.HALF_OPEN);
     }
 
     @Test
@@ -195,7 +195,7 @@ class CircuitBreakerGuardTest {
         assertThat(guard.tryAcquire(a)).isTrue();
         guard.onResponse(a, 503, FAST, Duration.ofSeconds(30).toNanos());
 
-        assertThat(guard.state(a)).isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(a)).isEqualTo(State.CLOSED);
         assertThat(guard.tryAcquire(a)).isTrue();
     }
 
@@ -207,7 +207,7 @@ class CircuitBreakerGuardTest {
         assertThat(guard.tryAcquire(a)).isFalse();
         assertThat(guard.tryAcquire(b)).isTrue();
         guard.onResponse(b, 200, FAST, NO_RETRY_AFTER);
-        assertThat(guard.state(b)).isEqualTo(State.CLOSED);
+        assertThat(guard.breakerState(b)).isEqualTo(State.CLOSED);
         assertThat(guard.states()).containsOnly(
                 org.assertj.core.api.Assertions.entry("app/10.0.0.1:8080", State.OPEN),
                 org.assertj.core.api.Assertions.entry("app/10.0.0.2:8080", State.CLOSED));
@@ -218,7 +218,7 @@ class CircuitBreakerGuardTest {
         CircuitBreakerGuard guard = guard();
         assertThat(guard.perEndpoint()).isFalse();
         assertThat(guard.states()).containsOnlyKeys("app");
-        assertThat(new CircuitBreakerGuard("app", config(true), clock).state(a)).isEqualTo(State.CLOSED);
+        assertThat(new CircuitBreakerGuard("app", config(true), clock).breakerState(a)).isEqualTo(State.CLOSED);
     }
 
     @Test
