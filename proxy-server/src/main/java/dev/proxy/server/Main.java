@@ -8,10 +8,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /**
  * The command line: {@code java -jar proxy-server.jar [--config FILE] [--validate] [--demo]}, and
@@ -33,6 +35,16 @@ public final class Main implements Callable<Integer> {
 
     private static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /** SIGHUP loads the config file again, as daemons do; where the JVM cannot take the signal, it says so. */
+    private static void reloadOnSighup(ProxyApp app) {
+        try {
+            Signal.handle(new Signal("HUP"), s -> app.reload("sighup"));
+        } catch (IllegalArgumentException e) {
+            LoggerFactory.getLogger(Main.class).info("SIGHUP cannot be handled here ({}); reload through the file or "
+                    + "the admin API", e.getMessage());
+        }
     }
 
     public static void main(String[] args) {
@@ -65,12 +77,13 @@ public final class Main implements Callable<Integer> {
         LogFormat.apply(parsed.observability().logFormat());
         ProxyApp app;
         try {
-            app = ProxyApp.start(parsed, demo);
+            app = ProxyApp.start(config, parsed, demo);
         } catch (RuntimeException e) {
             // most often a port already in use: say so in one line, not a stack trace
             err.println("cannot start: " + e.getMessage());
             return 1;
         }
+        reloadOnSighup(app);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

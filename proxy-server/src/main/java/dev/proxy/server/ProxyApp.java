@@ -20,11 +20,20 @@ import dev.proxy.observability.watchdog.Watchdog;
 import dev.proxy.resilience.ResilienceFactory;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
+import dev.proxy.server.reload.ConfigFileWatcher;
+import dev.proxy.server.reload.ConfigReloader;
+import dev.proxy.server.reload.ReloadResult;
+import io.micrometer.core.instrument.Meter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -32,88 +41,134 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The composition root: the one place that knows every module and wires them into a running proxy (traffic
- * listener, admin listener, optional demo backends). Thread-safe; {@link #stop} is idempotent.
+ * listener, admin listener, discovery, observability, reload, optional demo backends). Thread-safe; {@link #stop} is
+ * idempotent.
  */
-public final class ProxyApp implements AutoCloseable {
+public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     private static final Logger log = LoggerFactory.getLogger(ProxyApp.class);
 
-    private final ProxyConfig config;
-    private final ProxyServer proxy;
-    private final AdminServer admin;
-    private final Optional<DemoBackend> demo;
-    private final Optional<EtcdEndpointSource> discovery;
-    private final ProxyMetrics metrics;
-    private final Watchdog watchdog;
-    private final ProxyTracing tracing;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private volatile ProxyConfig config;
+    private Optional<DemoBackend> demo = Optional.empty();
+    private ProxyTracing tracing;
+    private ProxyServer proxy;
+    private RuntimeMeters runtime;
+    private Watchdog watchdog;
+    /** Replaced when a reload changes what is discovered; guarded by {@code this} for writes. */
+    private volatile Optional<EtcdEndpointSource> discovery = Optional.empty();
+    private List<Meter> discoveryMeters = List.of();
+    private Optional<ConfigReloader> reloader = Optional.empty();
+    private Optional<ConfigFileWatcher> fileWatcher = Optional.empty();
+    private AdminServer admin;
     private volatile boolean stopped;
 
-    private ProxyApp(ProxyConfig config, ProxyServer proxy, AdminServer admin, Optional<DemoBackend> demo,
-                     Optional<EtcdEndpointSource> discovery, ProxyMetrics metrics, Watchdog watchdog,
-                     ProxyTracing tracing) {
+    private ProxyApp(ProxyConfig config) {
         this.config = config;
-        this.proxy = proxy;
-        this.admin = admin;
-        this.demo = demo;
-        this.discovery = discovery;
-        this.metrics = metrics;
-        this.watchdog = watchdog;
-        this.tracing = tracing;
     }
 
     /**
-     * Starts the proxy on {@code config}.
+     * Starts the proxy on {@code config}, with no file behind it: it cannot be reloaded.
      *
      * @param withDemo also start a demo backend on every static loopback endpoint of the config
      */
     public static ProxyApp start(ProxyConfig config, boolean withDemo) throws InterruptedException {
-        Optional<DemoBackend> demo = Optional.empty();
-        Optional<EtcdEndpointSource> discovery = Optional.empty();
-        ProxyMetrics metrics = new ProxyMetrics();
-        ProxyServer proxy = null;
-        Watchdog watchdog = null;
-        ProxyTracing tracing = null;
+        return start(null, config, withDemo);
+    }
+
+    /**
+     * Starts the proxy on {@code config}, read from {@code file}, which is then watched: a change, SIGHUP (see
+     * {@link Main}) or {@code POST /config/reload} loads it again.
+     */
+    public static ProxyApp start(Path file, ProxyConfig config, boolean withDemo) throws InterruptedException {
+        ProxyApp app = new ProxyApp(config);
         try {
-            if (withDemo) {
-                List<HostPort> addresses = loopbackEndpoints(config);
-                demo = Optional.of(DemoBackend.start(addresses));
-                log.info("demo backends answering on {}", addresses);
-            }
-            tracing = ProxyTracing.create(config.observability().tracing());
-            // tracing first: the access log and the logs of a request read the trace it started
-            ProxyObserver observer = ProxyObserver.of(List.of(tracing.observer(),
-                    new ProxyMeters(metrics.registry()), AccessLog.of(config.observability().accessLog())));
-            proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
-            RuntimeMeters runtime = RuntimeMeters.bind(metrics.registry(), proxy);
-            metrics.beforeScrape(runtime::refresh);
-            NettyMeters.bind(metrics.registry(), proxy.workers());
-            watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,
-                    config.server().limits().maxConnections()), metrics.registry(),
-                    proxy::closeIdleUpstreamConnections).start();
-            ProxyServer started = proxy;
-            discovery = EtcdEndpointSource.of(config);
-            discovery.ifPresent(d -> {
-                DiscoveryMeters.bind(metrics.registry(), d);
-                d.start(started);
-            });
-            AdminServer admin = AdminServer.start(config.server().adminListen(),
-                    new ProxyReadiness(proxy, discovery, watchdog), metrics);
-            log.info("admin listening on {}", admin.address());
-            return new ProxyApp(config, proxy, admin, demo, discovery, metrics, watchdog, tracing);
+            app.startAll(file, withDemo);
+            return app;
         } catch (RuntimeException | InterruptedException e) {
-            if (watchdog != null) {
-                watchdog.close();
-            }
-            metrics.close();
-            discovery.ifPresent(EtcdEndpointSource::close);
-            if (proxy != null) {
-                proxy.shutdown(Duration.ZERO);
-            }
-            if (tracing != null) {
-                tracing.close();
-            }
-            demo.ifPresent(DemoBackend::close);
+            app.stop(Duration.ZERO);
             throw e;
         }
+    }
+
+    private void startAll(Path file, boolean withDemo) throws InterruptedException {
+        if (withDemo) {
+            List<HostPort> addresses = loopbackEndpoints(config);
+            demo = Optional.of(DemoBackend.start(addresses));
+            log.info("demo backends answering on {}", addresses);
+        }
+        tracing = ProxyTracing.create(config.observability().tracing());
+        // tracing first: the meters and the access log read, at a request's end, the trace it started
+        ProxyObserver observer = ProxyObserver.of(List.of(tracing.observer(), new ProxyMeters(metrics.registry()),
+                AccessLog.of(config.observability().accessLog())));
+        proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
+        runtime = RuntimeMeters.bind(metrics.registry(), proxy);
+        metrics.beforeScrape(runtime::refresh);
+        NettyMeters.bind(metrics.registry(), proxy.workers());
+        watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,
+                config.server().limits().maxConnections()), metrics.registry(),
+                proxy::closeIdleUpstreamConnections).start();
+        startDiscovery(config);
+        if (file != null) {
+            ConfigReloader r = new ConfigReloader(file, this, runtime::configLoaded, proxy.snapshot().generation());
+            reloader = Optional.of(r);
+            try {
+                fileWatcher = Optional.of(ConfigFileWatcher.start(file, () -> r.reload("file")));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot watch " + file + " for changes", e);
+            }
+        }
+        admin = AdminServer.start(config.server().adminListen(), new AdminModel(this));
+        log.info("admin listening on {}", admin.address());
+    }
+
+    /** Follows the discovered clusters of {@code c}, if any; the endpoints go to the proxy. */
+    private synchronized void startDiscovery(ProxyConfig c) {
+        Optional<EtcdEndpointSource> source = EtcdEndpointSource.of(c);
+        source.ifPresent(d -> {
+            discoveryMeters = DiscoveryMeters.bind(metrics.registry(), d);
+            d.start(proxy);
+        });
+        discovery = source;
+    }
+
+    private synchronized void stopDiscovery() {
+        discovery.ifPresent(EtcdEndpointSource::close);
+        discoveryMeters.forEach(metrics.registry()::remove);
+        discoveryMeters = List.of();
+        discovery = Optional.empty();
+    }
+
+    /**
+     * Swaps in a new config: new requests use it at once, requests in flight finish on the old one, clusters that did
+     * not change keep their pools, health and breakers. When the discovered clusters or the etcd connection change,
+     * discovery starts again on the new ones; the endpoints already known keep serving meanwhile.
+     */
+    @Override
+    public synchronized long apply(ProxyConfig next) {
+        if (stopped) {
+            throw new IllegalStateException("the proxy is stopping");
+        }
+        ProxyConfig previous = config;
+        long generation = proxy.apply(next).generation();
+        config = next;
+        if (!discovered(previous).equals(discovered(next)) || !previous.etcd().equals(next.etcd())) {
+            stopDiscovery();
+            startDiscovery(next);
+        }
+        return generation;
+    }
+
+    private static Map<String, String> discovered(ProxyConfig c) {
+        Map<String, String> prefixes = new LinkedHashMap<>();
+        for (ClusterConfig cluster : c.clusters()) {
+            cluster.etcdPrefix().ifPresent(p -> prefixes.put(cluster.name(), p));
+        }
+        return prefixes;
+    }
+
+    /** Loads the config file again (SIGHUP, the admin API); empty when the proxy was not started from a file. */
+    public Optional<ReloadResult> reload(String trigger) {
+        return reloader.map(r -> r.reload(trigger));
     }
 
     /** The static endpoints of every cluster that are on this machine's loopback interface. */
@@ -145,8 +200,26 @@ public final class ProxyApp implements AutoCloseable {
         return admin;
     }
 
+    /** The config serving traffic. */
+    @Override
     public ProxyConfig config() {
         return config;
+    }
+
+    ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    Optional<EtcdEndpointSource> discovery() {
+        return discovery;
+    }
+
+    Watchdog watchdog() {
+        return watchdog;
+    }
+
+    Optional<ConfigReloader> reloader() {
+        return reloader;
     }
 
     /** Drains: readiness fails at once, in-flight requests get the configured grace period, then all closes. */
@@ -159,13 +232,22 @@ public final class ProxyApp implements AutoCloseable {
             return;
         }
         stopped = true;
-        // discovery first: nothing may swap a snapshot into a server that is shutting down
-        discovery.ifPresent(EtcdEndpointSource::close);
-        watchdog.close();
-        proxy.shutdown(grace);
+        // nothing may swap a snapshot into a server that is shutting down: no reload, no discovery
+        fileWatcher.ifPresent(ConfigFileWatcher::close);
+        stopDiscovery();
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        if (proxy != null) {
+            proxy.shutdown(grace);
+        }
         // after the proxy: the spans of the last requests are exported before the SDK shuts down
-        tracing.close();
-        admin.close();
+        if (tracing != null) {
+            tracing.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
         metrics.close();
         demo.ifPresent(DemoBackend::close);
     }

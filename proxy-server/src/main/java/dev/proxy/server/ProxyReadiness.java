@@ -7,6 +7,7 @@ import dev.proxy.server.admin.Readiness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Ready when the listener is bound, the proxy is not draining, and discovered clusters have had their endpoints at
@@ -16,10 +17,14 @@ import java.util.Optional;
  */
 final class ProxyReadiness implements Readiness {
     private final ProxyServer proxy;
-    private final Optional<? extends EndpointSource> discovery;
+    private final Supplier<? extends Optional<? extends EndpointSource>> discovery;
     private final Watchdog watchdog;
 
-    ProxyReadiness(ProxyServer proxy, Optional<? extends EndpointSource> discovery, Watchdog watchdog) {
+    /**
+     * @param discovery the discovery running now (a reload may replace it)
+     */
+    ProxyReadiness(ProxyServer proxy, Supplier<? extends Optional<? extends EndpointSource>> discovery,
+                   Watchdog watchdog) {
         this.proxy = proxy;
         this.discovery = discovery;
         this.watchdog = watchdog;
@@ -33,7 +38,8 @@ final class ProxyReadiness implements Readiness {
         } else if (!proxy.isReady()) {
             reasons.add("listener not bound");
         }
-        if (discovery.isPresent() && !discovery.get().status().synced()) {
+        Optional<? extends EndpointSource> source = discovery.get();
+        if (source.isPresent() && !source.get().status().synced()) {
             reasons.add("discovery not synced (no endpoints from etcd yet)");
         }
         if (watchdog.failsReadiness()) {
@@ -45,7 +51,8 @@ final class ProxyReadiness implements Readiness {
     @Override
     public List<String> degradations() {
         List<String> degradations = new ArrayList<>();
-        if (discovery.isPresent() && discovery.get().status().stale()) {
+        Optional<? extends EndpointSource> source = discovery.get();
+        if (source.isPresent() && source.get().status().stale()) {
             degradations.add("discovery stale (etcd unreachable, serving the last known endpoints)");
         }
         if (!watchdog.healthy() && !watchdog.failsReadiness()) {

@@ -111,6 +111,7 @@ public final class ConfigReader {
         HostPort listen = hostPort(n, "listen", "0.0.0.0:8080");
         ConfigNode admin = n.object("admin");
         HostPort adminListen = hostPort(admin, "listen", "0.0.0.0:9901");
+        boolean adminWrites = admin.bool("allowWrites", false);
         admin.finish();
         int eventLoops = n.integer("eventLoops", 0, 0, 1024);
         ConfigNode l = n.object("limits");
@@ -127,7 +128,7 @@ public final class ConfigReader {
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
         drain.finish();
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites);
     }
 
     private static int intSize(ConfigNode n, String key, int defaultValue, int min) {

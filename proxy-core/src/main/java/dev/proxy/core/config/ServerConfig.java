@@ -9,13 +9,21 @@ import java.time.Duration;
  *
  * @param eventLoops number of event-loop threads; 0 means one per available core
  * @param drainGracePeriod how long in-flight requests may run after SIGTERM before connections are closed
+ * @param adminAllowWrites whether the admin port takes requests that change something ({@code POST /config/reload});
+ *     off, it only shows
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
-                           Duration drainGracePeriod) {
+                           Duration drainGracePeriod, boolean adminAllowWrites) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
         requireNonNull(limits, "limits");
         requireNonNull(drainGracePeriod, "drainGracePeriod");
+    }
+
+    /** A server whose admin port only shows. */
+    public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                        Duration drainGracePeriod) {
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, false);
     }
 }

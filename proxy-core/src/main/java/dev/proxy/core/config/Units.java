@@ -34,6 +34,27 @@ public final class Units {
         }
     }
 
+    /**
+     * Writes a duration the way the file does ({@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, {@code 0}), in the
+     * largest unit that holds it whole; a duration finer than a millisecond keeps its ISO-8601 form.
+     */
+    public static String format(Duration d) {
+        if (d.isZero()) {
+            return "0";
+        }
+        if (d.getNano() % 1_000_000 != 0 || d.isNegative()) {
+            return d.toString();
+        }
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     /** Parses a byte size such as {@code 8192}, {@code 64KiB}, {@code 10MiB} or {@code 2GiB}. */
     public static long size(String text) {
         Matcher m = SIZE.matcher(text);

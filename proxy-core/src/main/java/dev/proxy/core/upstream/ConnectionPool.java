@@ -75,7 +75,10 @@ public final class ConnectionPool {
         return new PoolStats(open.get(), leased, idle, waiting);
     }
 
-    /** Stops lending: idle connections close now, leased ones when released, waiting requests fail. */
+    /**
+     * Retires the pool: idle connections close now and leased ones when released. Requests that still come (they
+     * began on an older snapshot) get a connection of their own, closed after their response.
+     */
     public void close() {
         closed = true;
         for (LoopPool p : loops.values()) {

@@ -62,11 +62,9 @@ final class LoopPool {
     }
 
     void acquire(AcquireCallback callback, boolean fresh) {
-        if (parent.isClosed()) {
-            callback.acquireFailed(ProxyError.NO_ENDPOINT, null);
-            return;
-        }
-        PooledConnection c = fresh ? null : pollIdle();
+        // a closed pool still lends, to requests that began on the snapshot it belonged to: a reload or an endpoint
+        // removal must not fail them; it keeps nothing idle, so its connections close as those requests end
+        PooledConnection c = fresh || parent.isClosed() ? null : pollIdle();
         if (c != null) {
             lease(c);
             observer.leased(true);
@@ -174,11 +172,9 @@ final class LoopPool {
         idleCount = 0;
     }
 
+    /** The pool was closed: its idle connections go now; requests still waiting are served as capacity frees. */
     void shutdown() {
         closeIdle();
-        while (!waiters.isEmpty()) {
-            takeWaiter().callback.acquireFailed(ProxyError.NO_ENDPOINT, null);
-        }
         if (sweeper != null) {
             sweeper.cancel(false);
             sweeper = null;

@@ -59,4 +59,19 @@ class UnitsTest {
         assertThatIllegalArgumentException().isThrownBy(() -> Units.size("99999999999999999999"))
                 .withMessage("'99999999999999999999' is too large");
     }
+
+    @Test
+    void formatsDurationsAsTheFileWritesThem() {
+        assertThat(Units.format(Duration.ZERO)).isEqualTo("0");
+        assertThat(Units.format(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(Units.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(Units.format(Duration.ofSeconds(5))).isEqualTo("5s");
+        assertThat(Units.format(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(Units.format(Duration.ofMinutes(2))).isEqualTo("2m");
+        assertThat(Units.format(Duration.ofHours(1))).isEqualTo("1h");
+        assertThat(Units.format(Duration.ofNanos(1500))).isEqualTo("PT0.0000015S");
+        for (String text : new String[] {"250ms", "5s", "2m", "1h"}) {
+            assertThat(Units.format(Units.duration(text))).isEqualTo(text);
+        }
+    }
 }

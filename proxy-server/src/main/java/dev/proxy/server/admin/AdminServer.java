@@ -2,7 +2,6 @@ package dev.proxy.server.admin;
 
 import dev.proxy.core.Transport;
 import dev.proxy.core.config.HostPort;
-import dev.proxy.observability.metrics.ProxyMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,26 +13,36 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin listener ({@code /healthz}, {@code /readyz}), on an event loop of its own so that it answers even when
- * the traffic loops are saturated. Thread-safe.
+ * The admin listener: probes, metrics, the admin API and the status page ({@link AdminHandler}), on an event loop of
+ * its own so that it answers even when the traffic loops are saturated. Thread-safe.
  */
 public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
+    private final ExecutorService worker;
     private final Channel channel;
 
-    private AdminServer(EventLoopGroup group, Channel channel) {
+    private AdminServer(EventLoopGroup group, ExecutorService worker, Channel channel) {
         this.group = group;
+        this.worker = worker;
         this.channel = channel;
     }
 
-    public static AdminServer start(HostPort listen, Readiness readiness, ProxyMetrics metrics) {
+    public static AdminServer start(HostPort listen, AdminApi api) {
         Transport transport = Transport.best();
         EventLoopGroup group = transport.newGroup(1, "proxy-admin");
+        // the one blocking admin call, a reload, runs here and not on the admin loop
+        ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "proxy-admin-work");
+            t.setDaemon(true);
+            return t;
+        });
         try {
-            AdminHandler handler = new AdminHandler(readiness, metrics);
+            AdminHandler handler = new AdminHandler(api, worker);
             ChannelFuture ch = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannel())
@@ -53,9 +62,10 @@ public final class AdminServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + listen + " (admin): "
                         + ch.cause().getMessage(), ch.cause());
             }
-            return new AdminServer(group, ch.channel());
+            return new AdminServer(group, worker, ch.channel());
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            worker.shutdownNow();
             throw e;
         }
     }
@@ -67,6 +77,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().awaitUninterruptibly();
+        worker.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

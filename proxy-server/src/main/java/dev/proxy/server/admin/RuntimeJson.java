@@ -1,0 +1,147 @@
+package dev.proxy.server.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.proxy.core.config.PathMatch;
+import dev.proxy.core.config.RouteMatch;
+import dev.proxy.core.engine.RouteExplainer;
+import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.runtime.RouteTarget;
+import dev.proxy.core.upstream.ConnectionPool;
+import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.upstream.PoolStats;
+import java.util.List;
+import java.util.TreeSet;
+
+/** The running proxy as JSON for the admin API: clusters with their endpoints, routes, and route explanations. */
+public final class RuntimeJson {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
+
+    private RuntimeJson() {
+    }
+
+    /**
+     * Every cluster: balancer, breakers by state, pool totals, and each endpoint's weight, health, breaker state,
+     * requests in flight and pool counts. Read without locks, so counts may be a few operations apart.
+     */
+    public static ArrayNode clusters(ConfigSnapshot snapshot) {
+        ArrayNode clusters = NODES.arrayNode();
+        for (Cluster c : snapshot.clusters().values()) {
+            ObjectNode cluster = clusters.addObject();
+            cluster.put("name", c.name());
+            cluster.put("balancer", c.config().balancer().policy().configName());
+            cluster.put("discovered", c.config().discovered());
+            cluster.put("maxConnectionsPerEndpoint", c.config().pool().maxConnectionsPerEndpoint());
+            ObjectNode breakers = cluster.putObject("breakers");
+            for (String state : BREAKER_STATES) {
+                breakers.put(state, c.guard().breakers(state));
+            }
+            PoolStats total = c.poolStats();
+            pool(cluster.putObject("pool"), total);
+            long cap = (long) c.endpoints().size() * c.config().pool().maxConnectionsPerEndpoint();
+            cluster.put("poolUtilization", cap == 0 ? 0 : (double) total.leased() / cap);
+            int available = 0;
+            ArrayNode endpoints = cluster.putArray("endpoints");
+            for (Endpoint e : c.endpoints()) {
+                ConnectionPool p = c.pool(e);
+                PoolStats stats = p.stats();
+                String health = c.healthOf(e);
+                available += health.equals("available") ? 1 : 0;
+                ObjectNode endpoint = endpoints.addObject();
+                endpoint.put("address", e.toString());
+                endpoint.put("weight", e.weight());
+                endpoint.put("health", health);
+                endpoint.put("breaker", c.guard().state(e));
+                endpoint.put("inFlight", stats.leased());
+                pool(endpoint.putObject("pool"), stats);
+            }
+            cluster.put("endpointsAvailable", available);
+        }
+        return clusters;
+    }
+
+    private static void pool(ObjectNode node, PoolStats stats) {
+        node.put("open", stats.open());
+        node.put("active", stats.leased());
+        node.put("idle", stats.idle());
+        node.put("pending", stats.pending());
+    }
+
+    /** Every route in file order: its match in words and its clusters with weights. */
+    public static ArrayNode routes(ConfigSnapshot snapshot) {
+        ArrayNode routes = NODES.arrayNode();
+        for (var route : snapshot.routes().routes()) {
+            ObjectNode r = routes.addObject();
+            r.put("name", route.name());
+            r.put("match", describe(route.config().match()));
+            ArrayNode clusters = r.putArray("clusters");
+            RouteTarget target = snapshot.target(route.name()).orElseThrow();
+            List<Cluster> cs = target.clusters();
+            for (int i = 0; i < cs.size(); i++) {
+                ObjectNode c = clusters.addObject();
+                c.put("cluster", cs.get(i).name());
+                c.put("weight", target.weight(i));
+            }
+        }
+        return routes;
+    }
+
+    /** A route's conditions in one line, e.g. {@code host api.example.com, path prefix /users/, GET HEAD}. */
+    static String describe(RouteMatch m) {
+        StringBuilder b = new StringBuilder();
+        m.host().ifPresent(h -> b.append("host ").append(h));
+        PathMatch p = m.path();
+        if (p.kind() != PathMatch.Kind.ANY) {
+            sep(b).append(switch (p.kind()) {
+                case EXACT -> "path ";
+                case PREFIX -> "path prefix ";
+                default -> "path regex ";
+            }).append(p.value());
+        }
+        if (!m.methods().isEmpty()) {
+            sep(b).append(String.join(" ", new TreeSet<>(m.methods())));
+        }
+        m.headers().forEach((k, v) -> sep(b).append(k).append(": ").append(v));
+        return b.length() == 0 ? "any request" : b.toString();
+    }
+
+    private static StringBuilder sep(StringBuilder b) {
+        return b.length() == 0 ? b : b.append(", ");
+    }
+
+    public static JsonNode explanation(RouteExplainer.Explanation e) {
+        ObjectNode node = NODES.objectNode();
+        ObjectNode request = node.putObject("request");
+        request.put("method", e.method());
+        request.put("host", e.host());
+        request.put("path", e.path());
+        e.problem().ifPresent(p -> node.put("problem", p));
+        node.put("route", e.route().orElse(null));
+        ArrayNode clusters = node.putArray("clusters");
+        for (RouteExplainer.ClusterChoice c : e.clusters()) {
+            ObjectNode cluster = clusters.addObject();
+            cluster.put("cluster", c.cluster());
+            cluster.put("weight", c.weight());
+            cluster.put("endpoints", c.endpoints());
+            cluster.put("available", c.available());
+            cluster.put("endpoint", c.picked().orElse(null));
+        }
+        ArrayNode routes = node.putArray("routes");
+        boolean chosen = false;
+        for (RouteExplainer.Candidate c : e.routes()) {
+            ObjectNode route = routes.addObject();
+            route.put("index", c.index());
+            route.put("route", c.route());
+            route.put("matches", c.matches());
+            // the routes after the chosen one may match too; the first in file order wins
+            route.put("verdict", !c.matches() ? c.reason() : chosen ? "matches, but an earlier route wins"
+                    : "chosen: the first route in file order that matches");
+            chosen |= c.matches();
+        }
+        return node;
+    }
+}
