@@ -75,7 +75,9 @@ class DiscoveryIntegrationTest {
                 "--address", backend.address(), "--ttl", "60s"));
         await().atMost(BOUND).until(() -> get(traffic, "/").statusCode() == 200);
         assertThat(get(traffic, "/").body()).isEqualTo("registered");
-        assertThat(register.stdout()).contains("registered /services/users/" + backend.address());
+        // the child logs after its put returns, which may be after the proxy's watch has seen the key
+        await().atMost(BOUND).until(() -> register.stdout().contains("registered /services/users/"
+                + backend.address()));
         String metrics = get(admin, "/metrics").body();
         assertThat(metrics).contains("proxy_discovery_endpoints{cluster=\"users\"} 1", "proxy_discovery_connected 1",
                 "proxy_discovery_stale 0", "proxy_discovery_synced 1", "proxy_discovery_decode_errors_total 0");

@@ -1,6 +1,7 @@
 package dev.proxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,5 +119,29 @@ class MainIntegrationTest {
             assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isEqualTo(1);
             assertThat(child.stderr()).contains("cannot start:").doesNotContain("\tat ");
         }
+    }
+
+    @Test
+    void sighupLoadsTheFileAgain() throws Exception {
+        Path config = dir.resolve("proxy.yaml");
+        Files.writeString(config, """
+                server:
+                  listen: 127.0.0.1:0
+                  admin: { listen: 127.0.0.1:0 }
+                clusters:
+                  - name: b
+                    endpoints: [ { address: 127.0.0.1:9 } ]
+                routes:
+                  - name: all
+                    cluster: b
+                """, StandardCharsets.UTF_8);
+        child = ChildJvm.start(dir, QUICK_START, "--config", config.toString());
+        await().atMost(EXIT_BOUND).until(() -> child.stdout().contains("admin listening") || !child.isAlive());
+
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(child.process().pid())).start();
+        assertThat(kill.waitFor()).isZero();
+
+        await().atMost(EXIT_BOUND).until(() -> child.stdout().contains("reloaded (sighup): no change"));
+        assertThat(child.isAlive()).isTrue();
     }
 }

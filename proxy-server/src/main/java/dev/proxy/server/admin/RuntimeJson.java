@@ -25,12 +25,13 @@ public final class RuntimeJson {
     }
 
     /**
-     * Every cluster: balancer, breakers by state, pool totals, and each endpoint's weight, health, breaker state,
+     * Every cluster in file order: balancer, breakers by state, pool totals, and each endpoint's weight, health, breaker state,
      * requests in flight and pool counts. Read without locks, so counts may be a few operations apart.
      */
     public static ArrayNode clusters(ConfigSnapshot snapshot) {
         ArrayNode clusters = NODES.arrayNode();
-        for (Cluster c : snapshot.clusters().values()) {
+        for (var cc : snapshot.config().clusters()) {
+            Cluster c = snapshot.clusters().get(cc.name());
             ObjectNode cluster = clusters.addObject();
             cluster.put("name", c.name());
             cluster.put("balancer", c.config().balancer().policy().configName());
