@@ -20,6 +20,8 @@ public enum ProxyError {
     UPSTREAM_CONNECT_FAILURE(HttpResponseStatus.BAD_GATEWAY, "upstream_connect_failure"),
     UPSTREAM_RESET(HttpResponseStatus.BAD_GATEWAY, "upstream_reset"),
     UPSTREAM_BAD_RESPONSE(HttpResponseStatus.BAD_GATEWAY, "upstream_bad_response"),
+    /** The TLS handshake with the upstream failed: an untrusted or misnamed certificate, or no common protocol. */
+    UPSTREAM_TLS_FAILURE(HttpResponseStatus.BAD_GATEWAY, "upstream_tls_failure"),
     NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_endpoint"),
     POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted"),
     POOL_ACQUIRE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_acquire_timeout"),
@@ -59,6 +61,7 @@ public enum ProxyError {
             case UPSTREAM_CONNECT_TIMEOUT:
             case UPSTREAM_RESET:
             case UPSTREAM_BAD_RESPONSE:
+            case UPSTREAM_TLS_FAILURE:
             case UPSTREAM_RESPONSE_TIMEOUT:
             case UPSTREAM_PER_TRY_TIMEOUT:
             case UPSTREAM_IDLE_TIMEOUT:

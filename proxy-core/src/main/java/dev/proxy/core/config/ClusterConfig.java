@@ -12,11 +12,12 @@ import java.util.Optional;
  * @param circuitBreaker the breaker guarding the cluster; empty means none
  * @param etcdPrefix when present, the endpoints are not listed here ({@code endpoints} is empty) but registered in
  *     etcd under this key prefix
+ * @param tls TLS to the endpoints; empty for plain HTTP
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                            Optional<String> etcdPrefix) {
+                            Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -27,6 +28,16 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(healthCheck, "healthCheck");
         requireNonNull(circuitBreaker, "circuitBreaker");
         requireNonNull(etcdPrefix, "etcdPrefix");
+        requireNonNull(tls, "tls");
+    }
+
+    /** A cluster over plain HTTP. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix,
+                Optional.empty());
     }
 
     /** A cluster with static endpoints. */

@@ -127,8 +127,9 @@ public final class ConfigReader {
         ConfigNode drain = n.object("drain");
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
         drain.finish();
+        Optional<TlsConfig> tls = n.optionalObject("tls").map(TlsReader::listener);
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls);
     }
 
     private static int intSize(ConfigNode n, String key, int defaultValue, int min) {
@@ -190,11 +191,12 @@ public final class ConfigReader {
         ConfigNode hc = n.object("healthCheck");
         Optional<HealthCheckConfig> healthCheck = checksGiven ? Optional.of(healthCheck(hc)) : Optional.empty();
         Optional<CircuitBreakerConfig> breaker = n.optionalObject("circuitBreaker").map(PolicyReader::circuitBreaker);
+        Optional<UpstreamTlsConfig> tls = n.optionalObject("tls").map(TlsReader::upstream);
         n.finish();
         // a missing prefix is already reported; an empty one stands in so routes are not also told it is undefined
         Optional<String> prefix = discovered ? Optional.of(etcdPrefix.orElse("")) : Optional.empty();
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, prefix));
+                breaker, prefix, tls));
     }
 
     private static HealthCheckConfig healthCheck(ConfigNode h) {

@@ -3,6 +3,7 @@ package dev.proxy.core.config;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The listener side of the proxy.
@@ -11,19 +12,21 @@ import java.time.Duration;
  * @param drainGracePeriod how long in-flight requests may run after SIGTERM before connections are closed
  * @param adminAllowWrites whether the admin port takes requests that change something ({@code POST /config/reload});
  *     off, it only shows
+ * @param tls TLS on the traffic listener; empty for plain HTTP
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
-                           Duration drainGracePeriod, boolean adminAllowWrites) {
+                           Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
         requireNonNull(limits, "limits");
         requireNonNull(drainGracePeriod, "drainGracePeriod");
+        requireNonNull(tls, "tls");
     }
 
     /** A server whose admin port only shows. */
     public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                         Duration drainGracePeriod) {
-        this(listen, adminListen, eventLoops, limits, drainGracePeriod, false);
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, false, Optional.empty());
     }
 }

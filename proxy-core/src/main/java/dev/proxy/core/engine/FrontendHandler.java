@@ -142,6 +142,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return server.observer();
     }
 
+    /** Whether this client connection is TLS. */
+    boolean isTls() {
+        return server.tls().isPresent();
+    }
+
+    /**
+     * Puts the verified client certificate's identity in the configured header, after removing whatever the client
+     * sent in it: the header is the proxy's word, never the client's. Before routing, so routes can match on it.
+     */
+    void applyClientIdentity(HttpRequest request) {
+        String header = server.identityHeader();
+        if (header != null) {
+            request.headers().remove(header);
+            String identity = ctx.channel().attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
+            if (identity != null) {
+                request.headers().set(header, identity);
+            }
+        }
+    }
+
     /** Asked by the server when draining starts: an idle connection closes now, a busy one after its response. */
     void drain() {
         if (exchange == null) {

@@ -1,6 +1,7 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.config.LimitsConfig;
+import dev.proxy.core.tls.ServerTls;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -17,10 +18,15 @@ import java.util.concurrent.TimeUnit;
 final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyServer server;
     private final LimitsConfig limits;
+    private final ServerTls tls;
 
-    FrontendInitializer(ProxyServer server, LimitsConfig limits) {
+    /**
+     * @param tls the listener's TLS, or null for plain HTTP
+     */
+    FrontendInitializer(ProxyServer server, LimitsConfig limits, ServerTls tls) {
         this.server = server;
         this.limits = limits;
+        this.tls = tls;
     }
 
     @Override
@@ -36,6 +42,12 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true);
+        if (tls != null) {
+            // the handshake counts against the header timeout's budget: a client slow to handshake is slowloris too
+            ch.pipeline()
+                    .addLast("tls", tls.newHandler(limits.requestHeaderTimeout().toMillis()))
+                    .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
+        }
         ch.pipeline()
                 .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
                 .addLast("header-timeout", headerTimeout)

@@ -27,6 +27,7 @@ final class MessageHeaders {
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString VIA_11 = AsciiString.cached("1.1 proxy");
     private static final AsciiString VIA_10 = AsciiString.cached("1.0 proxy");
     private static final AsciiString[] HOP_BY_HOP = {
@@ -45,15 +46,17 @@ final class MessageHeaders {
      *
      * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
      * @param host the Host to send upstream
+     * @param tls whether the client came over TLS ({@code X-Forwarded-Proto: https})
      */
-    static void forRequest(HttpRequest request, String clientIp, String originalHost, String host, String uri) {
+    static void forRequest(HttpRequest request, String clientIp, String originalHost, String host, String uri,
+                           boolean tls) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
         removeHopByHop(h);
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
-        h.set(X_FORWARDED_PROTO, HTTP);
+        h.set(X_FORWARDED_PROTO, tls ? HTTPS : HTTP);
         if (originalHost != null) {
             h.set(X_FORWARDED_HOST, originalHost);
         } else {

@@ -176,6 +176,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             expectContinue = true;
             request.headers().remove(HttpHeaderNames.EXPECT);
         }
+        frontend.applyClientIdentity(request);
         Optional<RouteTarget> routeTarget = snapshot.match(parsed.host(), parsed.path(),
                 request.method().name(), request.headers());
         if (routeTarget.isEmpty()) {
@@ -285,7 +286,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         String upstreamHost = route.rewrite().host().orElse(requestTarget.originalHost() != null
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), requestTarget.originalHost(),
-                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())));
+                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())), frontend.isTls());
         Cluster shadow = target.mirror();
         if (shadow != null) {
             MirrorConfig m = route.policies().mirror().get();

@@ -14,6 +14,8 @@ import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.SnapshotFactory;
+import dev.proxy.core.tls.ServerTls;
+import dev.proxy.core.tls.TlsProvider;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,6 +56,8 @@ public final class ProxyServer implements EndpointSink {
     private final DnsAddressResolverGroup resolver;
     private final SnapshotFactory snapshots;
     private final ProxyObserver observer;
+    private final Optional<ServerTls> tls;
+    private final String identityHeader;
     private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
     /** The latest endpoint set of each discovered cluster; guarded by {@code current}'s monitor. */
     private final Map<String, List<EndpointConfig>> discovered = new HashMap<>();
@@ -65,6 +70,8 @@ public final class ProxyServer implements EndpointSink {
                         ProxyObserver observer, Transport transport) {
         this.serverConfig = config.server();
         this.observer = requireNonNull(observer, "observer");
+        this.tls = serverConfig.tls().map(ServerTls::load);
+        this.identityHeader = serverConfig.tls().flatMap(t -> t.clientAuth().forwardHeader()).orElse(null);
         this.transport = transport;
         this.acceptor = transport.newGroup(1, "proxy-accept");
         this.workers = transport.newGroup(serverConfig.eventLoops(), "proxy-worker");
@@ -116,15 +123,16 @@ public final class ProxyServer implements EndpointSink {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new FrontendInitializer(this, serverConfig.limits()));
+                .childHandler(new FrontendInitializer(this, serverConfig.limits(), tls.orElse(null)));
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             throw new IllegalStateException("cannot listen on " + address + ": " + bound.cause().getMessage(),
                     bound.cause());
         }
         listener = bound.channel();
-        log.info("proxy listening on {} ({} transport, {} event loops, config generation {})", address(),
-                transport.name(), eventLoopCount(), snapshot().generation());
+        log.info("proxy listening on {} ({} transport, {} event loops, {}, config generation {})", address(),
+                transport.name(), eventLoopCount(), tls.isPresent() ? "TLS by " + TlsProvider.name() : "plain HTTP",
+                snapshot().generation());
     }
 
     private int eventLoopCount() {
@@ -186,6 +194,16 @@ public final class ProxyServer implements EndpointSink {
         current.set(next);
         SnapshotFactory.retire(old, next);
         return next;
+    }
+
+    /** The header that carries the verified client identity, or null when none is configured. */
+    String identityHeader() {
+        return identityHeader;
+    }
+
+    /** The listener's TLS, empty for plain HTTP: its certificates can be reloaded and their expiry read. */
+    public Optional<ServerTls> tls() {
+        return tls;
     }
 
     /** Closes every idle upstream connection of the current snapshot's pools; they reconnect on demand. */

@@ -35,6 +35,13 @@ final class CompositeObserver implements ProxyObserver {
     }
 
     @Override
+    public void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
+        for (ProxyObserver o : observers) {
+            o.tlsHandshake(success, protocolOrReason, nanos);
+        }
+    }
+
+    @Override
     public ExchangeObserver exchangeStarted(HttpRequest request) {
         ExchangeObserver single = ExchangeObserver.NONE;
         ExchangeObserver[] many = null;

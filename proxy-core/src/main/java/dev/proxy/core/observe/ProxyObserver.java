@@ -30,6 +30,16 @@ public interface ProxyObserver {
     }
 
     /**
+     * A client's TLS handshake ended: with the protocol agreed ({@code TLSv1.3}) or, failed, with the reason
+     * ({@code no_client_certificate}, {@code untrusted_client_certificate}, {@code not_tls}, ...; a short, bounded
+     * set).
+     *
+     * @param nanos from the connection's start to the end of the handshake
+     */
+    default void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
+    }
+
+    /**
      * A request head arrived; the returned observer follows that request to its end. Runs before the request is
      * validated or routed.
      */

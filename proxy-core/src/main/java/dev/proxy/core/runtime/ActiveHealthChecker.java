@@ -3,6 +3,7 @@ package dev.proxy.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.HealthCheckConfig;
+import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -50,7 +51,10 @@ final class ActiveHealthChecker {
     }
 
     /** Starts checking every endpoint; the first check of each comes at a random point of the first interval. */
-    void start(List<Endpoint> endpoints, Bootstrap upstream) {
+    /**
+     * @param tls the cluster's TLS, or null: a check then speaks TLS to the endpoint as traffic does
+     */
+    void start(List<Endpoint> endpoints, Bootstrap upstream, UpstreamTls tls) {
         for (Endpoint e : endpoints) {
             EventLoop loop = upstream.config().group().next();
             Bootstrap b = upstream.clone(loop)
@@ -61,7 +65,7 @@ final class ActiveHealthChecker {
                             ch.pipeline().addLast(new HttpClientCodec());
                         }
                     });
-            Probe probe = new Probe(e, b, loop);
+            Probe probe = new Probe(e, b, loop, tls);
             long first = ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toNanos()));
             loop.schedule(probe::run, first, TimeUnit.NANOSECONDS);
         }
@@ -76,6 +80,7 @@ final class ActiveHealthChecker {
         private final Endpoint endpoint;
         private final Bootstrap bootstrap;
         private final EventLoop loop;
+        private final UpstreamTls tls;
         private int passes;
         private int failures;
         private boolean healthy = true;
@@ -83,10 +88,11 @@ final class ActiveHealthChecker {
         private long current;
         private boolean settled;
 
-        Probe(Endpoint endpoint, Bootstrap bootstrap, EventLoop loop) {
+        Probe(Endpoint endpoint, Bootstrap bootstrap, EventLoop loop, UpstreamTls tls) {
             this.endpoint = endpoint;
             this.bootstrap = bootstrap;
             this.loop = loop;
+            this.tls = tls;
         }
 
         void run() {
@@ -102,6 +108,11 @@ final class ActiveHealthChecker {
                 if (!f.isSuccess()) {
                     settle(check, ch, false);
                     return;
+                }
+                if (tls != null) {
+                    // the request is held until the handshake is done; a failed one closes the channel: a failed check
+                    ch.pipeline().addFirst(tls.newHandler(ch.alloc(), endpoint.address().host(),
+                            endpoint.address().port()));
                 }
                 ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
                     @Override

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.core.upstream.PoolStats;
@@ -22,15 +23,18 @@ public final class Cluster {
     private final ActiveHealthChecker checker;
     private final UpstreamGuard guard;
     private final Bootstrap bootstrap;
+    private final UpstreamTls tls;
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
      * @param checker the running active health checks, or null
      * @param guard the cluster's circuit breaker, or {@link UpstreamGuard#NONE}
      * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
+     * @param tls the cluster's TLS context, or null; kept with the bootstrap
      */
     Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
-            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap) {
+            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap,
+            UpstreamTls tls) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
         this.pools = Map.copyOf(pools);
@@ -38,6 +42,7 @@ public final class Cluster {
         this.checker = checker;
         this.guard = requireNonNull(guard, "guard");
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
+        this.tls = tls;
         requireNonNull(policy, "policy");
         this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
     }
@@ -120,6 +125,10 @@ public final class Cluster {
 
     Bootstrap bootstrap() {
         return bootstrap;
+    }
+
+    UpstreamTls tls() {
+        return tls;
     }
 
     Map<Endpoint, ConnectionPool> pools() {

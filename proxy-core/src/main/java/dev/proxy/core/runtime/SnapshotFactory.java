@@ -17,6 +17,7 @@ import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
+import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.core.upstream.UpstreamChannelInitializer;
@@ -146,6 +147,8 @@ public final class SnapshotFactory {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cc.timeouts().connect().toMillis()))
                 .handler(new UpstreamChannelInitializer(cc.timeouts()));
+        UpstreamTls tls = predecessor != null ? predecessor.tls()
+                : cc.tls().map(t -> UpstreamTls.of(cc.name(), t)).orElse(null);
         Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();
         ClusterObserver clusterObserver = observer.cluster(cc.name());
         List<Endpoint> endpoints = new ArrayList<>();
@@ -157,7 +160,7 @@ public final class SnapshotFactory {
             Endpoint e = kept != null ? kept.endpoint() : fresh;
             endpoints.add(e);
             pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap,
-                    clusterObserver));
+                    clusterObserver, tls));
         }
         ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
         EndpointLoad load = index -> byIndex[index].leased();
@@ -168,10 +171,10 @@ public final class SnapshotFactory {
         ActiveHealthChecker checker = null;
         if (cc.healthCheck().isPresent()) {
             checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
-            checker.start(endpoints, upstreamBootstrap);
+            checker.start(endpoints, upstreamBootstrap, tls);
         }
         UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
         return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
-                guard, bootstrap);
+                guard, bootstrap, tls);
     }
 }

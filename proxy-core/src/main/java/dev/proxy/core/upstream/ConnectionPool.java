@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.PoolConfig;
 import dev.proxy.core.observe.ClusterObserver;
+import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ public final class ConnectionPool {
     private final PoolConfig config;
     private final Bootstrap bootstrap;
     private final ClusterObserver observer;
+    private final UpstreamTls tls;
     private final ConcurrentHashMap<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
     /** The same loop pools as an array, replaced when one is added, so {@link #leased()} needs no iterator. */
     private volatile LoopPool[] loopArray = new LoopPool[0];
@@ -32,10 +34,20 @@ public final class ConnectionPool {
      * @param observer hears this pool's connects, leases and closes with those of the cluster's other pools
      */
     public ConnectionPool(Endpoint endpoint, PoolConfig config, Bootstrap bootstrap, ClusterObserver observer) {
+        this(endpoint, config, bootstrap, observer, null);
+    }
+
+    /**
+     * @param tls TLS to the endpoint: each new connection completes its handshake before it is lent; null for
+     *     plain HTTP
+     */
+    public ConnectionPool(Endpoint endpoint, PoolConfig config, Bootstrap bootstrap, ClusterObserver observer,
+                          UpstreamTls tls) {
         this.endpoint = requireNonNull(endpoint, "endpoint");
         this.config = requireNonNull(config, "config");
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         this.observer = requireNonNull(observer, "observer");
+        this.tls = tls;
     }
 
     public Endpoint endpoint() {
@@ -48,6 +60,10 @@ public final class ConnectionPool {
 
     ClusterObserver observer() {
         return observer;
+    }
+
+    UpstreamTls tls() {
+        return tls;
     }
 
     /**

@@ -3,10 +3,14 @@ package dev.proxy.core.upstream;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.PoolConfig;
 import dev.proxy.core.observe.ClusterObserver;
+import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
@@ -25,6 +29,7 @@ final class LoopPool {
     private final Bootstrap bootstrap;
     private final PoolConfig config;
     private final ClusterObserver observer;
+    private final UpstreamTls tls;
     private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private volatile int idleCount;
@@ -39,6 +44,7 @@ final class LoopPool {
         this.bootstrap = bootstrap;
         this.config = parent.config();
         this.observer = parent.observer();
+        this.tls = parent.tls();
     }
 
     Endpoint endpoint() {
@@ -215,20 +221,44 @@ final class LoopPool {
         PooledConnection c = new PooledConnection(f.channel(), this, started);
         f.channel().closeFuture().addListener(x -> onClosed(c));
         f.addListener(x -> {
-            if (x.isSuccess() && c.state == PooledConnection.State.CONNECTING) {
-                f.channel().pipeline().addLast(new UpstreamHandler(c));
-                observer.connected(System.nanoTime() - started);
-                lease(c);
-                observer.leased(false);
-                callback.acquired(c);
+            if (!x.isSuccess() || c.state != PooledConnection.State.CONNECTING) {
+                connectFailed(f.channel(), callback, x.cause() instanceof ConnectTimeoutException
+                        ? ProxyError.UPSTREAM_CONNECT_TIMEOUT : ProxyError.UPSTREAM_CONNECT_FAILURE, x.cause());
+            } else if (tls == null) {
+                connected(c, callback, started);
             } else {
-                observer.connectFailed();
-                Throwable cause = x.cause();
-                f.channel().close();
-                callback.acquireFailed(cause instanceof ConnectTimeoutException
-                        ? ProxyError.UPSTREAM_CONNECT_TIMEOUT : ProxyError.UPSTREAM_CONNECT_FAILURE, cause);
+                // the connection is lent once its handshake is done, which gets the connect timeout again
+                Endpoint e = parent.endpoint();
+                SslHandler ssl = tls.newHandler(f.channel().alloc(), e.address().host(), e.address().port());
+                Integer connectMillis = bootstrap.config().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS)
+                        instanceof Integer ms ? ms : null;
+                if (connectMillis != null) {
+                    ssl.setHandshakeTimeoutMillis(connectMillis);
+                }
+                f.channel().pipeline().addFirst("tls", ssl);
+                ssl.handshakeFuture().addListener(h -> {
+                    if (h.isSuccess() && c.state == PooledConnection.State.CONNECTING) {
+                        connected(c, callback, started);
+                    } else {
+                        connectFailed(f.channel(), callback, ProxyError.UPSTREAM_TLS_FAILURE, h.cause());
+                    }
+                });
             }
         });
+    }
+
+    private void connected(PooledConnection c, AcquireCallback callback, long started) {
+        c.channel().pipeline().addLast(new UpstreamHandler(c));
+        observer.connected(System.nanoTime() - started);
+        lease(c);
+        observer.leased(false);
+        callback.acquired(c);
+    }
+
+    private void connectFailed(Channel ch, AcquireCallback callback, ProxyError error, Throwable cause) {
+        observer.connectFailed();
+        ch.close();
+        callback.acquireFailed(error, cause);
     }
 
     private boolean idleExpired(PooledConnection c, long now) {

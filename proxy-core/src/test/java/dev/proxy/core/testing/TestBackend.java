@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -101,6 +102,14 @@ public final class TestBackend implements AutoCloseable {
             p.addLast(new HttpServerCodec(), new HttpObjectAggregator(16 * 1024 * 1024),
                     new RequestHandler(self[0], responder));
         });
+        return self[0];
+    }
+
+    /** Like {@link #http(Responder)} over TLS with {@code tls} (a server context). */
+    public static TestBackend https(SslContext tls, Responder responder) throws InterruptedException {
+        TestBackend[] self = new TestBackend[1];
+        self[0] = new TestBackend(p -> p.addLast(tls.newHandler(p.channel().alloc()), new HttpServerCodec(),
+                new HttpObjectAggregator(16 * 1024 * 1024), new RequestHandler(self[0], responder)));
         return self[0];
     }
 
