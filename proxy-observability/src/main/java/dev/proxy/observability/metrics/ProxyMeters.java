@@ -7,8 +7,10 @@ import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.observe.ProxyObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The meters of the request path, fed by the engine's events: client connections, requests by route, method and
@@ -21,6 +23,9 @@ public final class ProxyMeters implements ProxyObserver {
     private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<ProxyError, Counter> rejected = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
+    private final Timer handshakeTime;
     private final Counter accepted;
     private final ExchangeObserver exchanges = new Exchanges();
 
@@ -28,6 +33,23 @@ public final class ProxyMeters implements ProxyObserver {
         this.registry = registry;
         this.accepted = Counter.builder("proxy.connections.accepted").description("Client connections accepted")
                 .register(registry);
+        this.handshakeTime = MeterNames.timer("proxy.tls.handshake")
+                .description("From a client connection's start to its TLS handshake's success").register(registry);
+    }
+
+    @Override
+    public void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
+        if (success) {
+            handshakes.computeIfAbsent(protocolOrReason, p -> Counter.builder("proxy.tls.handshakes")
+                    .description("Client TLS handshakes completed, by protocol").tag("protocol", p)
+                    .register(registry)).increment();
+            handshakeTime.record(nanos, TimeUnit.NANOSECONDS);
+        } else {
+            handshakeFailures.computeIfAbsent(protocolOrReason, r -> Counter.builder("proxy.tls.handshake.failures")
+                    .description("Client TLS handshakes refused, by reason (no_client_certificate, "
+                            + "untrusted_client_certificate, expired_certificate, protocol_or_cipher, not_tls, timeout, "
+                            + "client_closed, other)").tag("reason", r).register(registry)).increment();
+        }
     }
 
     @Override

@@ -3,12 +3,16 @@ package dev.proxy.observability.metrics;
 import dev.proxy.core.engine.ProxyServer;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.tls.ServerTls;
+import dev.proxy.core.tls.TlsProvider;
 import dev.proxy.core.upstream.PoolStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -69,6 +73,17 @@ public final class RuntimeMeters {
     /** Binds the gauges of {@code server} to {@code registry}; counts its first config as a successful load. */
     public static RuntimeMeters bind(MeterRegistry registry, ProxyServer server) {
         RuntimeMeters meters = new RuntimeMeters(registry, server);
+        server.tls().ifPresent(tls -> {
+            Gauge.builder("proxy.tls.provider", () -> 1).tag("provider", TlsProvider.name())
+                    .description("The TLS implementation in use: openssl (netty-tcnative) or jdk").register(registry);
+            // the names are the configured certificates': a reload renews them, never adds one
+            for (String name : tls.expiries().keySet()) {
+                Gauge.builder("proxy.tls.certificate.expiry", tls, t -> secondsLeft(t, name)).baseUnit("seconds")
+                        .tag("certificate", name)
+                        .description("Seconds until the listener certificate expires; negative once it has")
+                        .register(registry);
+            }
+        });
         meters.configLoaded(true);
         meters.refresh();
         return meters;
@@ -107,6 +122,11 @@ public final class RuntimeMeters {
         }
         endpoints.register(endpointRows, true);
         breakers.register(breakerRows, true);
+    }
+
+    private static double secondsLeft(ServerTls tls, String certificate) {
+        Instant expiry = tls.expiries().get(certificate);
+        return expiry == null ? Double.NaN : Duration.between(Instant.now(), expiry).toSeconds();
     }
 
     private static double utilization(Cluster c) {
