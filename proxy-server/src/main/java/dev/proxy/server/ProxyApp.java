@@ -59,6 +59,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     private List<Meter> discoveryMeters = List.of();
     private Optional<ConfigReloader> reloader = Optional.empty();
     private Optional<ConfigFileWatcher> fileWatcher = Optional.empty();
+    private Optional<ConfigFileWatcher> certificateWatcher = Optional.empty();
     private AdminServer admin;
     private volatile boolean stopped;
 
@@ -108,6 +109,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
                 config.server().limits().maxConnections()), metrics.registry(),
                 proxy::closeIdleUpstreamConnections).start();
         startDiscovery(config);
+        watchCertificates();
         if (file != null) {
             ConfigReloader r = new ConfigReloader(file, this, runtime::configLoaded, proxy.snapshot().generation());
             reloader = Optional.of(r);
@@ -119,6 +121,17 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         }
         admin = AdminServer.start(config.server().adminListen(), new AdminModel(this));
         log.info("admin listening on {}", admin.address());
+    }
+
+    /** Reloads the listener's certificates when their files change (a renewal, a Kubernetes Secret update). */
+    private void watchCertificates() {
+        proxy.tls().ifPresent(tls -> {
+            try {
+                certificateWatcher = Optional.of(ConfigFileWatcher.start(tls.files(), tls::reload, "tls-watch"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot watch the TLS certificates " + tls.files(), e);
+            }
+        });
     }
 
     /** Follows the discovered clusters of {@code c}, if any; the endpoints go to the proxy. */
@@ -234,6 +247,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         stopped = true;
         // nothing may swap a snapshot into a server that is shutting down: no reload, no discovery
         fileWatcher.ifPresent(ConfigFileWatcher::close);
+        certificateWatcher.ifPresent(ConfigFileWatcher::close);
         stopDiscovery();
         if (watchdog != null) {
             watchdog.close();

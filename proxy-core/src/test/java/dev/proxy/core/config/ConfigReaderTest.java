@@ -181,7 +181,7 @@ class ConfigReaderTest {
         }
 
         assertThat(files).extracting(f -> f.getFileName().toString()).contains("proxy.yaml", "resilience.yaml", "etcd.yaml",
-                "observability.yaml");
+                "observability.yaml", "tls.yaml");
         for (Path file : files) {
             assertThat(problemsOfFile(file)).as(file.toString()).isEmpty();
         }
@@ -302,7 +302,7 @@ class ConfigReaderTest {
                         balancer: { policy: random, seed: 1 }
                         pool: { maxIdle: 1s }
                         timeouts: { read: 1s }
-                        tls: {}
+                        tls: { sni: x }
                     routes:
                       - name: r
                         match: { pathPrefix: /, query: { a: b } }
@@ -319,7 +319,7 @@ class ConfigReaderTest {
                     "clusters[0].balancer.seed: unknown key (line 10)",
                     "clusters[0].pool.maxIdle: unknown key (line 11)",
                     "clusters[0].timeouts.read: unknown key (line 12)",
-                    "clusters[0].tls: unknown key (line 13)",
+                    "clusters[0].tls.sni: unknown key (line 13)",
                     "routes[0].match.query: unknown key (line 16)",
                     "routes[0].weightedClusters[0].zone: unknown key (line 17)",
                     "routes[0].rewrite.prefix: unknown key (line 18)",

@@ -139,6 +139,21 @@ public final class TestCertificates {
         return context;
     }
 
+    /** A client context that trusts the CA certificate in {@code caFile} and presents no certificate. */
+    public static SSLContext trusting(Path caFile) throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(caFile)) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), new SecureRandom());
+        return context;
+    }
+
     private X509Certificate sign(X509v3CertificateBuilder builder) throws GeneralSecurityException {
         try {
             ContentSigner signer = new JcaContentSignerBuilder("SHA256withRSA").build(caKeys.getPrivate());

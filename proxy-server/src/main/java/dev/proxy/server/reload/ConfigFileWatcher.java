@@ -9,49 +9,59 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls back when the config file's content changes. Watches the directory that holds the file (and the one it
- * resolves to, when it is a symlink), not the file: editors replace files by renaming, and Kubernetes updates a
+ * Calls back when the content of a file changes: the config file, or the listener's certificates. Watches the
+ * directories that hold the files (and the ones they resolve to, when they are symlinks), not the files: editors replace files by renaming, and Kubernetes updates a
  * mounted ConfigMap by swapping the {@code ..data} symlink in that directory, neither of which a watch on the file
- * itself would see. Events are let settle for {@link #QUIET_MILLIS} (a swap is several renames), then the content
- * is compared with the last seen, so a touch or an unrelated file does not reload. One daemon thread.
+ * itself would see. Events are let settle for {@link #QUIET_MILLIS} (a swap is several renames), then the contents
+ * are compared with the last seen, so a touch or an unrelated file does not call back. One daemon thread.
  */
 public final class ConfigFileWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigFileWatcher.class);
     static final long QUIET_MILLIS = 100;
 
-    private final Path file;
+    private final List<Path> files;
     private final Runnable onChange;
     private final WatchService watcher;
     private final Thread thread;
-    private byte[] lastContent;
+    private List<byte[]> lastContents;
 
-    private ConfigFileWatcher(Path file, Runnable onChange) throws IOException {
-        this.file = requireNonNull(file, "file").toAbsolutePath();
+    private ConfigFileWatcher(List<Path> files, Runnable onChange, String threadName) throws IOException {
+        this.files = files.stream().map(Path::toAbsolutePath).toList();
         this.onChange = requireNonNull(onChange, "onChange");
-        this.watcher = this.file.getFileSystem().newWatchService();
+        this.watcher = this.files.get(0).getFileSystem().newWatchService();
         Set<Path> dirs = new LinkedHashSet<>();
-        dirs.add(this.file.getParent());
-        dirs.add(this.file.toRealPath().getParent());
+        for (Path f : this.files) {
+            dirs.add(f.getParent());
+            dirs.add(f.toRealPath().getParent());
+        }
         for (Path dir : dirs) {
             dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                     StandardWatchEventKinds.ENTRY_DELETE);
         }
-        this.lastContent = read();
-        this.thread = new Thread(this::run, "config-watch");
+        this.lastContents = read();
+        this.thread = new Thread(this::run, threadName);
         thread.setDaemon(true);
     }
 
-    /** Starts watching {@code file}; {@code onChange} runs on the watcher's thread. */
+    /** Starts watching the config {@code file}; {@code onChange} runs on the watcher's thread. */
     public static ConfigFileWatcher start(Path file, Runnable onChange) throws IOException {
-        ConfigFileWatcher w = new ConfigFileWatcher(file, onChange);
+        return start(List.of(file), onChange, "config-watch");
+    }
+
+    /** Starts watching {@code files}; {@code onChange} runs on the watcher's thread when any of them changed. */
+    public static ConfigFileWatcher start(List<Path> files, Runnable onChange, String threadName)
+            throws IOException {
+        ConfigFileWatcher w = new ConfigFileWatcher(files, onChange, threadName);
         w.thread.start();
         return w;
     }
@@ -66,13 +76,13 @@ public final class ConfigFileWatcher implements AutoCloseable {
                 while ((more = watcher.poll(QUIET_MILLIS, TimeUnit.MILLISECONDS)) != null) {
                     drain(more);
                 }
-                byte[] content = read();
-                if (content != null && !Arrays.equals(content, lastContent)) {
-                    lastContent = content;
+                List<byte[]> contents = read();
+                if (contents != null && !same(contents, lastContents)) {
+                    lastContents = contents;
                     try {
                         onChange.run();
                     } catch (RuntimeException e) {
-                        log.warn("reloading {} after a change failed", file, e);
+                        log.warn("reloading {} after a change failed", files, e);
                     }
                 }
             }
@@ -86,13 +96,29 @@ public final class ConfigFileWatcher implements AutoCloseable {
         key.reset();
     }
 
-    /** The file's bytes, or null while it is missing (between the steps of a swap). */
-    private byte[] read() {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            return null;
+    /** The files' bytes, or null while one is missing (between the steps of a swap). */
+    private List<byte[]> read() {
+        List<byte[]> contents = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                contents.add(Files.readAllBytes(f));
+            } catch (IOException e) {
+                return null;
+            }
         }
+        return contents;
+    }
+
+    private static boolean same(List<byte[]> a, List<byte[]> b) {
+        if (b == null || a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!Arrays.equals(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -100,7 +126,7 @@ public final class ConfigFileWatcher implements AutoCloseable {
         try {
             watcher.close();
         } catch (IOException e) {
-            log.debug("closing the watch of {}", file, e);
+            log.debug("closing the watch of {}", files, e);
         }
         thread.interrupt();
     }
