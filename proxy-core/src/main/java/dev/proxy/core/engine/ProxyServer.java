@@ -245,8 +245,13 @@ public final class ProxyServer implements EndpointSink {
         }
         for (Channel c : clients) {
             FrontendHandler h = c.pipeline().get(FrontendHandler.class);
+            Tunnel.Side tunnel = c.pipeline().get(Tunnel.Side.class);
             if (h != null) {
                 c.eventLoop().execute(h::drain);
+            } else if (tunnel != null) {
+                // a tunnel has no response to wait for and may last for hours: it closes now, and its client
+                // reconnects to an instance that is not draining
+                c.eventLoop().execute(tunnel::closeTunnel);
             }
         }
         long deadline = System.nanoTime() + grace.toNanos();
