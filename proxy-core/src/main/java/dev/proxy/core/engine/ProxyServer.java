@@ -235,7 +235,7 @@ public final class ProxyServer implements EndpointSink {
 
     /**
      * Stops gracefully: stops accepting, lets requests in flight finish for up to {@code grace}, closes idle
-     * connections at once and busy ones after their response, then closes everything. Blocks; not for an event loop.
+     * connections and WebSocket tunnels at once and busy ones after their response, then closes everything. Blocks; not for an event loop.
      */
     public void shutdown(Duration grace) {
         draining = true;

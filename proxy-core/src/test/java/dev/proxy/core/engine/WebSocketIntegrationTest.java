@@ -71,7 +71,12 @@ class WebSocketIntegrationTest {
 
     private TestProxy proxy(String server, TestBackend backend, String pool, ProxyObserver observer)
             throws InterruptedException {
-        return closer.keep(TestProxy.start("""
+        return closer.keep(TestProxy.start(yaml(server, backend, pool), LoadBalancer.Factory.roundRobinOnly(),
+                Resilience.NONE, observer));
+    }
+
+    private static String yaml(String server, TestBackend backend, String pool) {
+        return """
                 %s
                 clusters:
                   - name: b
@@ -81,8 +86,7 @@ class WebSocketIntegrationTest {
                   - name: all
                     match: { pathPrefix: / }
                     cluster: b
-                """.formatted(server, backend.address(), pool), LoadBalancer.Factory.roundRobinOnly(),
-                Resilience.NONE, observer));
+                """.formatted(server, backend.address(), pool);
     }
 
     private TestProxy proxy(TestBackend backend) throws InterruptedException {
@@ -277,6 +281,25 @@ class WebSocketIntegrationTest {
         assertThat(messages.closed.get(10, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.openConnections() == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.server().connectionCount() == 0);
+    }
+
+    @Test
+    void drainingClosesATunnelAtOnce() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.webSocketEcho("/ws"));
+        // stopped by the test itself, not by the closer
+        TestProxy proxy = TestProxy.start(yaml("", backend, "{}"));
+        Messages messages = new Messages();
+        WebSocket ws = connect(proxy, messages);
+        ws.sendText("before the drain", true).get(10, TimeUnit.SECONDS);
+        assertThat(messages.next()).isEqualTo("before the drain");
+
+        CompletableFuture<Void> stopped = CompletableFuture.runAsync(
+                () -> proxy.server().shutdown(Duration.ofMinutes(2)));
+
+        assertThat(messages.closed.get(20, TimeUnit.SECONDS)).isNotEqualTo(WebSocket.NORMAL_CLOSURE);
+        // long before the grace period ends: a tunnel does not hold the drain up
+        stopped.get(20, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.openConnections() == 0);
     }
 
     private static String readHead(DataInputStream in) throws Exception {
