@@ -16,11 +16,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -181,6 +184,51 @@ class MetricsIntegrationTest {
         assertThat(pending.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> scrape().sum("proxy_conn_pool_active", "cluster", "slow")
                 == 0);
+    }
+
+    @Test
+    void webSocketTunnelsAreCountedWhileOpenAndTheirBytesWhenTheyClose() throws Exception {
+        TestBackend echo = closer.keep(TestBackend.webSocketEcho("/ws"));
+        app.stop(Duration.ZERO);
+        app = ProxyApp.start(ConfigReader.read("""
+                server:
+                  listen: 127.0.0.1:0
+                  admin: { listen: 127.0.0.1:0 }
+                clusters:
+                  - name: chat
+                    endpoints: [ { address: %s } ]
+                routes:
+                  - name: chat
+                    match: { pathPrefix: / }
+                    cluster: chat
+                """.formatted(echo.address()), "metrics-test.yaml"), false);
+        LinkedBlockingQueue<String> echoed = new LinkedBlockingQueue<>();
+        WebSocket ws = client.newWebSocketBuilder().buildAsync(
+                URI.create("ws://127.0.0.1:" + app.proxy().address().getPort() + "/ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        echoed.add(data.toString());
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        closer.keep(ws::abort);
+        ws.sendText("12345", true).get(10, TimeUnit.SECONDS);
+        assertThat(echoed.poll(10, TimeUnit.SECONDS)).isEqualTo("12345");
+
+        PrometheusText open = scrape();
+        assertThat(open.sum("proxy_websocket_active")).isEqualTo(1);
+        assertThat(open.sum("proxy_websocket_tunnels_total")).isEqualTo(1);
+        assertThat(open.sum("proxy_requests_total", "route", "chat", "status_class", "1xx")).isEqualTo(1);
+        assertThat(open.sum("proxy_conn_pool_active", "cluster", "chat")).as("a tunnel holds no pool slot").isZero();
+
+        ws.abort();
+        await().atMost(Duration.ofSeconds(10)).until(() -> scrape().sum("proxy_websocket_active") == 0);
+        PrometheusText closed = scrape();
+        assertThat(closed.sum("proxy_websocket_tunnels_total")).isEqualTo(1);
+        // the client's masked 5-byte frame is 11 bytes, the server's unmasked echo 7
+        assertThat(closed.sum("proxy_websocket_bytes_total", "direction", "upstream")).isEqualTo(11);
+        assertThat(closed.sum("proxy_websocket_bytes_total", "direction", "downstream")).isEqualTo(7);
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

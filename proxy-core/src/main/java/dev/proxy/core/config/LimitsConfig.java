@@ -15,15 +15,28 @@ import java.time.Duration;
  * @param idleTimeout a client connection with no request in progress and no traffic is closed after this
  * @param maxInFlightRequests requests in progress at once over all routes, more are answered 503 overloaded;
  *     0 means no cap beyond maxConnections
+ * @param websocketIdleTimeout a WebSocket tunnel with no bytes moving either way is closed (both sides) after this
  */
 public record LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
-                           Duration requestHeaderTimeout, Duration idleTimeout, int maxInFlightRequests) {
+                           Duration requestHeaderTimeout, Duration idleTimeout, int maxInFlightRequests,
+                           Duration websocketIdleTimeout) {
+    /** Long enough for applications that ping every minute or two; Envoy's stream idle timeout is the same. */
+    public static final Duration DEFAULT_WEBSOCKET_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
     public LimitsConfig {
         requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
         requireNonNull(idleTimeout, "idleTimeout");
+        requireNonNull(websocketIdleTimeout, "websocketIdleTimeout");
     }
 
-    /** Limits without a global cap on requests in flight. */
+    /** Limits with the default WebSocket idle timeout. */
+    public LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
+                        Duration requestHeaderTimeout, Duration idleTimeout, int maxInFlightRequests) {
+        this(maxConnections, maxHeaderSize, maxRequestLineSize, maxBodySize, requestHeaderTimeout, idleTimeout,
+                maxInFlightRequests, DEFAULT_WEBSOCKET_IDLE_TIMEOUT);
+    }
+
+    /** Limits without a global cap on requests in flight, with the default WebSocket idle timeout. */
     public LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequestLineSize, long maxBodySize,
                         Duration requestHeaderTimeout, Duration idleTimeout) {
         this(maxConnections, maxHeaderSize, maxRequestLineSize, maxBodySize, requestHeaderTimeout, idleTimeout, 0);

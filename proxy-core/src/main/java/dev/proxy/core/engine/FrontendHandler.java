@@ -2,15 +2,20 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.upstream.PooledConnection;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,12 +24,16 @@ import org.slf4j.LoggerFactory;
  * The last handler of a client connection: turns each request into a {@link ProxyExchange} and runs them one at a
  * time. Pipelined requests that arrive while one is in flight are held (reading pauses) and started in order.
  * Decides when the client's channel reads: not while a connection is being leased, not while the upstream cannot
- * take more body, not while pipelined requests wait. One per connection; runs on the connection's event loop.
+ * take more body, not while pipelined requests wait, not while a WebSocket upgrade awaits its answer. After a
+ * {@code 101} it hands the connection to a {@link Tunnel} and leaves the pipeline. One per connection; runs on the
+ * connection's event loop. Ownership: releases what it neither dispatches nor holds; the client's bytes read while
+ * an upgrade awaits its answer are kept and handed to the tunnel, or released.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final int PAUSE_CONNECTING = 1;
     static final int PAUSE_UPSTREAM_BUSY = 2;
     private static final int PAUSE_PIPELINED = 4;
+    private static final int PAUSE_UPGRADING = 8;
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
     private final ProxyServer server;
@@ -35,6 +44,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private int pauses;
     private boolean closing;
     private boolean replaying;
+    /** The upgrade request was read whole and the decoder has left: no more HTTP requests on this connection. */
+    private boolean upgrading;
+    private boolean tunnelled;
+    private ArrayDeque<ByteBuf> earlyBytes;
 
     FrontendHandler(ProxyServer server, RequestHeaderTimeout headerTimeout) {
         this.server = server;
@@ -50,6 +63,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
+        } else if (upgrading) {
+            keepEarly(msg);
         } else if ((held != null && !held.isEmpty()) || (exchange != null && exchange.requestComplete())) {
             hold(msg);
         } else {
@@ -72,9 +87,67 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             } else {
                 ReferenceCountUtil.release(msg);
             }
+            if (exchange != null && exchange.awaitsUpgrade() && exchange.requestComplete()) {
+                awaitUpgrade();
+            }
         } catch (RuntimeException e) {
             internalError(e);
         }
+    }
+
+    /**
+     * The client's WebSocket upgrade request has been read whole and sent on. Until the upstream answers, the
+     * connection is no longer HTTP on the way in: the decoder leaves now, so the client's first frames (it may send
+     * them the moment the 101 arrives) are kept as bytes, never parsed as a request. What the decoder had already
+     * read past the request comes back to {@link #channelRead} as bytes as it leaves. Responses still go out as HTTP;
+     * after any answer but a 101 the connection closes, as no decoder is left to read a next request.
+     */
+    private void awaitUpgrade() {
+        exchange.closeAfterResponse();
+        if (held != null && !held.isEmpty()) {
+            // the client sent more after its upgrade request, already parsed as HTTP: those bytes cannot be given
+            // back to a tunnel, and RFC 6455 §4.1 forbids sending anything before the answer
+            exchange.fail(ProxyError.BAD_REQUEST, null);
+            return;
+        }
+        upgrading = true;
+        pauseReading(PAUSE_UPGRADING, true);
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(headerTimeout);
+        p.replace(FrontendInitializer.CODEC, FrontendInitializer.ENCODER, new HttpResponseEncoder());
+    }
+
+    private void keepEarly(Object msg) {
+        if (msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
+            if (earlyBytes == null) {
+                earlyBytes = new ArrayDeque<>(2);
+            }
+            earlyBytes.add((ByteBuf) msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Whether the connection waits for the answer to a WebSocket upgrade request, so a 101 can be taken. */
+    boolean awaitingUpgrade() {
+        return upgrading && !closing;
+    }
+
+    /**
+     * The upstream switched protocols and the 101 has been written: this connection becomes the client end of a
+     * {@link Tunnel} to {@code upstream}, and this handler leaves, with the idle timer and the encoder.
+     */
+    void openTunnel(PooledConnection upstream, Duration idleTimeout) {
+        upgrading = false;
+        tunnelled = true;
+        ChannelPipeline p = ctx.pipeline();
+        p.remove(FrontendInitializer.ENCODER);
+        p.remove(FrontendInitializer.IDLE);
+        Tunnel tunnel = new Tunnel(ctx.channel(), idleTimeout, server.observer());
+        p.replace(this, FrontendInitializer.TUNNEL, tunnel.clientSide());
+        ArrayDeque<ByteBuf> early = earlyBytes;
+        earlyBytes = null;
+        tunnel.connect(upstream, early);
     }
 
     private void hold(Object msg) {
@@ -91,6 +164,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        if (tunnelled) {
+            return;
+        }
         pauses &= ~(PAUSE_CONNECTING | PAUSE_UPSTREAM_BUSY);
         if (!keepAlive || server.isDraining()) {
             close();
@@ -203,6 +279,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             exchange.clientClosed();
         }
         releaseHeld();
+        releaseEarly();
     }
 
     @Override
@@ -228,7 +305,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (!closing) {
             closing = true;
             releaseHeld();
+            releaseEarly();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releaseEarly() {
+        if (earlyBytes != null) {
+            ByteBuf b;
+            while ((b = earlyBytes.poll()) != null) {
+                b.release();
+            }
         }
     }
 

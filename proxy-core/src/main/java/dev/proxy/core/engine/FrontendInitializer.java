@@ -16,6 +16,14 @@ import java.util.concurrent.TimeUnit;
  */
 @ChannelHandler.Sharable
 final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
+    static final String IDLE = "idle";
+    static final String HEADER_TIMEOUT = "header-timeout";
+    static final String CODEC = "codec";
+    static final String PROXY = "proxy";
+    /** Takes the codec's place while a WebSocket upgrade request awaits its answer: responses only, no decoding. */
+    static final String ENCODER = "encoder";
+    /** Takes the proxy handler's place once the connection is a WebSocket tunnel. */
+    static final String TUNNEL = "tunnel";
     private final ProxyServer server;
     private final LimitsConfig limits;
     private final ServerTls tls;
@@ -49,9 +57,9 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                     .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
         }
         ch.pipeline()
-                .addLast("idle", new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
-                .addLast("header-timeout", headerTimeout)
-                .addLast("codec", new HttpServerCodec(decoder))
-                .addLast("proxy", new FrontendHandler(server, headerTimeout));
+                .addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+                .addLast(HEADER_TIMEOUT, headerTimeout)
+                .addLast(CODEC, new HttpServerCodec(decoder))
+                .addLast(PROXY, new FrontendHandler(server, headerTimeout));
     }
 }

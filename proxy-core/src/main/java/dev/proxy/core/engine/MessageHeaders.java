@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -30,6 +31,7 @@ final class MessageHeaders {
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString VIA_11 = AsciiString.cached("1.1 proxy");
     private static final AsciiString VIA_10 = AsciiString.cached("1.0 proxy");
+    private static final AsciiString UPGRADE_TOKEN = AsciiString.cached("Upgrade");
     private static final AsciiString[] HOP_BY_HOP = {
         HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
         HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
@@ -44,16 +46,24 @@ final class MessageHeaders {
      * {@code X-Forwarded-Host} are overwritten with what this proxy saw, so a client cannot forge them;
      * {@code X-Forwarded-For} is appended to.
      *
+     * A WebSocket upgrade ({@code webSocket}, decided by {@link #isWebSocketUpgrade}) keeps {@code Connection: Upgrade} and its {@code Upgrade}
+     * header, the two hop-by-hop headers the next hop needs to switch too; any other upgrade is stripped like every
+     * hop-by-hop header, so the upstream answers in HTTP/1.1.
+     *
      * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
      * @param host the Host to send upstream
      * @param tls whether the client came over TLS ({@code X-Forwarded-Proto: https})
      */
     static void forRequest(HttpRequest request, String clientIp, String originalHost, String host, String uri,
-                           boolean tls) {
+                           boolean tls, boolean webSocket) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
+        String upgrade = webSocket ? h.get(HttpHeaderNames.UPGRADE) : null;
         removeHopByHop(h);
+        if (upgrade != null) {
+            keepUpgrade(h, upgrade);
+        }
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
         h.set(X_FORWARDED_PROTO, tls ? HTTPS : HTTP);
@@ -94,6 +104,51 @@ final class MessageHeaders {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return keepAlive;
+    }
+
+    /**
+     * Turns the upstream's {@code 101 Switching Protocols} into the client's, in place: hop-by-hop headers go, but
+     * {@code Connection: Upgrade} and the upstream's {@code Upgrade} stay, as they are what the 101 means.
+     */
+    static void forUpgradeResponse(HttpResponse response) {
+        HttpHeaders h = response.headers();
+        String upgrade = h.get(HttpHeaderNames.UPGRADE);
+        removeHopByHop(h);
+        keepUpgrade(h, upgrade != null ? upgrade : HttpHeaderValues.WEBSOCKET.toString());
+        appendVia(h, Via.HTTP_11);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /**
+     * Whether the request asks to become a WebSocket (RFC 6455 §4.1): an HTTP/1.1 GET without a body, whose
+     * {@code Connection} names {@code upgrade} and whose {@code Upgrade} names {@code websocket} (tokens compared
+     * ignoring case). Only such a request may turn its connection into a tunnel.
+     */
+    static boolean isWebSocketUpgrade(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        // most requests stop at the first check, so a plain GET parses no header values here
+        if (!h.contains(HttpHeaderNames.UPGRADE) || !HttpMethod.GET.equals(request.method())
+                || !HttpVersion.HTTP_1_1.equals(request.protocolVersion()) || hasBody(request)) {
+            return false;
+        }
+        return hasToken(h, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+                && hasToken(h, HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+    }
+
+    private static boolean hasToken(HttpHeaders h, AsciiString name, AsciiString token) {
+        for (String value : h.getAll(name)) {
+            for (String t : value.split(",")) {
+                if (token.contentEqualsIgnoreCase(t.trim())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void keepUpgrade(HttpHeaders h, String upgrade) {
+        h.set(HttpHeaderNames.CONNECTION, UPGRADE_TOKEN);
+        h.set(HttpHeaderNames.UPGRADE, upgrade);
     }
 
     /** The upstream's {@code Keep-Alive: timeout=N} in seconds, or -1 when it gives none. */

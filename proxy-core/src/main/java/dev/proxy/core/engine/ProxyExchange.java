@@ -78,6 +78,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private final HttpVersion clientVersion;
     private final boolean headRequest;
     private final boolean idempotent;
+    /** A WebSocket upgrade request: its Upgrade headers go upstream, and a 101 turns the connections into a tunnel. */
+    private final boolean webSocket;
     private final long startNanos = System.nanoTime();
     private final String originalUri;
     private final InetSocketAddress remote;
@@ -137,6 +139,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         this.clientVersion = request.protocolVersion();
         this.headRequest = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
+        this.webSocket = MessageHeaders.isWebSocketUpgrade(request);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.originalUri = request.uri();
         this.remote = (InetSocketAddress) client.remoteAddress();
@@ -145,6 +148,16 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
 
     boolean requestComplete() {
         return requestComplete;
+    }
+
+    /** Whether this is a WebSocket upgrade request still in progress, which a 101 may turn into a tunnel. */
+    boolean awaitsUpgrade() {
+        return webSocket && !done;
+    }
+
+    /** The client connection closes after this exchange's response (unless a 101 makes it a tunnel). */
+    void closeAfterResponse() {
+        clientKeepAlive = false;
     }
 
     /** Validates and routes the request head, starts the route deadline, then runs the filter chain. */
@@ -286,9 +299,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         String upstreamHost = route.rewrite().host().orElse(requestTarget.originalHost() != null
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), requestTarget.originalHost(),
-                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())), frontend.isTls());
+                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())), frontend.isTls(), webSocket);
         Cluster shadow = target.mirror();
-        if (shadow != null) {
+        // an upgrade is not mirrored: a shadow's 101 would leave a switched connection with nothing to read it
+        if (shadow != null && !webSocket) {
             MirrorConfig m = route.policies().mirror().get();
             if (ThreadLocalRandom.current().nextDouble() * 100 < m.percent()) {
                 mirror = MirrorExchange.start(shadow, request, remote, client.eventLoop(), m.maxBodySize());
@@ -498,8 +512,13 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         if (code == 101) {
-            ReferenceCountUtil.release(response);
-            attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
+            if (webSocket && frontend.awaitingUpgrade()) {
+                switchProtocols(response);
+            } else {
+                // nobody asked to switch: what follows the 101 is not HTTP
+                ReferenceCountUtil.release(response);
+                attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
+            }
             return;
         }
         cancelAttemptTimers();
@@ -530,6 +549,34 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (response instanceof HttpContent) {
             onResponseContent((HttpContent) response);
         }
+    }
+
+    /**
+     * The upstream accepted the WebSocket upgrade: the 101 goes to the client and both connections become a
+     * {@link Tunnel}. The exchange ends here, with status 101, for the filters (a concurrency permit is not held by a
+     * tunnel), the breaker, the metrics and the access log; the upstream connection leaves its pool, so a tunnel
+     * never holds a slot of {@code maxConnectionsPerEndpoint}.
+     */
+    private void switchProtocols(HttpResponse response) {
+        cancelAttemptTimers();
+        endAttempt(101, null, -1);
+        responseStarted = true;
+        responseComplete = true;
+        status = 101;
+        answerStartNanos = attemptStartNanos;
+        MessageHeaders.forUpgradeResponse(response);
+        client.write(response);
+        PooledConnection c = connection;
+        connection = null;
+        try {
+            frontend.openTunnel(c, snapshot.config().server().limits().websocketIdleTimeout());
+        } catch (RuntimeException e) {
+            // neither side may be left half switched
+            c.close();
+            client.close();
+            throw e;
+        }
+        finish();
     }
 
     private void onResponseContent(HttpContent content) {

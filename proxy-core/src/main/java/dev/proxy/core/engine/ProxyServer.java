@@ -253,7 +253,7 @@ public final class ProxyServer implements EndpointSink {
 
     /**
      * Stops gracefully: stops accepting, lets requests in flight finish for up to {@code grace}, closes idle
-     * connections at once and busy ones after their response, then closes everything. Blocks; not for an event loop.
+     * connections and WebSocket tunnels at once and busy ones after their response, then closes everything. Blocks; not for an event loop.
      */
     public void shutdown(Duration grace) {
         draining = true;
@@ -263,8 +263,13 @@ public final class ProxyServer implements EndpointSink {
         }
         for (Channel c : clients) {
             FrontendHandler h = c.pipeline().get(FrontendHandler.class);
+            Tunnel.Side tunnel = c.pipeline().get(Tunnel.Side.class);
             if (h != null) {
                 c.eventLoop().execute(h::drain);
+            } else if (tunnel != null) {
+                // a tunnel has no response to wait for and may last for hours: it closes now, and its client
+                // reconnects to an instance that is not draining
+                c.eventLoop().execute(tunnel::closeTunnel);
             }
         }
         long deadline = System.nanoTime() + grace.toNanos();

@@ -42,6 +42,20 @@ final class CompositeObserver implements ProxyObserver {
     }
 
     @Override
+    public void tunnelOpened() {
+        for (ProxyObserver o : observers) {
+            o.tunnelOpened();
+        }
+    }
+
+    @Override
+    public void tunnelClosed(long bytesFromClient, long bytesFromUpstream) {
+        for (ProxyObserver o : observers) {
+            o.tunnelClosed(bytesFromClient, bytesFromUpstream);
+        }
+    }
+
+    @Override
     public ExchangeObserver exchangeStarted(HttpRequest request) {
         ExchangeObserver single = ExchangeObserver.NONE;
         ExchangeObserver[] many = null;

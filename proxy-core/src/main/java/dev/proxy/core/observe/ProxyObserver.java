@@ -47,6 +47,22 @@ public interface ProxyObserver {
         return ExchangeObserver.NONE;
     }
 
+    /**
+     * A client connection and an upstream connection became a WebSocket tunnel (after the upgrade request's
+     * exchange ended with {@code 101}).
+     */
+    default void tunnelOpened() {
+    }
+
+    /**
+     * A tunnel opened by {@link #tunnelOpened} closed, once per tunnel.
+     *
+     * @param bytesFromClient bytes read from the client and sent upstream
+     * @param bytesFromUpstream bytes read from the upstream and sent to the client
+     */
+    default void tunnelClosed(long bytesFromClient, long bytesFromUpstream) {
+    }
+
     /** The observer of one cluster's pools and endpoints; asked each time the cluster's runtime is built. */
     default ClusterObserver cluster(String name) {
         return ClusterObserver.NONE;

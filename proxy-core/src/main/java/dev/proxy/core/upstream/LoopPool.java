@@ -112,6 +112,19 @@ final class LoopPool {
         }
     }
 
+    /**
+     * A leased connection leaves the pool for good (a protocol upgrade): it stops counting as leased and as open, so
+     * its capacity goes to waiting requests now, not when the long-lived connection finally closes.
+     */
+    void detach(PooledConnection c) {
+        if (c.state != PooledConnection.State.LEASED) {
+            return;
+        }
+        leasedCount--;
+        c.state = PooledConnection.State.DETACHED;
+        parent.connectionClosed();
+    }
+
     /** Called once per connection when its channel closes, whatever its state was. */
     private void onClosed(PooledConnection c) {
         if (c.state != PooledConnection.State.CONNECTING && c.state != PooledConnection.State.CLOSED) {
@@ -123,7 +136,9 @@ final class LoopPool {
                 idleCount = idle.size();
             }
             case LEASED -> leasedCount--;
-            case CLOSED -> {
+            case DETACHED, CLOSED -> {
+                // a detached connection's capacity was given back when it left the pool
+                c.state = PooledConnection.State.CLOSED;
                 return;
             }
             default -> { }

@@ -1,14 +1,19 @@
 package dev.proxy.core.upstream;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
 
 /**
  * A keep-alive HTTP/1.1 connection to one endpoint, leased from a {@link ConnectionPool} by one request at a time.
  * Confined to its channel's event loop: every method must be called there. The lessee ends its lease exactly once,
- * with {@link #release()} when the exchange ended cleanly or {@link #close()} otherwise.
+ * with {@link #release()} when the exchange ended cleanly, {@link #close()} otherwise, or {@link #detach} when the
+ * connection leaves HTTP.
  */
 public final class PooledConnection {
-    enum State { CONNECTING, LEASED, IDLE, CLOSING, CLOSED }
+    /** DETACHED: handed over for good (a protocol upgrade); it holds no pool slot and only its close is counted. */
+    enum State { CONNECTING, LEASED, IDLE, CLOSING, DETACHED, CLOSED }
 
     private final Channel channel;
     private final LoopPool pool;
@@ -58,6 +63,24 @@ public final class PooledConnection {
     public void close() {
         listener = null;
         channel.close();
+    }
+
+    /**
+     * Ends the lease by taking the connection out of the pool for good, after a {@code 101 Switching Protocols}: its
+     * slot under {@code maxConnectionsPerEndpoint} is free at once, and the caller owns the channel (closing it is
+     * the caller's, and only that close is still counted). The pool's handlers leave the pipeline and
+     * {@code successor} is added last; the HTTP codec goes last of all, so any bytes it read past the response reach
+     * {@code successor}, in order. {@code successor} must release what it reads.
+     */
+    public Channel detach(ChannelHandler successor) {
+        listener = null;
+        pool.detach(this);
+        ChannelPipeline p = channel.pipeline();
+        p.remove(UpstreamHandler.class);
+        p.remove(UpstreamChannelInitializer.IDLE);
+        p.addLast(successor);
+        p.remove(HttpClientCodec.class);
+        return channel;
     }
 
     long createdNanos() {

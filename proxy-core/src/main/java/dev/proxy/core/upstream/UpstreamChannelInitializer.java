@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  */
 @io.netty.channel.ChannelHandler.Sharable
 public final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
+    static final String IDLE = "idle";
     private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
     private final long idleNanos;
 
@@ -28,6 +29,6 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
                 .setMaxInitialLineLength(8192)
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
-        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
     }
 }

@@ -66,6 +66,7 @@ class ConfigReaderTest {
                     maxBodySize: 2MiB
                     requestHeaderTimeout: 3s
                     idleTimeout: 2m
+                    websocketIdleTimeout: 90s
                   drain: { gracePeriod: 1500ms }
                 clusters:
                   - name: users
@@ -124,7 +125,8 @@ class ConfigReaderTest {
                 new HostPort("127.0.0.1", 18080),
                 new HostPort("::1", 19901),
                 4,
-                new LimitsConfig(500, 16 * 1024, 4096, 2L * 1024 * 1024, Duration.ofSeconds(3), Duration.ofMinutes(2)),
+                new LimitsConfig(500, 16 * 1024, 4096, 2L * 1024 * 1024, Duration.ofSeconds(3), Duration.ofMinutes(2), 0,
+                        Duration.ofSeconds(90)),
                 Duration.ofMillis(1500)));
         assertThat(config.clusters()).extracting(ClusterConfig::name).containsExactly("users", "orders", "orders-v2");
         assertThat(config.cluster("users")).hasValue(new ClusterConfig("users",

@@ -25,6 +25,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -113,6 +116,20 @@ public final class TestBackend implements AutoCloseable {
         return self[0];
     }
 
+    /**
+     * A WebSocket echo server on {@code path}, built from Netty's codec: each data frame goes back as it came, pings
+     * are answered, a close frame is answered and the connection closed. Any other request gets {@code 200 plain}
+     * (counted and kept like {@link #http}'s), so one endpoint serves both.
+     */
+    public static TestBackend webSocketEcho(String path) throws InterruptedException {
+        TestBackend[] self = new TestBackend[1];
+        self[0] = new TestBackend(p -> p.addLast(new HttpServerCodec(), new HttpObjectAggregator(1024 * 1024),
+                new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder().websocketPath(path)
+                        .maxFramePayloadLength(64 * 1024 * 1024).build()),
+                new FrameEcho(), new RequestHandler(self[0], ok("plain"))));
+        return self[0];
+    }
+
     /** A server whose connections get exactly the pipeline {@code pipeline} builds (no HTTP codec unless added). */
     public static TestBackend raw(Consumer<ChannelPipeline> pipeline) throws InterruptedException {
         return new TestBackend(pipeline);
@@ -180,6 +197,19 @@ public final class TestBackend implements AutoCloseable {
         server.close().awaitUninterruptibly();
         channels.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    /** Writes each WebSocket frame back (the write takes ownership); passes anything else on. */
+    @ChannelHandler.Sharable
+    private static final class FrameEcho extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof WebSocketFrame) {
+                ctx.writeAndFlush(msg);
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
     }
 
     @ChannelHandler.Sharable

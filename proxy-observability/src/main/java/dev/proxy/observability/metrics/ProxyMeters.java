@@ -6,16 +6,18 @@ import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.observe.ProxyObserver;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The meters of the request path, fed by the engine's events: client connections, requests by route, method and
  * status class, their duration and bytes, the proxy's own errors by reason, and per cluster the upstream attempts,
- * retries and pool events ({@link ClusterMeters}). A request costs a map lookup by route name, a few counter adds and
+ * retries and pool events ({@link ClusterMeters}), and WebSocket tunnels (open now, opened, bytes each way). A request costs a map lookup by route name, a few counter adds and
  * a histogram record; nothing is allocated once a route's meters exist. Thread-safe.
  */
 public final class ProxyMeters implements ProxyObserver {
@@ -27,6 +29,10 @@ public final class ProxyMeters implements ProxyObserver {
     private final ConcurrentHashMap<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Timer handshakeTime;
     private final Counter accepted;
+    private final AtomicLong tunnelsActive = new AtomicLong();
+    private final Counter tunnelsOpened;
+    private final Counter tunnelBytesUpstream;
+    private final Counter tunnelBytesDownstream;
     private final ExchangeObserver exchanges = new Exchanges();
 
     public ProxyMeters(MeterRegistry registry) {
@@ -35,6 +41,19 @@ public final class ProxyMeters implements ProxyObserver {
                 .register(registry);
         this.handshakeTime = MeterNames.timer("proxy.tls.handshake")
                 .description("From a client connection's start to its TLS handshake's success").register(registry);
+        Gauge.builder("proxy.websocket.active", tunnelsActive, AtomicLong::get)
+                .description("WebSocket tunnels open now").register(registry);
+        this.tunnelsOpened = Counter.builder("proxy.websocket.tunnels")
+                .description("WebSocket tunnels opened (upgrades the upstream accepted)").register(registry);
+        this.tunnelBytesUpstream = tunnelBytes(registry, "upstream");
+        this.tunnelBytesDownstream = tunnelBytes(registry, "downstream");
+    }
+
+    private static Counter tunnelBytes(MeterRegistry registry, String direction) {
+        return Counter.builder("proxy.websocket.bytes").baseUnit("bytes")
+                .description("Bytes carried by WebSocket tunnels, counted when a tunnel closes: upstream = from "
+                        + "clients, downstream = to clients")
+                .tag("direction", direction).register(registry);
     }
 
     @Override
@@ -63,6 +82,19 @@ public final class ProxyMeters implements ProxyObserver {
                 .description("Client connections closed without a request: over maxConnections (overloaded) or too "
                         + "slow to send a request head (request_header_timeout)")
                 .tag("reason", r.reason()).register(registry)).increment();
+    }
+
+    @Override
+    public void tunnelOpened() {
+        tunnelsActive.incrementAndGet();
+        tunnelsOpened.increment();
+    }
+
+    @Override
+    public void tunnelClosed(long bytesFromClient, long bytesFromUpstream) {
+        tunnelsActive.decrementAndGet();
+        tunnelBytesUpstream.increment(bytesFromClient);
+        tunnelBytesDownstream.increment(bytesFromUpstream);
     }
 
     @Override

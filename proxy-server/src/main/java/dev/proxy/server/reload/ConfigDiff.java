@@ -54,12 +54,14 @@ public record ConfigDiff(List<String> routesAdded, List<String> routesRemoved, L
     }
 
     /**
-     * The listener's limits apply at the next start, but for the in-flight cap (a filter, rebuilt with the snapshot)
-     * and the default body size (already resolved into each route, so the routes show its change).
+     * The listener's limits apply at the next start, but for the in-flight cap (a filter, rebuilt with the snapshot),
+     * the default body size (already resolved into each route, so the routes show its change) and the WebSocket idle
+     * timeout (read from the snapshot an upgrade request started on).
      */
     private static boolean sameExceptInFlight(LimitsConfig a, LimitsConfig b) {
         return a.equals(new LimitsConfig(b.maxConnections(), b.maxHeaderSize(), b.maxRequestLineSize(),
-                a.maxBodySize(), b.requestHeaderTimeout(), b.idleTimeout(), a.maxInFlightRequests()));
+                a.maxBodySize(), b.requestHeaderTimeout(), b.idleTimeout(), a.maxInFlightRequests(),
+                a.websocketIdleTimeout()));
     }
 
     private static <T> Map<String, T> byName(List<T> items, Function<T, String> name) {
