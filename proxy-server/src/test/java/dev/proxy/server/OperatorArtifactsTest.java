@@ -2,7 +2,6 @@ package dev.proxy.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
@@ -47,7 +44,6 @@ import org.yaml.snakeyaml.Yaml;
  * link names a section of it; the rules and the dashboard's queries pass {@code promtool}.
  */
 class OperatorArtifactsTest {
-    private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
 
     /**
      * Names queried but not on this test's scrape, each with the reason. Nothing else may be missing: the traffic
@@ -176,15 +172,15 @@ class OperatorArtifactsTest {
 
     @Test
     void theAlertRulesPassPromtoolAndTheirUnitTests() throws Exception {
-        assumeTrue(Files.isExecutable(PROMTOOL), "promtool (Debian package prometheus)");
+        Promtool.assumeInstalled();
         Path prometheus = repoRoot().resolve("deploy/prometheus");
-        assertPromtool(prometheus, "check", "rules", "proxy-alerts.yaml");
-        assertPromtool(prometheus, "test", "rules", "proxy-alerts.test.yaml");
+        Promtool.assertPasses(prometheus, null, "check", "rules", "proxy-alerts.yaml");
+        Promtool.assertPasses(prometheus, null, "test", "rules", "proxy-alerts.test.yaml");
     }
 
     @Test
     void everyDashboardQueryIsValidPromQl() throws Exception {
-        assumeTrue(Files.isExecutable(PROMTOOL), "promtool (Debian package prometheus)");
+        Promtool.assumeInstalled();
         // promtool parses the expressions of a rules file: each query becomes a recording rule, with Grafana's
         // interval variable replaced by a duration (the other variables sit inside label matchers' strings)
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
@@ -195,7 +191,7 @@ class OperatorArtifactsTest {
                     .append("        expr: '").append(expr.replace("'", "''")).append("'\n");
         }
         Files.writeString(dir.resolve("dashboard-rules.yaml"), rules);
-        assertPromtool(dir, "check", "rules", "dashboard-rules.yaml");
+        Promtool.assertPasses(dir, null, "check", "rules", "dashboard-rules.yaml");
     }
 
     @Test
@@ -479,16 +475,5 @@ class OperatorArtifactsTest {
     /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
     private static String githubAnchor(String heading) {
         return heading.strip().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
-    }
-
-    private static void assertPromtool(Path workDir, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(PROMTOOL.toString());
-        command.addAll(List.of(args));
-        Process promtool = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
-        promtool.getOutputStream().close();
-        String said = new String(promtool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(promtool.waitFor(60, TimeUnit.SECONDS)).as("promtool %s ended", command).isTrue();
-        assertThat(promtool.exitValue()).as("promtool %s said:%n%s", String.join(" ", args), said).isZero();
     }
 }

@@ -18,7 +18,6 @@ import dev.proxy.core.upstream.Endpoint;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;

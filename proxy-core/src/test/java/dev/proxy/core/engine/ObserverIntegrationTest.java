@@ -17,7 +17,6 @@ import dev.proxy.core.testing.TestProxy;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.ServerSocket;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
