@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
@@ -38,9 +39,15 @@ public final class Main implements Callable<Integer> {
     }
 
     /** SIGHUP loads the config file again, as daemons do; where the JVM cannot take the signal, it says so. */
-    private static void reloadOnSighup(ProxyApp app) {
+    private static void reloadOnSighup(AtomicReference<ProxyApp> app) {
         try {
-            Signal.handle(new Signal("HUP"), s -> app.reload("sighup"));
+            // a HUP before the proxy is up is ignored rather than left to the JVM, which would exit
+            Signal.handle(new Signal("HUP"), s -> {
+                ProxyApp running = app.get();
+                if (running != null) {
+                    running.reload("sighup");
+                }
+            });
         } catch (IllegalArgumentException e) {
             LoggerFactory.getLogger(Main.class).info("SIGHUP cannot be handled here ({}); reload through the file or "
                     + "the admin API", e.getMessage());
@@ -75,15 +82,18 @@ public final class Main implements Callable<Integer> {
             return 0;
         }
         LogFormat.apply(parsed.observability().logFormat());
+        // before the start, which says it is up: a HUP sent once it says so must find the handler
+        AtomicReference<ProxyApp> started = new AtomicReference<>();
+        reloadOnSighup(started);
         ProxyApp app;
         try {
             app = ProxyApp.start(config, parsed, demo);
+            started.set(app);
         } catch (RuntimeException e) {
             // most often a port already in use: say so in one line, not a stack trace
             err.println("cannot start: " + e.getMessage());
             return 1;
         }
-        reloadOnSighup(app);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
