@@ -116,7 +116,7 @@ class AbortIntegrationTest {
         RawHttp c = new RawHttp(proxy.port());
         c.send("GET /download HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(c.readHeadResponse().status()).isEqualTo(200);
-        InputStream in = c.socket().getInputStream();
+        InputStream in = c.input();
         assertThat(in.readNBytes(1 << 20)).hasSize(1 << 20);
         c.socket().setSoLinger(true, 0);
         c.close();
@@ -147,7 +147,7 @@ class AbortIntegrationTest {
             c.send("GET /reset HTTP/1.1\r\nHost: a\r\n\r\n");
             RawHttp.Response head = c.readHeadResponse();
             assertThat(head.status()).isEqualTo(200);
-            byte[] rest = c.socket().getInputStream().readAllBytes();
+            byte[] rest = c.input().readAllBytes();
             String text = new String(rest, StandardCharsets.US_ASCII);
             assertThat(text).contains("first part");
             // never the terminating zero-length chunk: the client must see the response as cut
@@ -197,7 +197,7 @@ class AbortIntegrationTest {
             RawHttp c = new RawHttp(proxy.port());
             c.send("GET /download HTTP/1.1\r\nHost: a\r\n\r\n");
             c.readHeadResponse();
-            c.socket().getInputStream().readNBytes(1000);
+            c.input().readNBytes(1000);
             c.close();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> pool(proxy).open() == 0 && backend.openConnections() == 0);

@@ -233,7 +233,7 @@ class RequestValidationIntegrationTest {
             RawHttp.Response started = c.readHeadResponse();
             assertThat(started.status()).isEqualTo(200);
             assertThat(started.header("transfer-encoding")).isEqualToIgnoringCase("chunked");
-            byte[] firstChunk = c.socket().getInputStream().readNBytes(10);
+            byte[] firstChunk = c.input().readNBytes(10);
             assertThat(new String(firstChunk, StandardCharsets.ISO_8859_1)).isEqualTo("5\r\nhello\r\n");
 
             c.send("10\r\n" + "b".repeat(16) + "\r\n0\r\n\r\n");

@@ -101,10 +101,10 @@ class TimeoutIntegrationTest {
             c.send("GET /stall HTTP/1.1\r\nHost: a\r\n\r\n");
             RawHttp.Response head = c.readHeadResponse();
             assertThat(head.status()).isEqualTo(200);
-            byte[] partial = c.socket().getInputStream().readNBytes(7);
+            byte[] partial = c.input().readNBytes(7);
             assertThat(new String(partial, StandardCharsets.US_ASCII)).isEqualTo("partial");
             // the response was cut, so the proxy must close rather than pretend it ended
-            assertThat(c.socket().getInputStream().read()).isEqualTo(-1);
+            assertThat(c.input().read()).isEqualTo(-1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> pool(proxy).open() == 0 && backend.openConnections() == 0);
     }
@@ -116,8 +116,8 @@ class TimeoutIntegrationTest {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /stall HTTP/1.1\r\nHost: a\r\n\r\n");
             assertThat(c.readHeadResponse().status()).isEqualTo(200);
-            c.socket().getInputStream().readNBytes(7);
-            assertThat(c.socket().getInputStream().read()).isEqualTo(-1);
+            c.input().readNBytes(7);
+            assertThat(c.input().read()).isEqualTo(-1);
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> pool(proxy).open() == 0 && backend.openConnections() == 0);
     }

@@ -1,5 +1,6 @@
 package dev.proxy.core.testing;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,8 @@ public final class RawHttp implements AutoCloseable {
         socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
         socket.setSoTimeout(10_000);
-        in = socket.getInputStream();
+        // buffered: the head is read a byte at a time, and a syscall per byte made the long tests slow
+        in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
@@ -76,6 +78,11 @@ public final class RawHttp implements AutoCloseable {
 
     public void setReadTimeoutMillis(int millis) throws IOException {
         socket.setSoTimeout(millis);
+    }
+
+    /** What the connection has read: the one stream every read goes through, raw reads included. */
+    public InputStream input() {
+        return in;
     }
 
     public Socket socket() {
