@@ -71,6 +71,40 @@ public enum ProxyError {
         }
     }
 
+    /**
+     * The gRPC status a gRPC client gets when the proxy fails its call (the proxy answers {@code 200} with this in
+     * {@code grpc-status}, as gRPC wants): the HTTP mapping of the gRPC spec, refined where the proxy knows more
+     * (its timeouts are DEADLINE_EXCEEDED, its limits RESOURCE_EXHAUSTED, a client that left CANCELLED).
+     */
+    public int grpcStatus() {
+        switch (this) {
+            case CLIENT_CLOSED:
+                return 1;   // CANCELLED
+            case ROUTE_TIMEOUT:
+            case UPSTREAM_RESPONSE_TIMEOUT:
+            case UPSTREAM_PER_TRY_TIMEOUT:
+            case UPSTREAM_IDLE_TIMEOUT:
+            case UPSTREAM_CONNECT_TIMEOUT:
+            case REQUEST_HEADER_TIMEOUT:
+            case CLIENT_BODY_TIMEOUT:
+                return 4;   // DEADLINE_EXCEEDED
+            case RATE_LIMITED:
+            case BODY_TOO_LARGE:
+            case HEADERS_TOO_LARGE:
+                return 8;   // RESOURCE_EXHAUSTED
+            case NO_ROUTE:
+                return 12;  // UNIMPLEMENTED
+            case BAD_REQUEST:
+            case URI_TOO_LONG:
+            case EXPECTATION_FAILED:
+            case INTERNAL:
+            case UPSTREAM_BAD_RESPONSE:
+                return 13;  // INTERNAL
+            default:
+                return 14;  // UNAVAILABLE: the call may be tried again
+        }
+    }
+
     /** The machine-readable reason, sent as {@code x-proxy-error}. */
     public String reason() {
         return reason;

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import dev.proxy.core.ProxyError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,6 +32,33 @@ final class ErrorResponses {
      */
     static FullHttpResponse of(ProxyError error, HttpResponseStatus status, HttpHeaders extra, boolean keepAlive,
                                ByteBufAllocator alloc) {
+        return of(error, status, extra, keepAlive, false, alloc);
+    }
+
+    /**
+     * As {@link #of(ProxyError, HttpResponseStatus, HttpHeaders, boolean, ByteBufAllocator)}, but for a gRPC call
+     * ({@code grpc}) the answer is gRPC's "trailers-only" one: {@code 200}, no body, {@code grpc-status} from
+     * {@link ProxyError#grpcStatus} and the reason in {@code grpc-message}; gRPC clients read nothing else.
+     */
+    static FullHttpResponse of(ProxyError error, HttpResponseStatus status, HttpHeaders extra, boolean keepAlive,
+                               boolean grpc, ByteBufAllocator alloc) {
+        if (grpc) {
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.EMPTY_BUFFER);
+            if (extra != null) {
+                response.headers().add(extra);
+            }
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, Grpc.CONTENT_TYPE)
+                    .setInt(Grpc.GRPC_STATUS, error.grpcStatus())
+                    .set(Grpc.GRPC_MESSAGE, error.reason())
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, 0)
+                    .set(X_PROXY_ERROR, error.reason());
+            if (!keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+            return response;
+        }
         String text = status.code() + " " + status.reasonPhrase() + ": " + error.reason() + "\n";
         ByteBuf body = alloc.buffer(text.length());
         body.writeCharSequence(text, StandardCharsets.US_ASCII);

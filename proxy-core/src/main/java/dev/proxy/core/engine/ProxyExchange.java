@@ -202,10 +202,18 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         requestTarget = parsed;
-        if (!route.timeout().isZero()) {
-            deadlineNanos = startNanos + route.timeout().toNanos();
+        long timeoutNanos = route.timeout().toNanos();
+        if (Grpc.isGrpc(request)) {
+            // the caller's own deadline: a call it has given up on is not worth an upstream's time
+            long callerNanos = Grpc.timeoutNanos(request.headers().get(Grpc.GRPC_TIMEOUT));
+            if (callerNanos > 0 && (timeoutNanos == 0 || callerNanos < timeoutNanos)) {
+                timeoutNanos = callerNanos;
+            }
+        }
+        if (timeoutNanos != 0) {
+            deadlineNanos = startNanos + timeoutNanos;
             deadline = client.eventLoop().schedule(() -> fail(ProxyError.ROUTE_TIMEOUT, null),
-                    route.timeout().toNanos(), TimeUnit.NANOSECONDS);
+                    timeoutNanos, TimeUnit.NANOSECONDS);
         }
         admit(0);
     }
@@ -823,7 +831,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
         status = answer.code();
-        client.write(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, client.alloc()));
+        client.write(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, Grpc.isGrpc(request),
+                client.alloc()));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
