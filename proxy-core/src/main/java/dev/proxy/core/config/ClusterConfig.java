@@ -13,11 +13,13 @@ import java.util.Optional;
  * @param etcdPrefix when present, the endpoints are not listed here ({@code endpoints} is empty) but registered in
  *     etcd under this key prefix
  * @param tls TLS to the endpoints; empty for plain HTTP
+ * @param protocol HTTP/1.1 or HTTP/2 to the endpoints
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                            Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls) {
+                            Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
+                            UpstreamProtocol protocol) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -29,6 +31,16 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(circuitBreaker, "circuitBreaker");
         requireNonNull(etcdPrefix, "etcdPrefix");
         requireNonNull(tls, "tls");
+        requireNonNull(protocol, "protocol");
+    }
+
+    /** A cluster over HTTP/1.1. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
+                UpstreamProtocol.HTTP1);
     }
 
     /** A cluster over plain HTTP. */

@@ -193,11 +193,22 @@ public final class ConfigReader {
         Optional<HealthCheckConfig> healthCheck = checksGiven ? Optional.of(healthCheck(hc)) : Optional.empty();
         Optional<CircuitBreakerConfig> breaker = n.optionalObject("circuitBreaker").map(PolicyReader::circuitBreaker);
         Optional<UpstreamTlsConfig> tls = n.optionalObject("tls").map(TlsReader::upstream);
+        String protocolName = n.string("protocol", UpstreamProtocol.HTTP1.configName());
+        UpstreamProtocol protocol = UpstreamProtocol.HTTP1;
+        if (protocolName.equals(UpstreamProtocol.H2.configName())) {
+            protocol = UpstreamProtocol.H2;
+            if (healthCheck.isPresent()) {
+                n.problem("healthCheck", "is not supported with protocol h2 yet: checks speak HTTP/1.1");
+            }
+        } else if (!protocolName.equals(UpstreamProtocol.HTTP1.configName())) {
+            n.problem("protocol", "'" + protocolName + "' is not one of http1, h2");
+        }
         n.finish();
         // a missing prefix is already reported; an empty one stands in so routes are not also told it is undefined
         Optional<String> prefix = discovered ? Optional.of(etcdPrefix.orElse("")) : Optional.empty();
+        UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, prefix, tls));
+                breaker, prefix, tls, chosen));
     }
 
     private static HealthCheckConfig healthCheck(ConfigNode h) {

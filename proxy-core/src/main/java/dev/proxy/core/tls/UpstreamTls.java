@@ -2,8 +2,11 @@ package dev.proxy.core.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.config.UpstreamTlsConfig;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -28,10 +31,17 @@ public final class UpstreamTls {
      * @param cluster names the cluster in the error
      * @throws IllegalArgumentException naming the file, when one cannot be read
      */
-    public static UpstreamTls of(String cluster, UpstreamTlsConfig config) {
+    public static UpstreamTls of(String cluster, UpstreamTlsConfig config, UpstreamProtocol protocol) {
         requireNonNull(config, "config");
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(TlsProvider.get());
+            if (protocol == UpstreamProtocol.H2) {
+                // HTTP/2 over TLS is agreed in the handshake; an upstream that cannot is refused there
+                b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.FATAL_ALERT,
+                        ApplicationProtocolNames.HTTP_2));
+            }
             if (!config.verify()) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
             } else {

@@ -7,9 +7,12 @@ import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -27,6 +30,8 @@ final class LoopPool {
     private final ConnectionPool parent;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** The upstream pipeline's builder: it says whether connections speak HTTP/2 and sets up their streams. */
+    private final UpstreamChannelInitializer streams;
     private final PoolConfig config;
     private final ClusterObserver observer;
     private final UpstreamTls tls;
@@ -42,6 +47,7 @@ final class LoopPool {
         this.parent = parent;
         this.loop = loop;
         this.bootstrap = bootstrap;
+        this.streams = bootstrap.config().handler() instanceof UpstreamChannelInitializer u ? u : null;
         this.config = parent.config();
         this.observer = parent.observer();
         this.tls = parent.tls();
@@ -74,7 +80,7 @@ final class LoopPool {
         if (c != null) {
             lease(c);
             observer.leased(true);
-            callback.acquired(c);
+            lend(c, callback);
         } else if (parent.tryReserveConnection()) {
             connect(callback);
         } else if (parent.tryReservePending()) {
@@ -96,10 +102,10 @@ final class LoopPool {
         // at the cap with requests waiting on other loops only, this connection's capacity is worth more there:
         // closing it lets a waiting loop open one of its own (connections never move between loops)
         boolean neededElsewhere = waiters.isEmpty() && parent.hasWaiters();
-        if (neededElsewhere || parent.isClosed() || !c.channel().isActive() || !withinLifetime(c, now)
+        if (neededElsewhere || parent.isClosed() || !c.connection().isActive() || !withinLifetime(c, now)
                 || (config.maxRequestsPerConnection() > 0 && c.requests >= config.maxRequestsPerConnection())) {
             c.state = PooledConnection.State.CLOSING;
-            c.channel().close();
+            c.connection().close();
             return;
         }
         c.state = PooledConnection.State.IDLE;
@@ -166,7 +172,7 @@ final class LoopPool {
                 Waiter w = takeWaiter();
                 lease(c);
                 observer.leased(true);
-                w.callback.acquired(c);
+                lend(c, w.callback);
             } else if (parent.tryReserveConnection()) {
                 connect(takeWaiter().callback);
             } else {
@@ -180,7 +186,7 @@ final class LoopPool {
         if (c != null) {
             idleCount = idle.size();
             c.state = PooledConnection.State.CLOSING;
-            c.channel().close();
+            c.connection().close();
         }
     }
 
@@ -188,7 +194,7 @@ final class LoopPool {
         PooledConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.state = PooledConnection.State.CLOSING;
-            c.channel().close();
+            c.connection().close();
         }
         idleCount = 0;
     }
@@ -219,12 +225,12 @@ final class LoopPool {
         long now = System.nanoTime();
         PooledConnection c;
         while ((c = idle.pollFirst()) != null) {
-            if (c.channel().isActive() && !idleExpired(c, now) && withinLifetime(c, now)) {
+            if (c.connection().isActive() && !idleExpired(c, now) && withinLifetime(c, now)) {
                 idleCount = idle.size();
                 return c;
             }
             c.state = PooledConnection.State.CLOSING;
-            c.channel().close();
+            c.connection().close();
         }
         idleCount = 0;
         return null;
@@ -263,11 +269,44 @@ final class LoopPool {
     }
 
     private void connected(PooledConnection c, AcquireCallback callback, long started) {
-        c.channel().pipeline().addLast(new UpstreamHandler(c));
+        if (streams != null && streams.isHttp2()) {
+            streams.addHttp2(c.connection());
+        } else {
+            c.connection().pipeline().addLast(new UpstreamHandler(c));
+        }
         observer.connected(System.nanoTime() - started);
         lease(c);
         observer.leased(false);
-        callback.acquired(c);
+        lend(c, callback);
+    }
+
+    /**
+     * Hands a leased connection to its lessee. Over HTTP/2 the lease is a new stream on the connection (one request
+     * at a time per connection, as with HTTP/1.1, so the pool's accounting is the same); a stream that cannot be
+     * opened (the upstream sent GOAWAY) ends the lease with the connection.
+     */
+    private void lend(PooledConnection c, AcquireCallback callback) {
+        if (streams == null || !streams.isHttp2()) {
+            callback.acquired(c);
+            return;
+        }
+        new Http2StreamChannelBootstrap(c.connection()).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel stream) {
+                streams.initStream(stream, c);
+            }
+        }).open().addListener((Future<Http2StreamChannel> f) -> {
+            if (f.isSuccess() && c.state == PooledConnection.State.LEASED) {
+                c.stream = f.getNow();
+                callback.acquired(c);
+            } else {
+                if (f.isSuccess()) {
+                    f.getNow().close();
+                }
+                c.close();
+                callback.acquireFailed(ProxyError.UPSTREAM_RESET, f.cause());
+            }
+        });
     }
 
     private void connectFailed(Channel ch, AcquireCallback callback, ProxyError error, Throwable cause) {
@@ -299,7 +338,7 @@ final class LoopPool {
             if (idleExpired(c, now) || !withinLifetime(c, now)) {
                 it.remove();
                 c.state = PooledConnection.State.CLOSING;
-                c.channel().close();
+                c.connection().close();
             }
         }
         idleCount = idle.size();

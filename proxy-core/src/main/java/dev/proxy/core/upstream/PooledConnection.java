@@ -17,6 +17,8 @@ public final class PooledConnection {
 
     private final Channel channel;
     private final LoopPool pool;
+    /** The HTTP/2 stream of the current lease, or null (HTTP/1.1, or between leases). */
+    Channel stream;
     private final long createdNanos;
     State state = State.CONNECTING;
     UpstreamListener listener;
@@ -30,7 +32,14 @@ public final class PooledConnection {
         this.createdNanos = createdNanos;
     }
 
+    /** What the lessee writes its request to and reads from: the HTTP/2 stream of this lease, else the connection. */
     public Channel channel() {
+        Channel s = stream;
+        return s != null ? s : channel;
+    }
+
+    /** The TCP connection itself. */
+    Channel connection() {
         return channel;
     }
 
@@ -56,12 +65,23 @@ public final class PooledConnection {
     /** Returns the connection to the pool; only after a complete response and with neither side closing. */
     public void release() {
         listener = null;
+        endStream();
         pool.release(this);
+    }
+
+    /** An HTTP/2 lease ends with its stream, which closes itself once both sides ended it; closing it again is safe. */
+    private void endStream() {
+        Channel s = stream;
+        stream = null;
+        if (s != null) {
+            s.close();
+        }
     }
 
     /** Ends the lease by closing the connection; its capacity returns to the pool once it is closed. */
     public void close() {
         listener = null;
+        endStream();
         channel.close();
     }
 

@@ -95,4 +95,38 @@ class TlsReaderTest {
                 "clusters[0].tls.key: is required with certificate: a client certificate needs its key",
                 "clusters[0].tls.sni: unknown key (line 10)");
     }
+
+    @Test
+    void aClusterCanSpeakHttp2ButNotWithHealthChecksYet() {
+        ProxyConfig config = ConfigReader.read("""
+                clusters:
+                  - name: grpc
+                    endpoints: [ { address: 10.0.0.1:50051 } ]
+                    protocol: h2
+                  - name: web
+                    endpoints: [ { address: 10.0.0.2:80 } ]
+                routes:
+                  - name: all
+                    cluster: grpc
+                """, "h2.yaml");
+        assertThat(config.cluster("grpc").orElseThrow().protocol()).isEqualTo(UpstreamProtocol.H2);
+        assertThat(config.cluster("web").orElseThrow().protocol()).isEqualTo(UpstreamProtocol.HTTP1);
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                clusters:
+                  - name: grpc
+                    endpoints: [ { address: 10.0.0.1:50051 } ]
+                    protocol: h2
+                    healthCheck: { path: /health }
+                  - name: other
+                    endpoints: [ { address: 10.0.0.1:50051 } ]
+                    protocol: h3
+                routes:
+                  - name: all
+                    cluster: grpc
+                """, "bad.yaml"));
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "clusters[0].healthCheck: is not supported with protocol h2 yet: checks speak HTTP/1.1 (line 5)",
+                "clusters[1].protocol: 'h3' is not one of http1, h2 (line 8)");
+    }
 }

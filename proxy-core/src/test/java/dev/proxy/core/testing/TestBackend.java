@@ -28,6 +28,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -113,6 +116,29 @@ public final class TestBackend implements AutoCloseable {
         TestBackend[] self = new TestBackend[1];
         self[0] = new TestBackend(p -> p.addLast(tls.newHandler(p.channel().alloc()), new HttpServerCodec(),
                 new HttpObjectAggregator(16 * 1024 * 1024), new RequestHandler(self[0], responder)));
+        return self[0];
+    }
+
+    /**
+     * An HTTP/2 server: cleartext with prior knowledge (h2c) when {@code tls} is null, else TLS with ALPN {@code h2}
+     * ({@code tls} must offer it). Each stream's request is aggregated and handed to {@code responder} as with
+     * {@link #http}; the response written on the stream goes back as HTTP/2 frames.
+     */
+    public static TestBackend h2(SslContext tls, Responder responder) throws InterruptedException {
+        TestBackend[] self = new TestBackend[1];
+        self[0] = new TestBackend(p -> {
+            if (tls != null) {
+                p.addLast(tls.newHandler(p.channel().alloc()));
+            }
+            p.addLast(Http2FrameCodecBuilder.forServer().build(), new Http2MultiplexHandler(
+                    new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel stream) {
+                            stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                                    new HttpObjectAggregator(16 * 1024 * 1024), new RequestHandler(self[0], responder));
+                        }
+                    }));
+        });
         return self[0];
     }
 
