@@ -60,9 +60,14 @@ final class MessageHeaders {
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
         String upgrade = webSocket ? h.get(HttpHeaderNames.UPGRADE) : null;
+        // "te: trailers" says the client reads trailers; gRPC servers insist on it, and HTTP/2 allows that value only
+        boolean trailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         removeHopByHop(h);
         if (upgrade != null) {
             keepUpgrade(h, upgrade);
+        }
+        if (trailers) {
+            h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
