@@ -81,18 +81,19 @@ class Http2IntegrationTest {
         ctx.writeAndFlush(TestBackend.text(HttpResponseStatus.OK, "got " + uri, true));
     }
 
+    /** One cluster at the backend's address ({@code %s}), routed from {@code /app}. */
+    private static final String ROUTES = """
+            clusters:
+              - name: app
+                endpoints: [ { address: %s } ]
+            routes:
+              - name: app
+                match: { pathPrefix: /app }
+                cluster: app
+            """;
+
     private TestProxy proxy(String server, TestBackend backend) throws InterruptedException {
-        return closer.keep(TestProxy.start("""
-                server:
-                %s
-                clusters:
-                  - name: app
-                    endpoints: [ { address: %s } ]
-                routes:
-                  - name: app
-                    match: { pathPrefix: /app }
-                    cluster: app
-                """.formatted(server, backend.address()),
+        return closer.keep(TestProxy.start("server:\n" + server + "\n" + ROUTES.formatted(backend.address()),
                 LoadBalancer.Factory.roundRobinOnly(), Resilience.NONE, connections));
     }
 
@@ -298,6 +299,60 @@ class Http2IntegrationTest {
             assertThat(h2.status(3)).isEqualTo("200");
             assertThat(h2.isOpen()).isTrue();
             assertThat(backend.acceptedConnections()).isEqualTo(2);
+        }
+    }
+    @Test
+    void aHeaderListAboveTheLimitIsAnswered431() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = proxy("  http2: { maxHeaderListSize: 4KiB }", backend);
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            // above the limit but within 1.25 times it: beyond that Netty stops answering per stream and sends GOAWAY
+            h2.request(1, "GET", "/app/big", true, "x-big", "a".repeat(4600));
+            h2.request(3, "GET", "/app/small", true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.status(1) != null && h2.ended(3));
+            assertThat(h2.status(1)).isEqualTo("431");
+            // the stream is refused, not the connection
+            assertThat(h2.status(3)).isEqualTo("200");
+            assertThat(backend.requestCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void drainingSendsGoAwayAndLetsOpenStreamsFinish() throws Exception {
+        CompletableFuture<ChannelHandlerContext> held = new CompletableFuture<>();
+        TestBackend backend = closer.keep(TestBackend.http((ctx, request) -> {
+            if (request.uri().equals("/app/held")) {
+                held.complete(ctx);
+            } else {
+                respond(ctx, request);
+            }
+        }));
+        // not kept by the closer: this test shuts it down, and a server is shut down once
+        TestProxy proxy = TestProxy.start(ROUTES.formatted(backend.address()));
+        CompletableFuture<Void> shutdown = null;
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/app/held", true);
+            h2.flush();
+            ChannelHandlerContext upstream = held.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            shutdown = CompletableFuture.runAsync(
+                    () -> proxy.server().shutdown(Duration.ofSeconds(20)));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.goAwayError() >= 0);
+            assertThat(h2.goAwayError()).isEqualTo(Http2Error.NO_ERROR.code());
+            assertThat(shutdown).isNotDone();
+            upstream.writeAndFlush(TestBackend.text(HttpResponseStatus.OK, "late", true));
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1));
+            assertThat(h2.status(1)).isEqualTo("200");
+            assertThat(h2.dataBytes(1)).isEqualTo(4);
+            shutdown.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h2.isOpen());
+        } finally {
+            if (shutdown == null) {
+                proxy.close();
+            }
         }
     }
 }

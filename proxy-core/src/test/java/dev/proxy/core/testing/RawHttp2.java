@@ -66,9 +66,15 @@ public final class RawHttp2 implements AutoCloseable {
         return new RawHttp2(port);
     }
 
-    /** Sends HEADERS opening stream {@code id} with a request for {@code path} (authority "test"), not flushed. */
-    public void request(int id, String method, String path, boolean endStream) {
+    /**
+     * Sends HEADERS opening stream {@code id} with a request for {@code path} (authority "test") and the given extra
+     * headers (name, value, ...), not flushed.
+     */
+    public void request(int id, String method, String path, boolean endStream, String... headerNamesAndValues) {
         Http2Headers h = new DefaultHttp2Headers().method(method).path(path).scheme("http").authority("test");
+        for (int i = 0; i + 1 < headerNamesAndValues.length; i += 2) {
+            h.add(headerNamesAndValues[i], headerNamesAndValues[i + 1]);
+        }
         run(() -> writer.writeHeaders(ctx, id, h, 0, endStream, ctx.newPromise()));
     }
 
