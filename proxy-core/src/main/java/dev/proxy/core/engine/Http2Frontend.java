@@ -1,6 +1,7 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.config.Http2Config;
+import dev.proxy.core.observe.ProxyObserver;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -69,7 +71,7 @@ final class Http2Frontend {
                 .gracefulShutdownTimeoutMillis(drainMillis)
                 .build();
         p.addLast(CODEC, codec)
-                .addLast(CONNECTION, new ConnectionHandler(codec, config.initialWindowSize()))
+                .addLast(CONNECTION, new ConnectionHandler(codec, config.initialWindowSize(), server.observer()))
                 .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))
                 .addLast("h2-errors", ConnectionErrors.INSTANCE);
     }
@@ -94,17 +96,28 @@ final class Http2Frontend {
     }
 
     /**
-     * Connection-wide concerns: the connection's receive window, and the idle timer, which closes a connection with
-     * no stream open. A stream in progress has its own bounds (the route deadline, the upstream timeouts), so an
-     * idle connection with streams open is left to them.
+     * Connection-wide concerns: the connection's receive window; the idle timer, which closes a connection with
+     * no stream open (a stream in progress has its own bounds, the route deadline and the upstream timeouts, so an
+     * idle connection with streams open is left to them); counting the client's stream resets, which pass here on
+     * their way to the streams' channels.
      */
     private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         private final Http2FrameCodec codec;
         private final int window;
+        private final ProxyObserver observer;
 
-        ConnectionHandler(Http2FrameCodec codec, int window) {
+        ConnectionHandler(Http2FrameCodec codec, int window, ProxyObserver observer) {
             this.codec = codec;
             this.window = window;
+            this.observer = observer;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2ResetFrame) {
+                observer.http2StreamReset();
+            }
+            ctx.fireChannelRead(msg);
         }
 
         @Override
@@ -134,6 +147,7 @@ final class Http2Frontend {
     private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
         @Override
         protected void initChannel(Http2StreamChannel ch) {
+            server.observer().http2StreamOpened();
             ch.pipeline()
                     .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
                     .addLast("h2-request", StreamRequestHeaders.INSTANCE)

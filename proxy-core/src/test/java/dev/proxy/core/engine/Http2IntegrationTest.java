@@ -51,10 +51,22 @@ class Http2IntegrationTest {
     @TempDir
     Path dir;
     private final AtomicInteger clientConnections = new AtomicInteger();
+    private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicInteger resets = new AtomicInteger();
     private final ProxyObserver connections = new ProxyObserver() {
         @Override
         public void connectionOpened() {
             clientConnections.incrementAndGet();
+        }
+
+        @Override
+        public void http2StreamOpened() {
+            streams.incrementAndGet();
+        }
+
+        @Override
+        public void http2StreamReset() {
+            resets.incrementAndGet();
         }
     };
 
@@ -299,6 +311,8 @@ class Http2IntegrationTest {
             assertThat(h2.status(3)).isEqualTo("200");
             assertThat(h2.isOpen()).isTrue();
             assertThat(backend.acceptedConnections()).isEqualTo(2);
+            assertThat(streams.get()).isEqualTo(2);
+            assertThat(resets.get()).isEqualTo(1);
         }
     }
     @Test
