@@ -65,21 +65,33 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
         } else if (tls != null) {
             p.addLast("alpn", new AlpnNegotiation(this));
         } else {
-            p.addLast("detect", new PriorKnowledgeDetector(this));
+            // the header timer runs from the first byte, while the detector waits for enough of them too: a client
+            // that stalls inside what could be the preface is cut like any slow request head
+            RequestHeaderTimeout headerTimeout = newHeaderTimeout();
+            p.addLast(HEADER_TIMEOUT, headerTimeout)
+                    .addLast("detect", new PriorKnowledgeDetector(this, headerTimeout));
         }
+    }
+
+    private RequestHeaderTimeout newHeaderTimeout() {
+        return new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos(), server.observer());
     }
 
     /** Adds the HTTP/1.1 handlers at the end of {@code p}. */
     void addHttp1(ChannelPipeline p) {
-        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos(),
-                server.observer());
+        RequestHeaderTimeout headerTimeout = newHeaderTimeout();
+        p.addLast(HEADER_TIMEOUT, headerTimeout);
+        addHttp1After(p, headerTimeout);
+    }
+
+    /** Adds the HTTP/1.1 codec and handler at the end of {@code p}, which has {@code headerTimeout} already. */
+    void addHttp1After(ChannelPipeline p, RequestHeaderTimeout headerTimeout) {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineSize())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true);
-        p.addLast(HEADER_TIMEOUT, headerTimeout)
-                .addLast(CODEC, new HttpServerCodec(decoder))
+        p.addLast(CODEC, new HttpServerCodec(decoder))
                 .addLast(PROXY, new FrontendHandler(server, headerTimeout));
     }
 

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -71,7 +70,7 @@ final class Http2Frontend {
                 .gracefulShutdownTimeoutMillis(drainMillis)
                 .build();
         p.addLast(CODEC, codec)
-                .addLast(CONNECTION, new ConnectionHandler(codec, config.initialWindowSize(), server.observer()))
+                .addLast(CONNECTION, new ConnectionHandler(codec, server.observer()))
                 .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))
                 .addLast("h2-errors", ConnectionErrors.INSTANCE);
     }
@@ -96,19 +95,17 @@ final class Http2Frontend {
     }
 
     /**
-     * Connection-wide concerns: the connection's receive window; the idle timer, which closes a connection with
+     * Connection-wide concerns: the idle timer, which closes a connection with
      * no stream open (a stream in progress has its own bounds, the route deadline and the upstream timeouts, so an
      * idle connection with streams open is left to them); counting the client's stream resets, which pass here on
      * their way to the streams' channels.
      */
     private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         private final Http2FrameCodec codec;
-        private final int window;
         private final ProxyObserver observer;
 
-        ConnectionHandler(Http2FrameCodec codec, int window, ProxyObserver observer) {
+        ConnectionHandler(Http2FrameCodec codec, ProxyObserver observer) {
             this.codec = codec;
-            this.window = window;
             this.observer = observer;
         }
 
@@ -118,16 +115,6 @@ final class Http2Frontend {
                 observer.http2StreamReset();
             }
             ctx.fireChannelRead(msg);
-        }
-
-        @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            // the connection window starts at 64 KiB whatever SETTINGS say; raised to one stream's window, it bounds
-            // what a client can have buffered in the proxy over all its streams while their readers are paused
-            int increment = window - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
-            if (increment > 0) {
-                ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(increment));
-            }
         }
 
         @Override

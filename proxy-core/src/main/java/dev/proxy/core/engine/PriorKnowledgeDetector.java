@@ -17,9 +17,12 @@ final class PriorKnowledgeDetector extends ByteToMessageDecoder {
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final FrontendInitializer pipelines;
+    /** Before this handler; HTTP/1.1 keeps it, HTTP/2 has no use for it (a HEADERS frame arrives whole). */
+    private final RequestHeaderTimeout headerTimeout;
 
-    PriorKnowledgeDetector(FrontendInitializer pipelines) {
+    PriorKnowledgeDetector(FrontendInitializer pipelines, RequestHeaderTimeout headerTimeout) {
         this.pipelines = pipelines;
+        this.headerTimeout = headerTimeout;
     }
 
     @Override
@@ -33,9 +36,10 @@ final class PriorKnowledgeDetector extends ByteToMessageDecoder {
             return; // so far it could be either
         }
         if (preface) {
+            ctx.pipeline().remove(headerTimeout);
             pipelines.addHttp2(ctx.pipeline());
         } else {
-            pipelines.addHttp1(ctx.pipeline());
+            pipelines.addHttp1After(ctx.pipeline(), headerTimeout);
         }
         // what was read here goes on to the new handlers as this decoder leaves
         ctx.pipeline().remove(this);

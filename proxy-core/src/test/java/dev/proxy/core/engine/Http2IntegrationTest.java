@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2Error;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -230,6 +231,22 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void aClientStallingInsideThePrefaceGetsTheHeaderTimeout() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = proxy("  limits: { requestHeaderTimeout: 300ms }", backend);
+
+        try (Socket s = new Socket("127.0.0.1", proxy.port())) {
+            s.setSoTimeout(10_000);
+            // could still become HTTP/2 or HTTP/1.1 (a request with method PRI): the detector waits, the timer runs
+            s.getOutputStream().write("PRI * HT".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("request_header_timeout");
+        }
+        assertThat(backend.requestCount()).isZero();
+    }
+
+    @Test
     void maxConcurrentStreamsIsAdvertisedAndEnforced() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
         TestProxy proxy = proxy("  http2: { maxConcurrentStreams: 2, maxHeaderListSize: 8KiB }", backend);
@@ -239,6 +256,10 @@ class Http2IntegrationTest {
             assertThat(h2.serverSettings().maxConcurrentStreams()).isEqualTo(2L);
             assertThat(h2.serverSettings().maxHeaderListSize()).isEqualTo(8192L);
             assertThat(h2.serverSettings().initialWindowSize()).isEqualTo(1024 * 1024);
+            // the connection's window grows too (it starts at 64 KiB whatever SETTINGS say): Netty raises it by twice
+            // what the stream window was raised, so one stream cannot take all of it
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                    () -> assertThat(h2.connectionWindowIncrements()).isEqualTo(2L * (1024 * 1024 - 65_535)));
             // this client ignores the limit: the third stream open at once is refused, the others are served
             h2.request(1, "GET", "/app/hang", true);
             h2.request(3, "GET", "/app/hang", true);

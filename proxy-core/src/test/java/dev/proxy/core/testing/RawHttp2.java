@@ -40,6 +40,7 @@ public final class RawHttp2 implements AutoCloseable {
     /** GOAWAY's error code, -1 until one arrives. */
     private final AtomicLong goAway = new AtomicLong(-1);
     private final AtomicLong pings = new AtomicLong();
+    private final AtomicLong connectionWindowIncrements = new AtomicLong();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
     private final Map<Integer, String> statuses = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> dataBytes = new ConcurrentHashMap<>();
@@ -86,6 +87,11 @@ public final class RawHttp2 implements AutoCloseable {
     /** Sends PING, not flushed: its ACK tells that the server has read every frame sent before it. */
     public void ping() {
         run(() -> writer.writePing(ctx, false, pings.get() + 1, ctx.newPromise()));
+    }
+
+    /** The sum of the server's WINDOW_UPDATE increments for the connection (stream 0). */
+    public long connectionWindowIncrements() {
+        return connectionWindowIncrements.get();
     }
 
     /** PING ACKs received so far. */
@@ -193,6 +199,13 @@ public final class RawHttp2 implements AutoCloseable {
                         ended.put(id, true);
                     }
                     return data.readableBytes() + padding;
+                }
+
+                @Override
+                public void onWindowUpdateRead(ChannelHandlerContext ctx, int id, int increment) {
+                    if (id == 0) {
+                        connectionWindowIncrements.addAndGet(increment);
+                    }
                 }
 
                 @Override
