@@ -247,6 +247,43 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void expectContinueGetsItsInterimResponseOnTheStream() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = proxy("", backend);
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "POST", "/app/upload", false, "expect", "100-continue", "content-length", "5");
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.allStatuses(1) != null);
+            assertThat(h2.allStatuses(1)).isEqualTo("100");
+            h2.data(1, "hello".getBytes(StandardCharsets.US_ASCII), true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1));
+            assertThat(h2.allStatuses(1)).isEqualTo("100,200");
+            assertThat(h2.dataBytes(1)).isEqualTo(5);
+        }
+        assertThat(backend.lastRequest().headers().contains(HttpHeaderNames.EXPECT)).isFalse();
+    }
+
+    @Test
+    void aWebSocketLookingRequestIsAnOrdinaryOneOverHttp2() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = proxy("", backend);
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            // HTTP/2 has no Connection or Upgrade headers (the codec refuses them); the rest of a handshake is inert
+            h2.request(1, "GET", "/app/ws", true, "sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==",
+                    "sec-websocket-version", "13");
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1));
+            assertThat(h2.status(1)).isEqualTo("200");
+        }
+        assertThat(backend.lastRequest().uri()).isEqualTo("/app/ws");
+        assertThat(backend.lastRequest().headers().contains(HttpHeaderNames.UPGRADE)).isFalse();
+        assertThat(backend.lastRequest().headers().get(HttpHeaderNames.CONNECTION)).isNull();
+    }
+
+    @Test
     void maxConcurrentStreamsIsAdvertisedAndEnforced() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
         TestProxy proxy = proxy("  http2: { maxConcurrentStreams: 2, maxHeaderListSize: 8KiB }", backend);

@@ -43,6 +43,7 @@ public final class RawHttp2 implements AutoCloseable {
     private final AtomicLong connectionWindowIncrements = new AtomicLong();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
     private final Map<Integer, String> statuses = new ConcurrentHashMap<>();
+    private final Map<Integer, String> allStatuses = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> dataBytes = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> ended = new ConcurrentHashMap<>();
 
@@ -118,7 +119,18 @@ public final class RawHttp2 implements AutoCloseable {
         return resets.get(id);
     }
 
-    /** The {@code :status} of the response on stream {@code id}, or null. */
+    /** Every {@code :status} received on stream {@code id}, informational ones included, comma-separated. */
+    public String allStatuses(int id) {
+        return allStatuses.get(id);
+    }
+
+    /** Sends a DATA frame of {@code bytes} on stream {@code id}, not flushed. */
+    public void data(int id, byte[] bytes, boolean endStream) {
+        run(() -> writer.writeData(ctx, id, ctx.alloc().buffer(bytes.length).writeBytes(bytes), 0, endStream,
+                ctx.newPromise()));
+    }
+
+    /** The final (non-1xx) {@code :status} of the response on stream {@code id}, or null. */
     public String status(int id) {
         return statuses.get(id);
     }
@@ -178,7 +190,11 @@ public final class RawHttp2 implements AutoCloseable {
                 public void onHeadersRead(ChannelHandlerContext ctx, int id, Http2Headers headers, int padding,
                                           boolean endOfStream) {
                     if (headers.status() != null) {
-                        statuses.putIfAbsent(id, headers.status().toString());
+                        String status = headers.status().toString();
+                        if (!status.startsWith("1")) {
+                            statuses.putIfAbsent(id, status);
+                        }
+                        allStatuses.merge(id, status, (a, b) -> a + "," + b);
                     }
                     if (endOfStream) {
                         ended.put(id, true);
