@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * Decides when the client's channel reads: not while a connection is being leased, not while the upstream cannot
  * take more body, not while pipelined requests wait, not while a WebSocket upgrade awaits its answer. After a
  * {@code 101} it hands the connection to a {@link Tunnel} and leaves the pipeline. One per connection, or one per
- * HTTP/2 stream ({@link #forStream}, on the stream's child channel); runs on the connection's event loop. Ownership: releases what it neither dispatches nor holds; the client's bytes read while
- * an upgrade awaits its answer are kept and handed to the tunnel, or released.
+ * HTTP/2 stream ({@link #forStream}, on the stream's child channel); runs on the connection's event loop.
+ * Ownership: releases what it neither dispatches nor holds; the client's bytes read while an upgrade awaits its
+ * answer are kept and handed to the tunnel, or released.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final int PAUSE_CONNECTING = 1;
@@ -208,9 +209,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private void streamDone(ProxyExchange finished) {
         if (finished.responseCut()) {
-            closing = true;
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
-            ctx.close();
+            close();
         } else if (!finished.requestComplete()) {
             close();
         }

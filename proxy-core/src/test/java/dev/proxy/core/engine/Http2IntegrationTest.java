@@ -247,6 +247,29 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void aResponseCutUpstreamResetsItsStreamOnly() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = proxy("", backend);
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/app/partial", true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.dataBytes(1) == 16);
+
+            backend.closeAllConnections();
+
+            // the client sent its whole request, so only an explicit reset tells it the response will not end
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.resetError(1) != null);
+            assertThat(h2.resetError(1)).isEqualTo(Http2Error.CANCEL.code());
+            assertThat(h2.ended(1)).isFalse();
+            h2.request(3, "GET", "/app/next", true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(3));
+            assertThat(h2.status(3)).isEqualTo("200");
+        }
+    }
+
+    @Test
     void expectContinueGetsItsInterimResponseOnTheStream() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
         TestProxy proxy = proxy("", backend);
