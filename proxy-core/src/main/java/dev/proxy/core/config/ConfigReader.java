@@ -129,8 +129,30 @@ public final class ConfigReader {
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
         drain.finish();
         Optional<TlsConfig> tls = n.optionalObject("tls").map(TlsReader::listener);
+        Http2Config http2 = http2(n.object("http2"), limits.maxHeaderSize());
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2);
+    }
+
+    private static Http2Config http2(ConfigNode n, int maxHeaderSize) {
+        boolean enabled = n.bool("enabled", true);
+        int streams = n.integer("maxConcurrentStreams", Http2Config.DEFAULT_MAX_CONCURRENT_STREAMS, 1, 100_000);
+        int headerList = intSize(n, "maxHeaderListSize", maxHeaderSize, 1024);
+        long window = n.size("initialWindowSize", Http2Config.DEFAULT_INITIAL_WINDOW_SIZE);
+        // HTTP/2's own default is the floor, 2^31-1 its ceiling for a window (RFC 9113 §6.9.1)
+        if (window < 65_535 || window > Integer.MAX_VALUE) {
+            n.problem("initialWindowSize", "must be between 65535 bytes and 2GiB-1");
+            window = Http2Config.DEFAULT_INITIAL_WINDOW_SIZE;
+        }
+        int resets = n.integer("maxResetsPerWindow", Http2Config.DEFAULT_MAX_RESETS_PER_WINDOW, 1, 1_000_000);
+        Duration resetWindow = n.positiveDuration("resetWindow", Http2Config.DEFAULT_RESET_WINDOW);
+        if (resetWindow.toMillis() % 1000 != 0) {
+            // Netty counts the window in whole seconds
+            n.problem("resetWindow", "must be whole seconds");
+            resetWindow = Http2Config.DEFAULT_RESET_WINDOW;
+        }
+        n.finish();
+        return new Http2Config(enabled, streams, headerList, (int) window, resets, resetWindow);
     }
 
     private static int intSize(ConfigNode n, String key, int defaultValue, int min) {

@@ -13,15 +13,25 @@ import java.util.Optional;
  * @param adminAllowWrites whether the admin port takes requests that change something ({@code POST /config/reload});
  *     off, it only shows
  * @param tls TLS on the traffic listener; empty for plain HTTP
+ * @param http2 HTTP/2 towards clients
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
-                           Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls) {
+                           Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
+                           Http2Config http2) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
         requireNonNull(limits, "limits");
         requireNonNull(drainGracePeriod, "drainGracePeriod");
         requireNonNull(tls, "tls");
+        requireNonNull(http2, "http2");
+    }
+
+    /** A server with the default HTTP/2 settings. */
+    public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                        Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls) {
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, adminAllowWrites, tls,
+                Http2Config.defaults(limits.maxHeaderSize()));
     }
 
     /** A server whose admin port only shows. */

@@ -5,6 +5,7 @@ import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,6 +13,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -25,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * time. Pipelined requests that arrive while one is in flight are held (reading pauses) and started in order.
  * Decides when the client's channel reads: not while a connection is being leased, not while the upstream cannot
  * take more body, not while pipelined requests wait, not while a WebSocket upgrade awaits its answer. After a
- * {@code 101} it hands the connection to a {@link Tunnel} and leaves the pipeline. One per connection; runs on the
- * connection's event loop. Ownership: releases what it neither dispatches nor holds; the client's bytes read while
- * an upgrade awaits its answer are kept and handed to the tunnel, or released.
+ * {@code 101} it hands the connection to a {@link Tunnel} and leaves the pipeline. One per connection, or one per
+ * HTTP/2 stream ({@link #forStream}, on the stream's child channel); runs on the connection's event loop.
+ * Ownership: releases what it neither dispatches nor holds; the client's bytes read while an upgrade awaits its
+ * answer are kept and handed to the tunnel, or released.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final int PAUSE_CONNECTING = 1;
@@ -37,7 +42,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
     private final ProxyServer server;
+    /** Null on an HTTP/2 stream, whose HEADERS frame arrives whole (the connection's codec bounds it). */
     private final RequestHeaderTimeout headerTimeout;
+    /** This handler serves one HTTP/2 stream, not a connection: one request, never pipelined, never upgraded. */
+    private final boolean stream;
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
     private ArrayDeque<Object> held;
@@ -50,8 +58,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ArrayDeque<ByteBuf> earlyBytes;
 
     FrontendHandler(ProxyServer server, RequestHeaderTimeout headerTimeout) {
+        this(server, headerTimeout, false);
+    }
+
+    private FrontendHandler(ProxyServer server, RequestHeaderTimeout headerTimeout, boolean stream) {
         this.server = server;
         this.headerTimeout = headerTimeout;
+        this.stream = stream;
+    }
+
+    /** The handler of one HTTP/2 stream's child channel. */
+    static FrontendHandler forStream(ProxyServer server) {
+        return new FrontendHandler(server, null, true);
     }
 
     @Override
@@ -75,7 +93,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(Object msg) {
         try {
             if (msg instanceof HttpRequest) {
-                headerTimeout.headReceived();
+                if (headerTimeout != null) {
+                    headerTimeout.headReceived();
+                }
                 ProxyExchange x = new ProxyExchange(this, ctx.channel(), server.snapshot(), (HttpRequest) msg);
                 exchange = x;
                 x.start();
@@ -167,6 +187,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (tunnelled) {
             return;
         }
+        if (stream) {
+            streamDone(finished);
+            return;
+        }
         pauses &= ~(PAUSE_CONNECTING | PAUSE_UPSTREAM_BUSY);
         if (!keepAlive || server.isDraining()) {
             close();
@@ -175,6 +199,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         headerTimeout.awaitNextHead();
         replayHeld();
         updateAutoRead();
+    }
+
+    /**
+     * The stream's one exchange has ended. A whole response ended the stream's sending half with it, and the stream
+     * closes by itself once the client's half has ended too: nothing to do. A cut response must be reset, or the
+     * client would wait for the rest; closing the child channel resets only while the client still sends, so the
+     * reset is written here. A client still sending a body nobody will read is reset by the close.
+     */
+    private void streamDone(ProxyExchange finished) {
+        if (finished.responseCut()) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+            close();
+        } else if (!finished.requestComplete()) {
+            close();
+        }
     }
 
     private void replayHeld() {
@@ -231,7 +270,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String header = server.identityHeader();
         if (header != null) {
             request.headers().remove(header);
-            String identity = ctx.channel().attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
+            // a stream's channel is a child of the TLS connection, which holds the handshake's findings
+            Channel connection = stream ? ctx.channel().parent() : ctx.channel();
+            String identity = connection.attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
             if (identity != null) {
                 request.headers().set(header, identity);
             }
@@ -284,7 +325,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof Http2FrameStreamException) {
+            // a stream's protocol error has been answered with RST_STREAM already: like a broken connection, the
+            // client's doing, and the exchange ends as if the client had gone
             log.debug("client connection {} failed", ctx.channel().remoteAddress(), cause);
             ctx.close();
         } else {
@@ -306,6 +349,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             closing = true;
             releaseHeld();
             releaseEarly();
+            if (stream) {
+                // ends this stream only (with RST_STREAM while the client still sends); the connection stays
+                ctx.close();
+                return;
+            }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }

@@ -1,9 +1,11 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.config.LimitsConfig;
+import dev.proxy.core.config.ServerConfig;
 import dev.proxy.core.tls.ServerTls;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -11,8 +13,11 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of each accepted client connection: idle timer, header-read timer, HTTP/1.1 codec with the
- * configured limits, then the {@link FrontendHandler}. Stateless and sharable.
+ * Builds the pipeline of each accepted client connection: TLS if configured, the idle timer, then the protocol's
+ * handlers. HTTP/1.1 gets the header-read timer, the codec with the configured limits and the {@link FrontendHandler};
+ * HTTP/2 gets {@link Http2Frontend}'s. With HTTP/2 on, the protocol is chosen per connection: by ALPN after a TLS
+ * handshake ({@link AlpnNegotiation}), by the first bytes on a plain listener ({@link PriorKnowledgeDetector}).
+ * Stateless and sharable.
  */
 @ChannelHandler.Sharable
 final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
@@ -27,14 +32,18 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxyServer server;
     private final LimitsConfig limits;
     private final ServerTls tls;
+    /** Null when HTTP/2 is off. */
+    private final Http2Frontend http2;
 
     /**
      * @param tls the listener's TLS, or null for plain HTTP
      */
-    FrontendInitializer(ProxyServer server, LimitsConfig limits, ServerTls tls) {
+    FrontendInitializer(ProxyServer server, ServerConfig config, ServerTls tls) {
         this.server = server;
-        this.limits = limits;
+        this.limits = config.limits();
         this.tls = tls;
+        this.http2 = config.http2().enabled() ? new Http2Frontend(server, config.http2(), config.drainGracePeriod())
+                : null;
     }
 
     @Override
@@ -43,23 +52,51 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
             ch.close();
             return;
         }
-        RequestHeaderTimeout headerTimeout = new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos(),
-                server.observer());
+        ChannelPipeline p = ch.pipeline();
+        if (tls != null) {
+            // the handshake counts against the header timeout's budget: a client slow to handshake is slowloris too
+            p.addLast("tls", tls.newHandler(limits.requestHeaderTimeout().toMillis()))
+                    .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
+        }
+        // before the protocol is known too: a connection that never says anything is closed after idleTimeout
+        p.addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        if (http2 == null) {
+            addHttp1(p);
+        } else if (tls != null) {
+            p.addLast("alpn", new AlpnNegotiation(this));
+        } else {
+            // the header timer runs from the first byte, while the detector waits for enough of them too: a client
+            // that stalls inside what could be the preface is cut like any slow request head
+            RequestHeaderTimeout headerTimeout = newHeaderTimeout();
+            p.addLast(HEADER_TIMEOUT, headerTimeout)
+                    .addLast("detect", new PriorKnowledgeDetector(this, headerTimeout));
+        }
+    }
+
+    private RequestHeaderTimeout newHeaderTimeout() {
+        return new RequestHeaderTimeout(limits.requestHeaderTimeout().toNanos(), server.observer());
+    }
+
+    /** Adds the HTTP/1.1 handlers at the end of {@code p}. */
+    void addHttp1(ChannelPipeline p) {
+        RequestHeaderTimeout headerTimeout = newHeaderTimeout();
+        p.addLast(HEADER_TIMEOUT, headerTimeout);
+        addHttp1After(p, headerTimeout);
+    }
+
+    /** Adds the HTTP/1.1 codec and handler at the end of {@code p}, which has {@code headerTimeout} already. */
+    void addHttp1After(ChannelPipeline p, RequestHeaderTimeout headerTimeout) {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineSize())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true);
-        if (tls != null) {
-            // the handshake counts against the header timeout's budget: a client slow to handshake is slowloris too
-            ch.pipeline()
-                    .addLast("tls", tls.newHandler(limits.requestHeaderTimeout().toMillis()))
-                    .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
-        }
-        ch.pipeline()
-                .addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
-                .addLast(HEADER_TIMEOUT, headerTimeout)
-                .addLast(CODEC, new HttpServerCodec(decoder))
+        p.addLast(CODEC, new HttpServerCodec(decoder))
                 .addLast(PROXY, new FrontendHandler(server, headerTimeout));
+    }
+
+    /** Adds the HTTP/2 handlers at the end of {@code p}. */
+    void addHttp2(ChannelPipeline p) {
+        http2.install(p);
     }
 }

@@ -129,6 +129,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private boolean skipInformational;
     private boolean discardingBody;
     private boolean done;
+    /** The response had started when the exchange failed: the client connection (or stream) must be cut. */
+    private boolean responseCut;
 
     ProxyExchange(FrontendHandler frontend, Channel client, ConfigSnapshot snapshot, HttpRequest request) {
         this.frontend = frontend;
@@ -147,6 +149,11 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
 
     boolean requestComplete() {
         return requestComplete;
+    }
+
+    /** Whether the exchange ended after its response had started, so the client has an incomplete response. */
+    boolean responseCut() {
+        return responseCut;
     }
 
     /** Whether this is a WebSocket upgrade request still in progress, which a 101 may turn into a tunnel. */
@@ -813,6 +820,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         releasePendingBody();
         if (responseStarted) {
             clientKeepAlive = false;
+            responseCut = true;
             responseComplete = true;
             finish();
             return;

@@ -70,7 +70,7 @@ public final class ProxyServer implements EndpointSink {
                         ProxyObserver observer, Transport transport) {
         this.serverConfig = config.server();
         this.observer = requireNonNull(observer, "observer");
-        this.tls = serverConfig.tls().map(ServerTls::load);
+        this.tls = serverConfig.tls().map(t -> ServerTls.load(t, serverConfig.http2().enabled()));
         this.identityHeader = serverConfig.tls().flatMap(t -> t.clientAuth().forwardHeader()).orElse(null);
         this.transport = transport;
         this.acceptor = transport.newGroup(1, "proxy-accept");
@@ -123,7 +123,7 @@ public final class ProxyServer implements EndpointSink {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new FrontendInitializer(this, serverConfig.limits(), tls.orElse(null)));
+                .childHandler(new FrontendInitializer(this, serverConfig, tls.orElse(null)));
         ChannelFuture bound = b.bind(address).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             throw new IllegalStateException("cannot listen on " + address + ": " + bound.cause().getMessage(),
@@ -266,6 +266,9 @@ public final class ProxyServer implements EndpointSink {
             Tunnel.Side tunnel = c.pipeline().get(Tunnel.Side.class);
             if (h != null) {
                 c.eventLoop().execute(h::drain);
+            } else if (c.pipeline().get(Http2Frontend.CODEC) != null) {
+                // HTTP/2: closing sends GOAWAY, new streams are refused and open ones finish (gracefulShutdownTimeout)
+                c.eventLoop().execute(c::close);
             } else if (tunnel != null) {
                 // a tunnel has no response to wait for and may last for hours: it closes now, and its client
                 // reconnects to an instance that is not draining

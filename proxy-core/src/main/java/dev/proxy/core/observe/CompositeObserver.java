@@ -42,6 +42,20 @@ final class CompositeObserver implements ProxyObserver {
     }
 
     @Override
+    public void http2StreamOpened() {
+        for (ProxyObserver o : observers) {
+            o.http2StreamOpened();
+        }
+    }
+
+    @Override
+    public void http2StreamReset() {
+        for (ProxyObserver o : observers) {
+            o.http2StreamReset();
+        }
+    }
+
+    @Override
     public void tunnelOpened() {
         for (ProxyObserver o : observers) {
             o.tunnelOpened();

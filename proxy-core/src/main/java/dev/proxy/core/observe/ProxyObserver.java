@@ -63,6 +63,17 @@ public interface ProxyObserver {
     default void tunnelClosed(long bytesFromClient, long bytesFromUpstream) {
     }
 
+    /** An HTTP/2 client opened a stream; the stream's request is then observed like any other. */
+    default void http2StreamOpened() {
+    }
+
+    /**
+     * An HTTP/2 client reset one of its streams ({@code RST_STREAM}): a cancelled request, or, many at once, a
+     * rapid-reset flood.
+     */
+    default void http2StreamReset() {
+    }
+
     /** The observer of one cluster's pools and endpoints; asked each time the cluster's runtime is built. */
     default ClusterObserver cluster(String name) {
         return ClusterObserver.NONE;

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.config.CertificateConfig;
 import dev.proxy.core.config.ClientAuthConfig;
 import dev.proxy.core.config.TlsConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
@@ -38,15 +40,24 @@ import org.slf4j.LoggerFactory;
 public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
+    /** ALPN names, most preferred first; the handshake picks the first the client also offers. */
+    private static final ApplicationProtocolConfig H2_AND_HTTP11 = new ApplicationProtocolConfig(
+            ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1);
+
     private final TlsConfig config;
+    private final boolean http2;
     private volatile Loaded loaded;
 
     /** The contexts of one load, and each certificate's name and expiry. */
     private record Loaded(Mapping<String, SslContext> bySni, Map<String, Instant> expiries) {
     }
 
-    private ServerTls(TlsConfig config, Loaded loaded) {
+    private ServerTls(TlsConfig config, boolean http2, Loaded loaded) {
         this.config = config;
+        this.http2 = http2;
         this.loaded = loaded;
     }
 
@@ -57,14 +68,22 @@ public final class ServerTls {
      *     proxy must not start with a listener that cannot complete a handshake
      */
     public static ServerTls load(TlsConfig config) {
-        return new ServerTls(requireNonNull(config, "config"), build(config));
+        return load(config, false);
     }
 
-    private static Loaded build(TlsConfig config) {
+    /**
+     * Loads every certificate of {@code config}; with {@code http2}, the handshakes offer ALPN {@code h2} before
+     * {@code http/1.1} (a client that names neither gets HTTP/1.1).
+     */
+    public static ServerTls load(TlsConfig config, boolean http2) {
+        return new ServerTls(requireNonNull(config, "config"), http2, build(config, http2));
+    }
+
+    private static Loaded build(TlsConfig config, boolean http2) {
         DomainWildcardMappingBuilder<SslContext> mapping = null;
         Map<String, Instant> expiries = new LinkedHashMap<>();
         for (CertificateConfig c : config.certificates()) {
-            SslContext context = context(c, config);
+            SslContext context = context(c, config, http2);
             if (mapping == null) {
                 mapping = new DomainWildcardMappingBuilder<>(context);
             }
@@ -79,13 +98,16 @@ public final class ServerTls {
         return new Loaded(mapping.build(), Map.copyOf(expiries));
     }
 
-    private static SslContext context(CertificateConfig c, TlsConfig config) {
+    private static SslContext context(CertificateConfig c, TlsConfig config, boolean http2) {
         try {
             SslContextBuilder b = SslContextBuilder.forServer(c.certificate().toFile(), c.key().toFile())
                     .sslProvider(TlsProvider.get())
                     .protocols(config.protocols());
             if (!config.ciphers().isEmpty()) {
                 b.ciphers(config.ciphers());
+            }
+            if (http2) {
+                b.applicationProtocolConfig(H2_AND_HTTP11);
             }
             ClientAuthConfig auth = config.clientAuth();
             if (auth.mode() != ClientAuthConfig.Mode.NONE) {
@@ -139,7 +161,7 @@ public final class ServerTls {
     /** Reads the files again; true when the new certificates serve, false (logged) when the old ones still do. */
     public boolean reload() {
         try {
-            loaded = build(config);
+            loaded = build(config, http2);
             log.info("TLS certificates reloaded: {}", loaded.expiries());
             return true;
         } catch (IllegalArgumentException e) {

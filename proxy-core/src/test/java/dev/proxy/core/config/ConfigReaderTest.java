@@ -68,6 +68,13 @@ class ConfigReaderTest {
                     idleTimeout: 2m
                     websocketIdleTimeout: 90s
                   drain: { gracePeriod: 1500ms }
+                  http2:
+                    enabled: false
+                    maxConcurrentStreams: 250
+                    maxHeaderListSize: 8KiB
+                    initialWindowSize: 256KiB
+                    maxResetsPerWindow: 40
+                    resetWindow: 10s
                 clusters:
                   - name: users
                     endpoints:
@@ -127,7 +134,8 @@ class ConfigReaderTest {
                 4,
                 new LimitsConfig(500, 16 * 1024, 4096, 2L * 1024 * 1024, Duration.ofSeconds(3), Duration.ofMinutes(2), 0,
                         Duration.ofSeconds(90)),
-                Duration.ofMillis(1500)));
+                Duration.ofMillis(1500), false, Optional.empty(),
+                new Http2Config(false, 250, 8 * 1024, 256 * 1024, 40, Duration.ofSeconds(10))));
         assertThat(config.clusters()).extracting(ClusterConfig::name).containsExactly("users", "orders", "orders-v2");
         assertThat(config.cluster("users")).hasValue(new ClusterConfig("users",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 3),
@@ -341,6 +349,17 @@ class ConfigReaderTest {
                     .containsExactly("server.limits.idleTimeout: '10'" + DURATION_HELP + " (line 2)");
             assertThat(problemsOf(withCluster("pool: { acquireTimeout: -1s }")))
                     .containsExactly("clusters[0].pool.acquireTimeout: '-1s'" + DURATION_HELP + " (line 4)");
+        }
+
+        @Test
+        void reportsBadHttp2Settings() {
+            assertThat(problemsOf(withServer("http2: { maxConcurrentStreams: 0, initialWindowSize: 1KiB }")))
+                    .containsExactly("server.http2.maxConcurrentStreams: must be between 1 and 100000, was 0 (line 2)",
+                            "server.http2.initialWindowSize: must be between 65535 bytes and 2GiB-1 (line 2)");
+            assertThat(problemsOf(withServer("http2: { resetWindow: 1500ms }")))
+                    .containsExactly("server.http2.resetWindow: must be whole seconds (line 2)");
+            assertThat(problemsOf(withServer("http2: { maxRstFrames: 5 }")))
+                    .containsExactly("server.http2.maxRstFrames: unknown key (line 2)");
         }
 
         @Test

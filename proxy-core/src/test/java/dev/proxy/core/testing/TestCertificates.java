@@ -72,7 +72,7 @@ public final class TestCertificates {
         return dir.resolve(caName + ".crt");
     }
 
-    /** A server certificate for {@code dnsNames}, valid now. */
+    /** A server certificate for {@code dnsNames} (IP literals become IP address names), valid now. */
     public Issued server(String file, String... dnsNames) throws GeneralSecurityException, IOException {
         return issue(file, "CN=" + dnsNames[0], Instant.now().minus(Duration.ofDays(1)),
                 Instant.now().plus(Duration.ofDays(90)), dnsNames, null);
@@ -97,7 +97,9 @@ public final class TestCertificates {
                 new X500Name(subject), keys.getPublic());
         List<GeneralName> sans = new ArrayList<>();
         for (String name : dnsNames) {
-            sans.add(new GeneralName(GeneralName.dNSName, name));
+            // an IP literal is an iPAddress name: clients connecting to https://127.0.0.1 check that, not a DNS name
+            boolean ip = name.matches("[0-9.]+") || name.contains(":");
+            sans.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, name));
         }
         if (uri != null) {
             sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri));

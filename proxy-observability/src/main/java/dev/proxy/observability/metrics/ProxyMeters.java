@@ -33,6 +33,8 @@ public final class ProxyMeters implements ProxyObserver {
     private final Counter tunnelsOpened;
     private final Counter tunnelBytesUpstream;
     private final Counter tunnelBytesDownstream;
+    private final Counter http2Streams;
+    private final Counter http2Resets;
     private final ExchangeObserver exchanges = new Exchanges();
 
     public ProxyMeters(MeterRegistry registry) {
@@ -47,6 +49,10 @@ public final class ProxyMeters implements ProxyObserver {
                 .description("WebSocket tunnels opened (upgrades the upstream accepted)").register(registry);
         this.tunnelBytesUpstream = tunnelBytes(registry, "upstream");
         this.tunnelBytesDownstream = tunnelBytes(registry, "downstream");
+        this.http2Streams = Counter.builder("proxy.http2.streams")
+                .description("HTTP/2 streams opened by clients (each is also a request)").register(registry);
+        this.http2Resets = Counter.builder("proxy.http2.resets")
+                .description("HTTP/2 streams reset by clients (RST_STREAM)").register(registry);
     }
 
     private static Counter tunnelBytes(MeterRegistry registry, String direction) {
@@ -82,6 +88,16 @@ public final class ProxyMeters implements ProxyObserver {
                 .description("Client connections closed without a request: over maxConnections (overloaded) or too "
                         + "slow to send a request head (request_header_timeout)")
                 .tag("reason", r.reason()).register(registry)).increment();
+    }
+
+    @Override
+    public void http2StreamOpened() {
+        http2Streams.increment();
+    }
+
+    @Override
+    public void http2StreamReset() {
+        http2Resets.increment();
     }
 
     @Override

@@ -43,6 +43,8 @@ public record ConfigDiff(List<String> routesAdded, List<String> routesRemoved, L
                 && oldServer.adminListen().equals(newServer.adminListen())
                 && oldServer.eventLoops() == newServer.eventLoops()
                 && oldServer.drainGracePeriod().equals(newServer.drainGracePeriod())
+                // the listener's pipelines are built with the HTTP/2 settings it started with
+                && oldServer.http2().equals(newServer.http2())
                 && sameExceptInFlight(oldServer.limits(), newServer.limits());
         if (!onlyInFlight) {
             restart.add("server");

@@ -1,0 +1,177 @@
+package dev.proxy.core.engine;
+
+import dev.proxy.core.config.Http2Config;
+import dev.proxy.core.observe.ProxyObserver;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTP/2 towards a client. The connection's pipeline gets the frame codec (settings, flow control, the limits of
+ * {@link Http2Config}, Netty's rapid-reset guard) and the multiplexer, which gives each stream a child channel on the
+ * connection's own event loop (so a stream and the upstream connections it leases share a loop, as on HTTP/1.1).
+ * Each child channel turns frames into {@code HttpRequest}/{@code HttpContent} and back, and is served by a
+ * {@link FrontendHandler} in stream mode: every stream is one {@link ProxyExchange} through the same routes, filters
+ * and HTTP/1.1 upstream pools. Stateless and shared by all connections.
+ */
+final class Http2Frontend {
+    private static final Logger log = LoggerFactory.getLogger(Http2Frontend.class);
+    static final String CODEC = "h2";
+    static final String CONNECTION = "h2-connection";
+    static final String STREAMS = "h2-streams";
+
+    private final ProxyServer server;
+    private final Http2Config config;
+    private final long drainMillis;
+    private final ChannelHandler streamInitializer = new StreamInitializer();
+
+    Http2Frontend(ProxyServer server, Http2Config config, Duration drainGracePeriod) {
+        this.server = server;
+        this.config = config;
+        this.drainMillis = drainGracePeriod.toMillis();
+    }
+
+    /** Adds the connection's HTTP/2 handlers at the end of {@code p}, where the preface is read next. */
+    void install(ChannelPipeline p) {
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(config.maxConcurrentStreams())
+                .maxHeaderListSize(config.maxHeaderListSize())
+                .initialWindowSize(config.initialWindowSize());
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                // a client that opens streams and resets them at once makes the proxy start work it never
+                // finishes, without ever hitting maxConcurrentStreams: above this rate it gets GOAWAY
+                // ENHANCE_YOUR_CALM
+                .decoderEnforceMaxRstFramesPerWindow(config.maxResetsPerWindow(),
+                        (int) config.resetWindow().toSeconds())
+                // closing the connection (draining) sends GOAWAY and lets open streams finish for this long
+                .gracefulShutdownTimeoutMillis(drainMillis)
+                .build();
+        p.addLast(CODEC, codec)
+                .addLast(CONNECTION, new ConnectionHandler(codec, server.observer()))
+                .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))
+                .addLast("h2-errors", ConnectionErrors.INSTANCE);
+    }
+
+    /**
+     * The end of the connection's pipeline. The codec passes a protocol error on <em>before</em> it answers it
+     * (GOAWAY with the error's code, or RST_STREAM for a stream's), so those are left to it: closing here would send
+     * a graceful GOAWAY (NO_ERROR) first. Any other failure (a broken socket) closes the connection. Either is the
+     * client's doing, not the proxy's, so it is logged at debug.
+     */
+    @ChannelHandler.Sharable
+    private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
+        static final ConnectionErrors INSTANCE = new ConnectionErrors();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP/2 client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+                ctx.close();
+            }
+        }
+    }
+
+    /**
+     * Connection-wide concerns: the idle timer, which closes a connection with
+     * no stream open (a stream in progress has its own bounds, the route deadline and the upstream timeouts, so an
+     * idle connection with streams open is left to them); counting the client's stream resets, which pass here on
+     * their way to the streams' channels.
+     */
+    private static final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+        private final Http2FrameCodec codec;
+        private final ProxyObserver observer;
+
+        ConnectionHandler(Http2FrameCodec codec, ProxyObserver observer) {
+            this.codec = codec;
+            this.observer = observer;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2ResetFrame) {
+                observer.http2StreamReset();
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                if (codec.connection().numActiveStreams() == 0) {
+                    ctx.close();
+                }
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+    }
+
+    /** Builds each stream's child channel pipeline. */
+    @ChannelHandler.Sharable
+    private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+            server.observer().http2StreamOpened();
+            ch.pipeline()
+                    .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
+                    .addLast("h2-request", StreamRequestHeaders.INSTANCE)
+                    .addLast(FrontendInitializer.PROXY, FrontendHandler.forStream(server));
+        }
+    }
+
+    /**
+     * Removes what the frame-to-HTTP conversion adds for its own bookkeeping ({@code x-http2-stream-id},
+     * {@code x-http2-scheme}, ...), so it never reaches an upstream. {@code Upgrade} goes too: HTTP/2 has no
+     * upgrades (WebSocket over HTTP/2, RFC 8441, is not offered), so such a request is an ordinary one.
+     */
+    @ChannelHandler.Sharable
+    private static final class StreamRequestHeaders extends ChannelInboundHandlerAdapter {
+        static final StreamRequestHeaders INSTANCE = new StreamRequestHeaders();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest) {
+                HttpHeaders h = ((HttpRequest) msg).headers();
+                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
+                    h.remove(name.text());
+                }
+                h.remove(HttpHeaderNames.UPGRADE);
+            }
+            if (msg instanceof FullHttpRequest) {
+                // a HEADERS frame that ends the stream comes as one full request; the exchange takes a head and then
+                // its body, as HTTP/1.1's decoder gives them, so it is split (the body moves to the last part)
+                FullHttpRequest full = (FullHttpRequest) msg;
+                HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(),
+                        full.headers());
+                head.setDecoderResult(full.decoderResult());
+                ctx.fireChannelRead(head);
+                ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
+    }
+}
