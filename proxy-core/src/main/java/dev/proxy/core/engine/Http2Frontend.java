@@ -2,16 +2,12 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.config.Http2Config;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.upstream.Http2MessageParts;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -21,7 +17,6 @@ import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -137,41 +132,9 @@ final class Http2Frontend {
             server.observer().http2StreamOpened();
             ch.pipeline()
                     .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
-                    .addLast("h2-request", StreamRequestHeaders.INSTANCE)
+                    .addLast("h2-request", Http2MessageParts.INSTANCE)
+                    .addLast("h2-trailers-only", new TrailersOnlyResponses())
                     .addLast(FrontendInitializer.PROXY, FrontendHandler.forStream(server));
-        }
-    }
-
-    /**
-     * Removes what the frame-to-HTTP conversion adds for its own bookkeeping ({@code x-http2-stream-id},
-     * {@code x-http2-scheme}, ...), so it never reaches an upstream. {@code Upgrade} goes too: HTTP/2 has no
-     * upgrades (WebSocket over HTTP/2, RFC 8441, is not offered), so such a request is an ordinary one.
-     */
-    @ChannelHandler.Sharable
-    private static final class StreamRequestHeaders extends ChannelInboundHandlerAdapter {
-        static final StreamRequestHeaders INSTANCE = new StreamRequestHeaders();
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest) {
-                HttpHeaders h = ((HttpRequest) msg).headers();
-                for (HttpConversionUtil.ExtensionHeaderNames name : HttpConversionUtil.ExtensionHeaderNames.values()) {
-                    h.remove(name.text());
-                }
-                h.remove(HttpHeaderNames.UPGRADE);
-            }
-            if (msg instanceof FullHttpRequest) {
-                // a HEADERS frame that ends the stream comes as one full request; the exchange takes a head and then
-                // its body, as HTTP/1.1's decoder gives them, so it is split (the body moves to the last part)
-                FullHttpRequest full = (FullHttpRequest) msg;
-                HttpRequest head = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(),
-                        full.headers());
-                head.setDecoderResult(full.decoderResult());
-                ctx.fireChannelRead(head);
-                ctx.fireChannelRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
-            } else {
-                ctx.fireChannelRead(msg);
-            }
         }
     }
 }
