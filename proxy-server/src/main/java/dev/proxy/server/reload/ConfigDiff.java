@@ -43,8 +43,11 @@ public record ConfigDiff(List<String> routesAdded, List<String> routesRemoved, L
                 && oldServer.adminListen().equals(newServer.adminListen())
                 && oldServer.eventLoops() == newServer.eventLoops()
                 && oldServer.drainGracePeriod().equals(newServer.drainGracePeriod())
-                // the listener's pipelines are built with the HTTP/2 settings it started with
+                // the listener's pipelines are built with the HTTP/2 and TLS settings it started with (certificate
+                // files are read again when they change, without a reload)
                 && oldServer.http2().equals(newServer.http2())
+                && oldServer.tls().equals(newServer.tls())
+                && oldServer.adminAllowWrites() == newServer.adminAllowWrites()
                 && sameExceptInFlight(oldServer.limits(), newServer.limits());
         if (!onlyInFlight) {
             restart.add("server");

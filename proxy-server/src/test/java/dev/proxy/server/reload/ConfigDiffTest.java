@@ -35,4 +35,24 @@ class ConfigDiffTest {
 
         assertThat(diff.needRestart()).isEmpty();
     }
+
+    @Test
+    void tlsAndAdminWriteSettingsApplyAtTheNextStart() {
+        String tls = "tls: { certificates: [ { certificate: /a.crt, key: /a.key } ] }";
+        assertThat(ConfigDiff.between(config("admin: { listen: 0.0.0.0:9901 }"), config(tls)).needRestart())
+                .containsExactly("server");
+        assertThat(ConfigDiff.between(config(tls), config(tls.replace("/a.crt", "/b.crt"))).needRestart())
+                .containsExactly("server");
+        assertThat(ConfigDiff.between(config("admin: { allowWrites: false }"), config("admin: { allowWrites: true }"))
+                .needRestart()).containsExactly("server");
+        assertThat(ConfigDiff.between(config(tls), config(tls)).needRestart()).isEmpty();
+    }
+
+    @Test
+    void theMaxInFlightCapAndTheDefaultBodySizeApplyAtOnce() {
+        ConfigDiff diff = ConfigDiff.between(config("limits: { maxInFlightRequests: 10, maxBodySize: 1MiB }"),
+                config("limits: { maxInFlightRequests: 20, maxBodySize: 2MiB }"));
+        assertThat(diff.needRestart()).isEmpty();
+        assertThat(diff.routesChanged()).as("the routes' resolved body limit").containsExactly("r");
+    }
 }
