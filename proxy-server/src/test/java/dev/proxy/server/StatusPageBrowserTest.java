@@ -164,8 +164,9 @@ class StatusPageBrowserTest {
 
     /** Runs headless chromium on the status page with {@code flags}; returns what it printed. */
     private String browser(String... flags) throws Exception {
+        // --no-sandbox: CI runs as root; --disable-dev-shm-usage: containers often have a tiny /dev/shm
         List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--user-data-dir=" + dir.resolve("chromium"),
+                "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=" + dir.resolve("chromium"),
                 // the page fetches /status at once and every 2 s; 5 s of virtual time covers two refreshes
                 "--virtual-time-budget=5000"));
         command.addAll(List.of(flags));
