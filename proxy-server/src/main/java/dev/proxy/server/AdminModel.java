@@ -50,13 +50,19 @@ final class AdminModel implements AdminApi {
 
     @Override
     public JsonNode config() {
-        ObjectNode node = NODES.objectNode();
         ConfigSnapshot snapshot = app.proxy().snapshot();
+        ObjectNode node = loadState(snapshot);
+        node.put("started", started.toString());
+        node.set("config", ConfigJson.of(snapshot.config()));
+        return node;
+    }
+
+    /** What was loaded and how: the generation serving, the file it came from and the last reload's result. */
+    private ObjectNode loadState(ConfigSnapshot snapshot) {
+        ObjectNode node = NODES.objectNode();
         node.put("generation", snapshot.generation());
         node.put("source", app.reloader().map(r -> r.file().toString()).orElse(null));
-        node.put("started", started.toString());
         node.set("lastReload", app.reloader().map(r -> reloadJson(r.last())).orElse(NODES.nullNode()));
-        node.set("config", ConfigJson.of(snapshot.config()));
         return node;
     }
 
@@ -109,11 +115,8 @@ final class AdminModel implements AdminApi {
     @Override
     public JsonNode status() {
         ConfigSnapshot snapshot = app.proxy().snapshot();
-        ObjectNode node = NODES.objectNode();
+        ObjectNode node = loadState(snapshot);
         node.put("time", Instant.now().toString());
-        node.put("generation", snapshot.generation());
-        node.put("source", app.reloader().map(r -> r.file().toString()).orElse(null));
-        node.set("lastReload", app.reloader().map(r -> reloadJson(r.last())).orElse(NODES.nullNode()));
         var reasons = readiness.notReadyReasons();
         node.put("ready", reasons.isEmpty());
         ArrayNode notes = node.putArray("readiness");

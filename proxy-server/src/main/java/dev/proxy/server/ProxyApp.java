@@ -30,10 +30,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -164,19 +162,11 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         ProxyConfig previous = config;
         long generation = proxy.apply(next).generation();
         config = next;
-        if (!discovered(previous).equals(discovered(next)) || !previous.etcd().equals(next.etcd())) {
+        if (!previous.etcdPrefixes().equals(next.etcdPrefixes()) || !previous.etcd().equals(next.etcd())) {
             stopDiscovery();
             startDiscovery(next);
         }
         return generation;
-    }
-
-    private static Map<String, String> discovered(ProxyConfig c) {
-        Map<String, String> prefixes = new LinkedHashMap<>();
-        for (ClusterConfig cluster : c.clusters()) {
-            cluster.etcdPrefix().ifPresent(p -> prefixes.put(cluster.name(), p));
-        }
-        return prefixes;
     }
 
     /** Loads the config file again (SIGHUP, the admin API); empty when the proxy was not started from a file. */

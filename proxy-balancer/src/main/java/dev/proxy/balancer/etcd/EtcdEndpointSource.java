@@ -2,7 +2,6 @@ package dev.proxy.balancer.etcd;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.EtcdConfig;
 import dev.proxy.core.config.ProxyConfig;
@@ -78,10 +77,7 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
 
     /** The source for the discovered clusters of {@code config}; empty when none discovers its endpoints. */
     public static Optional<EtcdEndpointSource> of(ProxyConfig config) {
-        Map<String, String> prefixes = new LinkedHashMap<>();
-        for (ClusterConfig c : config.clusters()) {
-            c.etcdPrefix().ifPresent(p -> prefixes.put(c.name(), p));
-        }
+        Map<String, String> prefixes = config.etcdPrefixes();
         if (prefixes.isEmpty() || config.etcd().isEmpty()) {
             return Optional.empty();
         }

@@ -2,7 +2,9 @@ package dev.proxy.core.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,6 +20,15 @@ public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<C
         clusters = List.copyOf(clusters);
         routes = List.copyOf(routes);
         requireNonNull(observability, "observability");
+    }
+
+    /** The etcd key prefix of each cluster that discovers its endpoints, by cluster name, in file order. */
+    public Map<String, String> etcdPrefixes() {
+        Map<String, String> prefixes = new LinkedHashMap<>();
+        for (ClusterConfig c : clusters) {
+            c.etcdPrefix().ifPresent(p -> prefixes.put(c.name(), p));
+        }
+        return prefixes;
     }
 
     public Optional<ClusterConfig> cluster(String name) {

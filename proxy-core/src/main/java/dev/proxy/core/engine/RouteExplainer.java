@@ -70,9 +70,9 @@ public final class RouteExplainer {
             List<Cluster> cs = t.clusters();
             for (int i = 0; i < cs.size(); i++) {
                 Cluster c = cs.get(i);
-                int available = (int) c.endpoints().stream().filter(c::isAvailable).count();
                 Optional<String> picked = c.balancer().pick(request, client).map(Endpoint::toString);
-                clusters.add(new ClusterChoice(c.name(), t.weight(i), c.endpoints().size(), available, picked));
+                clusters.add(new ClusterChoice(c.name(), t.weight(i), c.endpoints().size(), c.availableCount(),
+                        picked));
             }
         });
         return new Explanation(target.host(), target.path(), method, chosen.map(t -> t.route().name()),

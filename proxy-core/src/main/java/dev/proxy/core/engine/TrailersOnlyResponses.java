@@ -31,9 +31,9 @@ final class TrailersOnlyResponses extends ChannelOutboundHandlerAdapter {
         }
         if (head != null && msg instanceof LastHttpContent last && !last.content().isReadable()
                 && last.trailingHeaders().isEmpty()) {
-            last.release();
             DefaultFullHttpResponse whole = new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
                     Unpooled.EMPTY_BUFFER, head.headers(), last.trailingHeaders());
+            last.release();
             PromiseCombiner both = new PromiseCombiner(ctx.executor());
             both.add(ctx.write(whole));
             head = null;

@@ -2,6 +2,7 @@ package dev.proxy.core.filter;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.upstream.Endpoint;
+import java.util.List;
 
 /**
  * A cluster's circuit breaker as the engine sees it: asked before each attempt, told how each attempt went.
@@ -47,6 +48,9 @@ public interface UpstreamGuard {
 
     /** The attempt ended in a way that says nothing about the upstream (the client left, the proxy gave up). */
     void release(Endpoint endpoint);
+
+    /** The breaker states the proxy reports, as {@link #state} and {@link #breakers} name them. */
+    List<String> STATES = List.of("closed", "open", "half_open");
 
     /** The state of the breaker guarding {@code endpoint} ({@code closed}, {@code open}, ...), or null with none. */
     default String state(Endpoint endpoint) {

@@ -110,6 +110,23 @@ public final class Cluster {
         return pools.get(endpoint);
     }
 
+    /** How many endpoints may get traffic now (neither ejected nor failing their checks). */
+    public int availableCount() {
+        int n = 0;
+        for (Endpoint e : endpoints) {
+            if (isAvailable(e)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Connections carrying a request over the cluster's cap (endpoints × maxConnectionsPerEndpoint); 0 when empty. */
+    public double poolUtilization() {
+        long cap = (long) endpoints.size() * config.pool().maxConnectionsPerEndpoint();
+        return cap == 0 ? 0 : (double) poolStats().leased() / cap;
+    }
+
     /** The pool counts summed over all endpoints. */
     public PoolStats poolStats() {
         PoolStats total = PoolStats.EMPTY;

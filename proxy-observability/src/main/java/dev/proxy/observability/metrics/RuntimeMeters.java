@@ -1,11 +1,11 @@
 package dev.proxy.observability.metrics;
 
 import dev.proxy.core.engine.ProxyServer;
+import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.tls.ServerTls;
 import dev.proxy.core.tls.TlsProvider;
-import dev.proxy.core.upstream.PoolStats;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,8 +26,6 @@ import java.util.function.ToDoubleFunction;
  * ({@link #refresh}, called before each scrape). Thread-safe.
  */
 public final class RuntimeMeters {
-    private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
-
     private final ProxyServer server;
     private final MultiGauge poolActive;
     private final MultiGauge poolIdle;
@@ -109,14 +107,14 @@ public final class RuntimeMeters {
         poolActive.register(rows(names, c -> c.poolStats().leased()), true);
         poolIdle.register(rows(names, c -> c.poolStats().idle()), true);
         poolPending.register(rows(names, c -> c.poolStats().pending()), true);
-        poolUtilization.register(rows(names, RuntimeMeters::utilization), true);
+        poolUtilization.register(rows(names, Cluster::poolUtilization), true);
         List<MultiGauge.Row<?>> endpointRows = new ArrayList<>();
         List<MultiGauge.Row<?>> breakerRows = new ArrayList<>();
         for (String name : names) {
-            endpointRows.add(row(name, "state", "available", c -> c.endpoints().size() - unavailable(c)));
+            endpointRows.add(row(name, "state", "available", Cluster::availableCount));
             endpointRows.add(row(name, "state", "ejected", Cluster::ejectedCount));
             endpointRows.add(row(name, "state", "failing_checks", Cluster::failingChecksCount));
-            for (String state : BREAKER_STATES) {
+            for (String state : UpstreamGuard.STATES) {
                 breakerRows.add(row(name, "state", state, c -> c.guard().breakers(state)));
             }
         }
@@ -127,22 +125,6 @@ public final class RuntimeMeters {
     private static double secondsLeft(ServerTls tls, String certificate) {
         Instant expiry = tls.expiries().get(certificate);
         return expiry == null ? Double.NaN : Duration.between(Instant.now(), expiry).toSeconds();
-    }
-
-    private static double utilization(Cluster c) {
-        PoolStats stats = c.poolStats();
-        long cap = (long) c.endpoints().size() * c.config().pool().maxConnectionsPerEndpoint();
-        return cap == 0 ? 0 : (double) stats.leased() / cap;
-    }
-
-    private static int unavailable(Cluster c) {
-        int n = 0;
-        for (var e : c.endpoints()) {
-            if (!c.isAvailable(e)) {
-                n++;
-            }
-        }
-        return n;
     }
 
     private List<MultiGauge.Row<?>> rows(Set<String> names, ToDoubleFunction<Cluster> value) {

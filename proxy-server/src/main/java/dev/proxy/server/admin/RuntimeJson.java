@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.engine.RouteExplainer;
+import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.RouteTarget;
@@ -19,7 +20,6 @@ import java.util.TreeSet;
 /** The running proxy as JSON for the admin API: clusters with their endpoints, routes, and route explanations. */
 public final class RuntimeJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String[] BREAKER_STATES = {"closed", "open", "half_open"};
 
     private RuntimeJson() {
     }
@@ -38,20 +38,17 @@ public final class RuntimeJson {
             cluster.put("discovered", c.config().discovered());
             cluster.put("maxConnectionsPerEndpoint", c.config().pool().maxConnectionsPerEndpoint());
             ObjectNode breakers = cluster.putObject("breakers");
-            for (String state : BREAKER_STATES) {
+            for (String state : UpstreamGuard.STATES) {
                 breakers.put(state, c.guard().breakers(state));
             }
-            PoolStats total = c.poolStats();
-            pool(cluster.putObject("pool"), total);
-            long cap = (long) c.endpoints().size() * c.config().pool().maxConnectionsPerEndpoint();
-            cluster.put("poolUtilization", cap == 0 ? 0 : (double) total.leased() / cap);
-            int available = 0;
+            pool(cluster.putObject("pool"), c.poolStats());
+            cluster.put("poolUtilization", c.poolUtilization());
+            cluster.put("endpointsAvailable", c.availableCount());
             ArrayNode endpoints = cluster.putArray("endpoints");
             for (Endpoint e : c.endpoints()) {
                 ConnectionPool p = c.pool(e);
                 PoolStats stats = p.stats();
                 String health = c.healthOf(e);
-                available += health.equals("available") ? 1 : 0;
                 ObjectNode endpoint = endpoints.addObject();
                 endpoint.put("address", e.toString());
                 endpoint.put("weight", e.weight());
@@ -60,7 +57,6 @@ public final class RuntimeJson {
                 endpoint.put("inFlight", stats.leased());
                 pool(endpoint.putObject("pool"), stats);
             }
-            cluster.put("endpointsAvailable", available);
         }
         return clusters;
     }
