@@ -23,9 +23,9 @@ class GrpcErrorIntegrationTest {
     private static final String CALL = "POST /pkg.Service/Method HTTP/1.1\r\nHost: a\r\ncontent-type: application/grpc"
             + "\r\nte: trailers\r\ncontent-length: 5\r\n%s\r\n\0\0\0\0\0";
 
-    @Test
-    void aCallWithNoRouteIsUnimplemented() throws Exception {
-        TestProxy proxy = closer.keep(TestProxy.start("""
+    /** A proxy whose one route serves /other/: every call here finds no route. */
+    private TestProxy proxyRoutingOnlyOther() throws InterruptedException {
+        return closer.keep(TestProxy.start("""
                 clusters:
                   - name: app
                     endpoints: [ { address: 127.0.0.1:9 } ]
@@ -34,6 +34,11 @@ class GrpcErrorIntegrationTest {
                     match: { pathPrefix: /other/ }
                     cluster: app
                 """));
+    }
+
+    @Test
+    void aCallWithNoRouteIsUnimplemented() throws Exception {
+        TestProxy proxy = proxyRoutingOnlyOther();
         try (RawHttp c = new RawHttp(proxy.port())) {
             RawHttp.Response r = c.send(CALL.formatted("")).readResponse();
             assertThat(r.status()).isEqualTo(200);
@@ -71,15 +76,7 @@ class GrpcErrorIntegrationTest {
 
     @Test
     void aPlainHttpRequestStillGetsTheTextAnswer() throws Exception {
-        TestProxy proxy = closer.keep(TestProxy.start("""
-                clusters:
-                  - name: app
-                    endpoints: [ { address: 127.0.0.1:9 } ]
-                routes:
-                  - name: other
-                    match: { pathPrefix: /other/ }
-                    cluster: app
-                """));
+        TestProxy proxy = proxyRoutingOnlyOther();
         try (RawHttp c = new RawHttp(proxy.port())) {
             RawHttp.Response r = c.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
             assertThat(r.status()).isEqualTo(404);
