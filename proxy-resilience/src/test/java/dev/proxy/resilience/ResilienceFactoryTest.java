@@ -53,7 +53,7 @@ class ResilienceFactoryTest {
     private static ClusterConfig cluster(Optional<CircuitBreakerConfig> breaker) {
         return new ClusterConfig("app", List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
                 BalancerConfig.ROUND_ROBIN,
-                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0),
+                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0, 100),
                 new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
                 OutlierDetectionConfig.DISABLED, Optional.empty(), breaker);
     }

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.proxy.core.config.ConfigReader;
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,6 +68,8 @@ class GrpcIntegrationTest {
             MethodDescriptor.MethodType.UNARY);
 
     private Server server;
+    /** Connections the proxy opened to the gRPC server. */
+    private final AtomicInteger upstreamConnections = new AtomicInteger();
     private ProxyApp app;
     private ManagedChannel channel;
 
@@ -102,8 +107,15 @@ class GrpcIntegrationTest {
                     // never answers: the deadline ends the call
                 }))
                 .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echo).build()
-                .start();
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echo)
+                .addTransportFilter(new ServerTransportFilter() {
+                    @Override
+                    public Attributes transportReady(Attributes transport) {
+                        upstreamConnections.incrementAndGet();
+                        return transport;
+                    }
+                })
+                .build().start();
         app = ProxyApp.start(ConfigReader.read("""
                 server:
                   listen: 127.0.0.1:0
@@ -181,6 +193,43 @@ class GrpcIntegrationTest {
         assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
         assertThat(failed).isEmpty();
         assertThat(received).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void concurrentCallsShareOneUpstreamConnectionAStreamEach() throws Exception {
+        int calls = 20;
+        CountDownLatch echoed = new CountDownLatch(calls);
+        CountDownLatch completed = new CountDownLatch(calls);
+        List<Throwable> failed = new CopyOnWriteArrayList<>();
+        List<StreamObserver<byte[]>> open = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            open.add(ClientCalls.asyncBidiStreamingCall(channel.newCall(BIDI,
+                    CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)), new StreamObserver<>() {
+                        @Override
+                        public void onNext(byte[] value) {
+                            echoed.countDown();
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failed.add(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            completed.countDown();
+                        }
+                    }));
+            open.get(i).onNext(bytes("call " + i));
+        }
+        // every call has had its echo and none has ended: all of them are open through the proxy at once
+        assertThat(echoed.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(upstreamConnections.get()).as("one multiplexed upstream connection").isEqualTo(1);
+
+        open.forEach(StreamObserver::onCompleted);
+        assertThat(completed.await(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(failed).isEmpty();
+        assertThat(upstreamConnections.get()).isEqualTo(1);
     }
 
     @Test

@@ -13,12 +13,20 @@ import java.time.Duration;
  * @param maxIdleTime an idle pooled connection older than this is closed
  * @param maxLifeTime a connection is not reused after this age; {@link Duration#ZERO} means no limit
  * @param maxRequestsPerConnection a connection is closed after this many requests; 0 means no limit
+ * @param maxStreamsPerConnection HTTP/2 only: requests one connection carries at once (the upstream's own
+ *     {@code SETTINGS_MAX_CONCURRENT_STREAMS} may lower it)
  */
 public record PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, Duration acquireTimeout,
-                         Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection) {
+                         Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection,
+                         int maxStreamsPerConnection) {
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+
     public PoolConfig {
         if (maxConnectionsPerEndpoint < 1) {
             throw new IllegalArgumentException("maxConnectionsPerEndpoint must be >= 1");
+        }
+        if (maxStreamsPerConnection < 1) {
+            throw new IllegalArgumentException("maxStreamsPerConnection must be >= 1");
         }
         requireNonNull(acquireTimeout, "acquireTimeout");
         requireNonNull(maxIdleTime, "maxIdleTime");

@@ -526,7 +526,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         if (code == 101) {
-            if (webSocket && frontend.awaitingUpgrade()) {
+            if (webSocket && frontend.awaitingUpgrade() && connection.canDetach()) {
                 switchProtocols(response);
             } else {
                 // nobody asked to switch: what follows the 101 is not HTTP

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -121,9 +122,13 @@ public final class Cluster {
         return n;
     }
 
-    /** Connections carrying a request over the cluster's cap (endpoints × maxConnectionsPerEndpoint); 0 when empty. */
+    /**
+     * Requests in flight over what the pool can carry at once: endpoints × maxConnectionsPerEndpoint, times
+     * maxStreamsPerConnection for HTTP/2; 0 when empty.
+     */
     public double poolUtilization() {
-        long cap = (long) endpoints.size() * config.pool().maxConnectionsPerEndpoint();
+        long perConnection = config.protocol() == UpstreamProtocol.H2 ? config.pool().maxStreamsPerConnection() : 1;
+        long cap = (long) endpoints.size() * config.pool().maxConnectionsPerEndpoint() * perConnection;
         return cap == 0 ? 0 : (double) poolStats().leased() / cap;
     }
 

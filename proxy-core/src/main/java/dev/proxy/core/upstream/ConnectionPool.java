@@ -11,10 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The bounded pool of HTTP/1.1 connections to one endpoint. Idle connections are kept per event loop, so a request
- * normally gets a connection of its own loop with no locking and no thread hop; the cap on open connections and on
- * waiting requests is shared by all loops (two atomic counters, touched only when a connection opens or closes or
- * a request must wait). Thread-safe.
+ * The bounded pool of connections to one endpoint: HTTP/1.1 connections lent one request at a time, or HTTP/2
+ * connections lending a stream per request. Connections are kept per event loop, so a request normally gets a
+ * connection of its own loop with no locking and no thread hop; the cap on open connections and on waiting requests
+ * is shared by all loops (two atomic counters, touched only when a connection opens or closes or a request must
+ * wait). Thread-safe.
  */
 public final class ConnectionPool {
     private final Endpoint endpoint;
@@ -113,7 +114,7 @@ public final class ConnectionPool {
         return closed;
     }
 
-    /** Connections carrying a request now, i.e. requests in flight to this endpoint. Lock- and allocation-free. */
+    /** Requests in flight to this endpoint (HTTP/1.1 connections leased, HTTP/2 streams open). Lock- and allocation-free. */
     public int leased() {
         int n = 0;
         for (LoopPool p : loopArray) {
@@ -126,7 +127,9 @@ public final class ConnectionPool {
         LoopPool p = loops.get(loop);
         if (p == null) {
             p = loops.computeIfAbsent(loop, l -> {
-                LoopPool created = new LoopPool(this, l, bootstrap.clone(l));
+                Bootstrap own = bootstrap.clone(l);
+                LoopPool created = own.config().handler() instanceof UpstreamChannelInitializer u && u.isHttp2()
+                        ? new Http2LoopPool(this, l, own, u) : new Http1LoopPool(this, l, own);
                 synchronized (loops) {
                     LoopPool[] next = java.util.Arrays.copyOf(loopArray, loopArray.length + 1);
                     next[next.length - 1] = created;

@@ -7,39 +7,40 @@ import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
-import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The part of one endpoint's pool that belongs to one event loop: its idle connections (most recently used first)
- * and the requests of this loop waiting at the cap. Confined to its event loop, so it needs no locks; only the
- * capacity counters in {@link ConnectionPool} are shared. Counts other threads read are volatile, written by the
- * loop alone.
+ * The part of one endpoint's pool that belongs to one event loop: its connections and the requests of this loop
+ * waiting at the cap. Confined to its event loop, so it needs no locks; only the capacity counters in
+ * {@link ConnectionPool} are shared. Counts other threads read are volatile, written by the loop alone.
+ *
+ * <p>This class holds what both protocols share: the order of an acquire (lend from what the loop has, else open a
+ * connection within the cap, else wait within the pending cap, else fail), the waiting requests with their
+ * timeouts, opening a connection (TCP, then TLS) and the idle sweeper. How connections are lent is
+ * {@link Http1LoopPool}'s (one request per connection) or {@link Http2LoopPool}'s (streams on shared connections).
  */
-final class LoopPool {
-    private final ConnectionPool parent;
-    private final EventLoop loop;
+abstract class LoopPool {
+    /** Netty's own default, for a bootstrap that sets none. */
+    private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
+    final ConnectionPool parent;
+    final EventLoop loop;
+    final PoolConfig config;
+    final ClusterObserver observer;
     private final Bootstrap bootstrap;
-    /** The upstream pipeline's builder: it says whether connections speak HTTP/2 and sets up their streams. */
-    private final UpstreamChannelInitializer streams;
-    private final PoolConfig config;
-    private final ClusterObserver observer;
     private final UpstreamTls tls;
-    private final ArrayDeque<PooledConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    private volatile int idleCount;
-    private volatile int leasedCount;
     private volatile int waiterCount;
+    /** Requests in flight: leased connections (HTTP/1.1) or open streams (HTTP/2). Written by the subclass. */
+    volatile int leasedCount;
+    /** Connections carrying no request. Written by the subclass. */
+    volatile int idleCount;
     private ScheduledFuture<?> sweeper;
     private boolean serveScheduled;
 
@@ -47,11 +48,35 @@ final class LoopPool {
         this.parent = parent;
         this.loop = loop;
         this.bootstrap = bootstrap;
-        this.streams = bootstrap.config().handler() instanceof UpstreamChannelInitializer u ? u : null;
         this.config = parent.config();
         this.observer = parent.observer();
         this.tls = parent.tls();
     }
+
+    /** Lends from the connections this loop already has; false when none can take the request now. */
+    abstract boolean lendExisting(AcquireCallback callback);
+
+    /** Whether {@link #lendExisting} would succeed; may drop connections found dead or expired. */
+    abstract boolean canLendExisting();
+
+    /** Opens a new connection for {@code callback}; its capacity under the cap is already reserved. */
+    abstract void connect(AcquireCallback callback);
+
+    final int leasedCount() {
+        return leasedCount;
+    }
+
+    final int idleCount() {
+        return idleCount;
+    }
+
+    /** Closes the least recently used idle connection, to give its capacity to another loop. */
+    abstract void closeOneIdle();
+
+    abstract void closeIdle();
+
+    /** Closes idle connections past their idle time or lifetime; runs periodically while any are idle. */
+    abstract void sweep();
 
     Endpoint endpoint() {
         return parent.endpoint();
@@ -61,27 +86,17 @@ final class LoopPool {
         return loop;
     }
 
-    int idleCount() {
-        return idleCount;
-    }
-
-    int leasedCount() {
-        return leasedCount;
-    }
-
     int waiterCount() {
         return waiterCount;
     }
 
-    void acquire(AcquireCallback callback, boolean fresh) {
+    final void acquire(AcquireCallback callback, boolean fresh) {
         // a closed pool still lends, to requests that began on the snapshot it belonged to: a reload or an endpoint
         // removal must not fail them; it keeps nothing idle, so its connections close as those requests end
-        PooledConnection c = fresh || parent.isClosed() ? null : pollIdle();
-        if (c != null) {
-            lease(c);
-            observer.leased(true);
-            lend(c, callback);
-        } else if (parent.tryReserveConnection()) {
+        if (!fresh && !parent.isClosed() && lendExisting(callback)) {
+            return;
+        }
+        if (parent.tryReserveConnection()) {
             connect(callback);
         } else if (parent.tryReservePending()) {
             waiters.add(new Waiter(callback));
@@ -92,69 +107,12 @@ final class LoopPool {
         }
     }
 
-    void release(PooledConnection c) {
-        if (c.state != PooledConnection.State.LEASED) {
-            return;
-        }
-        leasedCount--;
-        c.requests++;
-        long now = System.nanoTime();
-        // at the cap with requests waiting on other loops only, this connection's capacity is worth more there:
-        // closing it lets a waiting loop open one of its own (connections never move between loops)
-        boolean neededElsewhere = waiters.isEmpty() && parent.hasWaiters();
-        if (neededElsewhere || parent.isClosed() || !c.connection().isActive() || !withinLifetime(c, now)
-                || (config.maxRequestsPerConnection() > 0 && c.requests >= config.maxRequestsPerConnection())) {
-            c.state = PooledConnection.State.CLOSING;
-            c.connection().close();
-            return;
-        }
-        c.state = PooledConnection.State.IDLE;
-        c.idleSinceNanos = now;
-        idle.addFirst(c);
-        idleCount = idle.size();
-        startSweeper();
-        if (!waiters.isEmpty()) {
-            scheduleServe();
-        }
-    }
-
-    /**
-     * A leased connection leaves the pool for good (a protocol upgrade): it stops counting as leased and as open, so
-     * its capacity goes to waiting requests now, not when the long-lived connection finally closes.
-     */
-    void detach(PooledConnection c) {
-        if (c.state != PooledConnection.State.LEASED) {
-            return;
-        }
-        leasedCount--;
-        c.state = PooledConnection.State.DETACHED;
-        parent.connectionClosed();
-    }
-
-    /** Called once per connection when its channel closes, whatever its state was. */
-    private void onClosed(PooledConnection c) {
-        if (c.state != PooledConnection.State.CONNECTING && c.state != PooledConnection.State.CLOSED) {
-            observer.connectionClosed();
-        }
-        switch (c.state) {
-            case IDLE -> {
-                idle.remove(c);
-                idleCount = idle.size();
-            }
-            case LEASED -> leasedCount--;
-            case DETACHED, CLOSED -> {
-                // a detached connection's capacity was given back when it left the pool
-                c.state = PooledConnection.State.CLOSED;
-                return;
-            }
-            default -> { }
-        }
-        c.state = PooledConnection.State.CLOSED;
-        parent.connectionClosed();
+    boolean hasWaiters() {
+        return !waiters.isEmpty();
     }
 
     /** Capacity was freed somewhere: hand idle connections or new ones to the waiting requests. */
-    void scheduleServe() {
+    final void scheduleServe() {
         if (loop.inEventLoop()) {
             if (serveScheduled) {
                 return;
@@ -167,36 +125,14 @@ final class LoopPool {
     private void serveWaiters() {
         serveScheduled = false;
         while (!waiters.isEmpty()) {
-            PooledConnection c = pollIdle();
-            if (c != null) {
-                Waiter w = takeWaiter();
-                lease(c);
-                observer.leased(true);
-                lend(c, w.callback);
+            if (!parent.isClosed() && canLendExisting()) {
+                lendExisting(takeWaiter().callback);
             } else if (parent.tryReserveConnection()) {
                 connect(takeWaiter().callback);
             } else {
                 return;
             }
         }
-    }
-
-    void closeOneIdle() {
-        PooledConnection c = idle.pollLast();
-        if (c != null) {
-            idleCount = idle.size();
-            c.state = PooledConnection.State.CLOSING;
-            c.connection().close();
-        }
-    }
-
-    void closeIdle() {
-        PooledConnection c;
-        while ((c = idle.pollFirst()) != null) {
-            c.state = PooledConnection.State.CLOSING;
-            c.connection().close();
-        }
-        idleCount = 0;
     }
 
     /** The pool was closed: its idle connections go now; requests still waiting are served as capacity frees. */
@@ -216,132 +152,78 @@ final class LoopPool {
         return w;
     }
 
-    private void lease(PooledConnection c) {
-        c.state = PooledConnection.State.LEASED;
-        leasedCount++;
-    }
-
-    private PooledConnection pollIdle() {
-        long now = System.nanoTime();
-        PooledConnection c;
-        while ((c = idle.pollFirst()) != null) {
-            if (c.connection().isActive() && !idleExpired(c, now) && withinLifetime(c, now)) {
-                idleCount = idle.size();
-                return c;
-            }
-            c.state = PooledConnection.State.CLOSING;
-            c.connection().close();
-        }
-        idleCount = 0;
-        return null;
-    }
-
-    private void connect(AcquireCallback callback) {
+    /**
+     * Opens a TCP connection to the endpoint and, for a TLS cluster, completes its handshake (which gets the connect
+     * timeout again); then tells {@code opening} exactly once whether the connection came up.
+     */
+    final void open(Opening opening) {
         long started = System.nanoTime();
         ChannelFuture f = bootstrap.connect(parent.endpoint().socketAddress());
-        PooledConnection c = new PooledConnection(f.channel(), this, started);
-        f.channel().closeFuture().addListener(x -> onClosed(c));
+        Channel ch = f.channel();
+        opening.registered(ch, started);
         f.addListener(x -> {
-            if (!x.isSuccess() || c.state != PooledConnection.State.CONNECTING) {
-                connectFailed(f.channel(), callback, x.cause() instanceof ConnectTimeoutException
+            if (!x.isSuccess() || !opening.stillOpening()) {
+                openFailed(ch, opening, x.cause() instanceof ConnectTimeoutException
                         ? ProxyError.UPSTREAM_CONNECT_TIMEOUT : ProxyError.UPSTREAM_CONNECT_FAILURE, x.cause());
             } else if (tls == null) {
-                connected(c, callback, started);
+                opened(opening, started);
             } else {
-                // the connection is lent once its handshake is done, which gets the connect timeout again
                 Endpoint e = parent.endpoint();
-                SslHandler ssl = tls.newHandler(f.channel().alloc(), e.address().host(), e.address().port());
-                Integer connectMillis = bootstrap.config().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS)
-                        instanceof Integer ms ? ms : null;
-                if (connectMillis != null) {
-                    ssl.setHandshakeTimeoutMillis(connectMillis);
-                }
-                f.channel().pipeline().addFirst("tls", ssl);
+                SslHandler ssl = tls.newHandler(ch.alloc(), e.address().host(), e.address().port());
+                ssl.setHandshakeTimeoutMillis(connectTimeoutMillis());
+                ch.pipeline().addFirst("tls", ssl);
                 ssl.handshakeFuture().addListener(h -> {
-                    if (h.isSuccess() && c.state == PooledConnection.State.CONNECTING) {
-                        connected(c, callback, started);
+                    if (h.isSuccess() && opening.stillOpening()) {
+                        opened(opening, started);
                     } else {
-                        connectFailed(f.channel(), callback, ProxyError.UPSTREAM_TLS_FAILURE, h.cause());
+                        openFailed(ch, opening, ProxyError.UPSTREAM_TLS_FAILURE, h.cause());
                     }
                 });
             }
         });
     }
 
-    private void connected(PooledConnection c, AcquireCallback callback, long started) {
-        if (streams != null && streams.isHttp2()) {
-            streams.addHttp2(c.connection());
-        } else {
-            c.connection().pipeline().addLast(new UpstreamHandler(c));
-        }
+    private void opened(Opening opening, long started) {
         observer.connected(System.nanoTime() - started);
-        lease(c);
-        observer.leased(false);
-        lend(c, callback);
+        opening.opened();
     }
 
-    /**
-     * Hands a leased connection to its lessee. Over HTTP/2 the lease is a new stream on the connection (one request
-     * at a time per connection, as with HTTP/1.1, so the pool's accounting is the same); a stream that cannot be
-     * opened (the upstream sent GOAWAY) ends the lease with the connection.
-     */
-    private void lend(PooledConnection c, AcquireCallback callback) {
-        if (streams == null || !streams.isHttp2()) {
-            callback.acquired(c);
-            return;
-        }
-        new Http2StreamChannelBootstrap(c.connection()).handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel stream) {
-                streams.initStream(stream, c);
-            }
-        }).open().addListener((Future<Http2StreamChannel> f) -> {
-            if (f.isSuccess() && c.state == PooledConnection.State.LEASED) {
-                c.stream = f.getNow();
-                callback.acquired(c);
-            } else {
-                if (f.isSuccess()) {
-                    f.getNow().close();
-                }
-                c.close();
-                callback.acquireFailed(ProxyError.UPSTREAM_RESET, f.cause());
-            }
-        });
-    }
-
-    private void connectFailed(Channel ch, AcquireCallback callback, ProxyError error, Throwable cause) {
+    private void openFailed(Channel ch, Opening opening, ProxyError error, Throwable cause) {
         observer.connectFailed();
         ch.close();
-        callback.acquireFailed(error, cause);
+        opening.failed(error, cause);
     }
 
-    private boolean idleExpired(PooledConnection c, long now) {
-        long limit = Math.min(config.maxIdleTime().toNanos(), c.keepAliveNanos);
-        return now - c.idleSinceNanos >= limit;
+    /** A connection being opened by {@link #open}. */
+    interface Opening {
+        /** The channel exists (not yet connected): the moment to watch for its close. */
+        void registered(Channel channel, long startedNanos);
+
+        /** False once the connection was given up on (closed while connecting). */
+        boolean stillOpening();
+
+        /** TCP and TLS are up. */
+        void opened();
+
+        /** It did not come up; the channel is closed. */
+        void failed(ProxyError error, Throwable cause);
     }
 
-    private boolean withinLifetime(PooledConnection c, long now) {
-        return config.maxLifeTime().isZero() || now - c.createdNanos() < config.maxLifeTime().toNanos();
+    /** The cluster's connect timeout, which also bounds a new connection's handshakes. */
+    final int connectTimeoutMillis() {
+        return bootstrap.config().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS) instanceof Integer ms
+                ? ms : DEFAULT_CONNECT_TIMEOUT_MILLIS;
     }
 
-    private void startSweeper() {
+    final boolean withinLifetime(long createdNanos, long now) {
+        return config.maxLifeTime().isZero() || now - createdNanos < config.maxLifeTime().toNanos();
+    }
+
+    final void startSweeper() {
         if (sweeper == null) {
             long period = Math.max(50, Math.min(1000, config.maxIdleTime().toMillis() / 2));
             sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
         }
-    }
-
-    private void sweep() {
-        long now = System.nanoTime();
-        for (Iterator<PooledConnection> it = idle.descendingIterator(); it.hasNext(); ) {
-            PooledConnection c = it.next();
-            if (idleExpired(c, now) || !withinLifetime(c, now)) {
-                it.remove();
-                c.state = PooledConnection.State.CLOSING;
-                c.connection().close();
-            }
-        }
-        idleCount = idle.size();
     }
 
     /** A request waiting at the cap, with the timer that fails it after the acquire timeout. */

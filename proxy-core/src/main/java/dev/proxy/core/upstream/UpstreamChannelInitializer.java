@@ -62,11 +62,11 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
     }
 
     /** The pipeline of one HTTP/2 request stream: HTTP/1 objects both ways, the idle timer, the exchange. */
-    void initStream(Channel stream, PooledConnection connection) {
+    void initStream(Channel stream, Http2Stream lease) {
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
         stream.pipeline().addLast(Http2MessageParts.INSTANCE);
         stream.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
-        stream.pipeline().addLast(new UpstreamHandler(connection));
+        stream.pipeline().addLast(new UpstreamHandler(lease));
     }
 
     boolean isHttp2() {

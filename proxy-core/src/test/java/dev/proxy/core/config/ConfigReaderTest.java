@@ -41,7 +41,7 @@ class ConfigReaderTest {
         assertThat(config.clusters()).containsExactly(new ClusterConfig("app",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
                 BalancerConfig.ROUND_ROBIN,
-                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0),
+                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0, 100),
                 new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
                 OutlierDetectionConfig.DISABLED, Optional.empty()));
         assertThat(config.routes()).containsExactly(new RouteConfig("all",
@@ -141,7 +141,7 @@ class ConfigReaderTest {
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 3),
                         new EndpointConfig(new HostPort("users.internal", 8081), 1)),
                 BalancerConfig.of(BalancerPolicy.RANDOM),
-                new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000),
+                new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000, 100),
                 new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)),
                 new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40),
                 Optional.of(new HealthCheckConfig("/ready", Duration.ofSeconds(2), Duration.ofMillis(300), 1, 4,

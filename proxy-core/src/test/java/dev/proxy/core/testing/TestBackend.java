@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -125,12 +126,18 @@ public final class TestBackend implements AutoCloseable {
      * {@link #http}; the response written on the stream goes back as HTTP/2 frames.
      */
     public static TestBackend h2(SslContext tls, Responder responder) throws InterruptedException {
+        return h2(tls, Http2Settings.defaultSettings(), responder);
+    }
+
+    /** Like {@link #h2(SslContext, Responder)}, announcing {@code settings} (e.g. a lower max concurrent streams). */
+    public static TestBackend h2(SslContext tls, Http2Settings settings, Responder responder)
+            throws InterruptedException {
         TestBackend[] self = new TestBackend[1];
         self[0] = new TestBackend(p -> {
             if (tls != null) {
                 p.addLast(tls.newHandler(p.channel().alloc()));
             }
-            p.addLast(Http2FrameCodecBuilder.forServer().build(), new Http2MultiplexHandler(
+            p.addLast(Http2FrameCodecBuilder.forServer().initialSettings(settings).build(), new Http2MultiplexHandler(
                     new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel stream) {
