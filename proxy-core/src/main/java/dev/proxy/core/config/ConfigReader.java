@@ -220,9 +220,6 @@ public final class ConfigReader {
         UpstreamProtocol protocol = UpstreamProtocol.HTTP1;
         if (protocolName.equals(UpstreamProtocol.H2.configName())) {
             protocol = UpstreamProtocol.H2;
-            if (healthCheck.isPresent()) {
-                n.problem("healthCheck", "is not supported with protocol h2 yet: checks speak HTTP/1.1");
-            }
         } else if (!protocolName.equals(UpstreamProtocol.HTTP1.configName())) {
             n.problem("protocol", "'" + protocolName + "' is not one of http1, h2");
         }

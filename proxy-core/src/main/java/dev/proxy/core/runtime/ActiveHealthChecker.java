@@ -3,8 +3,10 @@ package dev.proxy.core.runtime;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.HealthCheckConfig;
+import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.upstream.UpstreamChannelInitializer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -22,6 +24,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks each endpoint of a cluster for its health path, on a connection of its own (never one of the traffic pool's),
+ * in the cluster's protocol (HTTP/1.1, or HTTP/2 on a stream of that connection),
  * every interval with ±10% jitter so that many proxies do not probe in step. An endpoint turns unhealthy after
  * {@code unhealthyThreshold} failed checks in a row and healthy again after {@code healthyThreshold} passed ones.
  *
@@ -50,11 +58,14 @@ final class ActiveHealthChecker {
         this.health = requireNonNull(health, "health");
     }
 
-    /** Starts checking every endpoint; the first check of each comes at a random point of the first interval. */
     /**
+     * Starts checking every endpoint; the first check of each comes at a random point of the first interval.
+     *
      * @param tls the cluster's TLS, or null: a check then speaks TLS to the endpoint as traffic does
+     * @param protocol the cluster's: a check speaks HTTP/2 to an {@code h2} cluster, on a stream of its connection
      */
-    void start(List<Endpoint> endpoints, Bootstrap upstream, UpstreamTls tls) {
+    void start(List<Endpoint> endpoints, Bootstrap upstream, UpstreamTls tls, UpstreamProtocol protocol) {
+        boolean h2 = protocol == UpstreamProtocol.H2;
         for (Endpoint e : endpoints) {
             EventLoop loop = upstream.config().group().next();
             Bootstrap b = upstream.clone(loop)
@@ -62,10 +73,12 @@ final class ActiveHealthChecker {
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec());
+                            if (!h2) {
+                                ch.pipeline().addLast(new HttpClientCodec());
+                            }
                         }
                     });
-            Probe probe = new Probe(e, b, loop, tls);
+            Probe probe = new Probe(e, b, loop, tls, h2);
             long first = ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toNanos()));
             loop.schedule(probe::run, first, TimeUnit.NANOSECONDS);
         }
@@ -81,6 +94,7 @@ final class ActiveHealthChecker {
         private final Bootstrap bootstrap;
         private final EventLoop loop;
         private final UpstreamTls tls;
+        private final boolean h2;
         private int passes;
         private int failures;
         private boolean healthy = true;
@@ -88,7 +102,8 @@ final class ActiveHealthChecker {
         private long current;
         private boolean settled;
 
-        Probe(Endpoint endpoint, Bootstrap bootstrap, EventLoop loop, UpstreamTls tls) {
+        Probe(Endpoint endpoint, Bootstrap bootstrap, EventLoop loop, UpstreamTls tls, boolean h2) {
+            this.h2 = h2;
             this.endpoint = endpoint;
             this.bootstrap = bootstrap;
             this.loop = loop;
@@ -107,41 +122,77 @@ final class ActiveHealthChecker {
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
                     settle(check, ch, false);
-                    return;
-                }
-                if (tls != null) {
-                    // the request is held until the handshake is done; a failed one closes the channel: a failed check
-                    ch.pipeline().addFirst(tls.newHandler(ch.alloc(), endpoint.address().host(),
-                            endpoint.address().port()));
-                }
-                ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
-                    @Override
-                    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-                        if (msg instanceof HttpResponse) {
-                            HttpResponse r = (HttpResponse) msg;
-                            settle(check, ch, r.decoderResult().isSuccess()
-                                    && config.expectStatus().contains(r.status().code()));
+                } else if (tls == null) {
+                    ask(check, ch);
+                } else {
+                    SslHandler ssl = tls.newHandler(ch.alloc(), endpoint.address().host(), endpoint.address().port());
+                    ch.pipeline().addFirst(ssl);
+                    ssl.handshakeFuture().addListener(h -> {
+                        if (h.isSuccess()) {
+                            ask(check, ch);
+                        } else {
+                            settle(check, ch, false);
                         }
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        settle(check, ch, false);
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        settle(check, ch, false);
-                    }
-                });
-                FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                        config.path());
-                request.headers()
-                        .set(HttpHeaderNames.HOST, endpoint.address().toString())
-                        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                        .set(HttpHeaderNames.USER_AGENT, "proxy-health-check");
-                ch.writeAndFlush(request);
+                    });
+                }
             });
+        }
+
+        /** Sends the check's request on the established connection: itself, or a stream of it over HTTP/2. */
+        private void ask(long check, Channel ch) {
+            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+            request.headers()
+                    .set(HttpHeaderNames.HOST, endpoint.address().toString())
+                    .set(HttpHeaderNames.USER_AGENT, "proxy-health-check");
+            if (!h2) {
+                request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                ch.pipeline().addLast(new Answer(check, ch));
+                ch.writeAndFlush(request);
+                return;
+            }
+            UpstreamChannelInitializer.addHttp2(ch);
+            new Http2StreamChannelBootstrap(ch).handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel stream) {
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new Answer(check, ch));
+                }
+            }).open().addListener((Future<Http2StreamChannel> s) -> {
+                if (s.isSuccess()) {
+                    s.getNow().writeAndFlush(request);
+                } else {
+                    request.release();
+                    settle(check, ch, false);
+                }
+            });
+        }
+
+        /** Reads the check's response head; the connection (or stream) ending first fails the check. */
+        private final class Answer extends SimpleChannelInboundHandler<HttpObject> {
+            private final long check;
+            private final Channel connection;
+
+            Answer(long check, Channel connection) {
+                this.check = check;
+                this.connection = connection;
+            }
+
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+                if (msg instanceof HttpResponse r) {
+                    settle(check, connection, r.decoderResult().isSuccess()
+                            && config.expectStatus().contains(r.status().code()));
+                }
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                settle(check, connection, false);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                settle(check, connection, false);
+            }
         }
 
         /** The outcome of one check, taken once: the first of response, failure and timeout wins. */

@@ -171,7 +171,7 @@ public final class SnapshotFactory {
         ActiveHealthChecker checker = null;
         if (cc.healthCheck().isPresent()) {
             checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
-            checker.start(endpoints, upstreamBootstrap, tls);
+            checker.start(endpoints, upstreamBootstrap, tls, cc.protocol());
         }
         UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
         return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,

@@ -54,8 +54,9 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
     /**
      * Makes an established connection speak HTTP/2: the frame codec, which sends the connection preface now, and
      * the stream multiplexer. Added after TCP and TLS are up, so the preface cannot overtake the TLS handshake.
+     * Public for the health checks, which open their own connections.
      */
-    void addHttp2(Channel ch) {
+    public static void addHttp2(Channel ch) {
         ch.pipeline().addLast("codec", Http2FrameCodecBuilder.forClient().build());
         // the proxy asks for no pushes; a stream the server opens anyway is refused by closing it
         ch.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusePushes()));

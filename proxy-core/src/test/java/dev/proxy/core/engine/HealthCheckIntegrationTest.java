@@ -22,17 +22,9 @@ class HealthCheckIntegrationTest {
     @RegisterExtension
     final Closer closer = new Closer();
 
-    /** Serves traffic with its name; its /health answers 503 while {@code sick} is set. Counts both kinds. */
+    /** Serves traffic with its name over HTTP/1.1; its /health answers 503 while {@code sick} is set. */
     private TestBackend backend(String name, AtomicBoolean sick, AtomicInteger checks) throws InterruptedException {
-        return closer.keep(TestBackend.http((ctx, req) -> {
-            boolean health = req.uri().equals("/health");
-            if (health) {
-                checks.incrementAndGet();
-            }
-            HttpResponseStatus status = health && sick.get() ? HttpResponseStatus.SERVICE_UNAVAILABLE
-                    : HttpResponseStatus.OK;
-            ctx.writeAndFlush(TestBackend.text(status, name, HttpUtil.isKeepAlive(req)));
-        }));
+        return closer.keep(TestBackend.http(responder(name, sick, checks)));
     }
 
     @Test
@@ -82,5 +74,52 @@ class HealthCheckIntegrationTest {
 
     private static int trafficTo(TestBackend backend) {
         return (int) backend.requests().stream().filter(r -> r.uri().startsWith("/app")).count();
+    }
+
+    @Test
+    void checksAnHttp2ClusterOverHttp2() throws Exception {
+        AtomicBoolean sick = new AtomicBoolean();
+        AtomicInteger checks = new AtomicInteger();
+        TestBackend a = closer.keep(TestBackend.h2(null, responder("a", sick, checks)));
+        TestBackend b = closer.keep(TestBackend.h2(null, responder("b", new AtomicBoolean(), new AtomicInteger())));
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                clusters:
+                  - name: c
+                    protocol: h2
+                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
+                    endpoints: [ { address: %s }, { address: %s } ]
+                routes:
+                  - name: all
+                    match: { pathPrefix: /app }
+                    cluster: c
+                """.formatted(a.address(), b.address())));
+        Cluster cluster = proxy.server().snapshot().clusters().get("c");
+        Endpoint endpointA = cluster.endpoints().get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= 2);
+        assertThat(cluster.isAvailable(endpointA)).isTrue();
+        assertThat(a.requests()).as("each check is an HTTP/2 request, a stream of its own")
+                .allSatisfy(r -> assertThat(r.headers().contains("x-http2-stream-id")).isTrue());
+
+        sick.set(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !cluster.isAvailable(endpointA));
+        for (int i = 0; i < 6; i++) {
+            assertThat(proxy.get("/app").body()).isEqualTo("b");
+        }
+
+        sick.set(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.isAvailable(endpointA));
+    }
+
+    /** Answers with {@code name}; /health answers 503 while {@code sick} is set. Counts the checks. */
+    private static TestBackend.Responder responder(String name, AtomicBoolean sick, AtomicInteger checks) {
+        return (ctx, req) -> {
+            boolean health = req.uri().equals("/health");
+            if (health) {
+                checks.incrementAndGet();
+            }
+            HttpResponseStatus status = health && sick.get() ? HttpResponseStatus.SERVICE_UNAVAILABLE
+                    : HttpResponseStatus.OK;
+            ctx.writeAndFlush(TestBackend.text(status, name, HttpUtil.isKeepAlive(req)));
+        };
     }
 }
