@@ -17,7 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The proxy's own log lines as a real process writes them: text by default, JSON when the file asks. */
 class LogFormatIntegrationTest {
-    private static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1");
+    /** A quick JIT, and the jar's own logback.xml, not the logback-test.xml the test class path also holds. */
+    private static final List<String> QUICK_START = List.of("-XX:TieredStopAtLevel=1",
+            "-Dlogback.configurationFile=logback.xml");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -75,5 +77,7 @@ class LogFormatIntegrationTest {
 
         assertThat(child.stdout()).containsPattern("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[main] "
                 + "d\\.proxy\\.server\\.ProxyApp - admin listening on");
+        assertThat(child.output()).as("Logback prints its own status only when its configuration has a problem")
+                .doesNotContain("in ch.qos.logback");
     }
 }
