@@ -32,6 +32,7 @@ final class MessageHeaders {
     private static final AsciiString VIA_11 = AsciiString.cached("1.1 proxy");
     private static final AsciiString VIA_10 = AsciiString.cached("1.0 proxy");
     private static final AsciiString UPGRADE_TOKEN = AsciiString.cached("Upgrade");
+    private static final AsciiString CLOSE = HttpHeaderValues.CLOSE;
     private static final AsciiString[] HOP_BY_HOP = {
         HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
         HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
@@ -209,38 +210,96 @@ final class MessageHeaders {
         return HttpUtil.isTransferEncodingChunked(message) || HttpUtil.getContentLength(message, 0L) > 0;
     }
 
+    /**
+     * Removes the hop-by-hop headers: the fixed ones, those the {@code Connection} header names, and every
+     * {@code Proxy-*}. One pass over the (few) headers finds them, so a message with none of them costs no lookup by
+     * name and no allocation; the usual {@code Connection: keep-alive} or {@code close} names nothing beyond the
+     * fixed set.
+     */
     private static void removeHopByHop(HttpHeaders h) {
-        List<String> connectionTokens = null;
-        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String t = token.trim();
-                if (!t.isEmpty()) {
-                    if (connectionTokens == null) {
-                        connectionTokens = new ArrayList<>(2);
-                    }
-                    connectionTokens.add(t);
+        int found = 0;
+        boolean proxyHeaders = false;
+        List<CharSequence> named = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            int i = hopByHopIndex(e.getKey());
+            if (i >= 0) {
+                found |= 1 << i;
+                if (i == 0) {
+                    named = namedByConnection(e.getValue(), named);
                 }
+            } else if (isProxyHeader(e.getKey())) {
+                proxyHeaders = true;
             }
         }
-        if (connectionTokens != null) {
-            connectionTokens.forEach(h::remove);
+        if (named != null) {
+            named.forEach(h::remove);
         }
-        for (AsciiString name : HOP_BY_HOP) {
-            h.remove(name);
+        for (int i = 0; found != 0; i++, found >>>= 1) {
+            if ((found & 1) != 0) {
+                h.remove(HOP_BY_HOP[i]);
+            }
         }
-        if (hasProxyHeader(h)) {
+        if (proxyHeaders) {
             h.entries().stream().map(Map.Entry::getKey).filter(MessageHeaders::isProxyHeader).distinct().toList()
                     .forEach(h::remove);
         }
     }
 
-    private static boolean hasProxyHeader(HttpHeaders h) {
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            if (isProxyHeader(it.next().getKey())) {
+    /** Index of {@code name} in {@link #HOP_BY_HOP} (0 is {@code Connection}), or -1. */
+    private static int hopByHopIndex(CharSequence name) {
+        for (int i = 0; i < HOP_BY_HOP.length; i++) {
+            if (HOP_BY_HOP[i].contentEqualsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Adds to {@code into} (made when first needed) the header names a {@code Connection} value lists, except
+     * {@code close} and the fixed hop-by-hop names, which need no extra removal.
+     */
+    private static List<CharSequence> namedByConnection(CharSequence value, List<CharSequence> into) {
+        int n = value.length();
+        int i = 0;
+        while (i < n) {
+            int start = i;
+            while (i < n && value.charAt(i) != ',') {
+                i++;
+            }
+            int end = i++;
+            while (start < end && isSpace(value.charAt(start))) {
+                start++;
+            }
+            while (end > start && isSpace(value.charAt(end - 1))) {
+                end--;
+            }
+            if (end > start && !regionIs(value, start, end, CLOSE) && !isHopByHopRegion(value, start, end)) {
+                if (into == null) {
+                    into = new ArrayList<>(2);
+                }
+                into.add(value.subSequence(start, end).toString());
+            }
+        }
+        return into;
+    }
+
+    private static boolean isHopByHopRegion(CharSequence value, int start, int end) {
+        for (AsciiString name : HOP_BY_HOP) {
+            if (regionIs(value, start, end, name)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean regionIs(CharSequence value, int start, int end, AsciiString name) {
+        return end - start == name.length() && AsciiString.regionMatches(value, true, start, name, 0, name.length());
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
     }
 
     private static boolean isProxyHeader(CharSequence name) {
