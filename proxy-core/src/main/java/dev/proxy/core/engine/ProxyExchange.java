@@ -4,6 +4,7 @@ import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.engine.ExchangeTimers.Timer;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.filter.Verdict;
@@ -36,7 +37,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -56,7 +56,8 @@ import org.slf4j.MDC;
  *
  * <p>The chain in order: the route deadline starts; the admission filters (global and route concurrency limits, rate
  * limit, fault) each pass, delay or reject; then each attempt asks the cluster's circuit breaker, picks an endpoint,
- * and forwards; a failed attempt is retried when the {@link RetryPolicy} and the request allow it.
+ * and forwards; a failed attempt is retried when the {@link RetryPolicy} and the request allow it. Its timeouts,
+ * delays and backoffs share one scheduled task ({@link ExchangeTimers}).
  *
  * <p>Confined to the client channel's event loop, which is also the upstream connection's, so it needs no locks.
  * Ownership: every {@link HttpContent} handed to it is either written to the other side (whose encoder releases
@@ -83,6 +84,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private final String originalUri;
     private final InetSocketAddress remote;
     private final ExchangeObserver observer;
+    private final ExchangeTimers timers;
 
     private RouteTarget target;
     private RouteConfig route;
@@ -100,10 +102,6 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private long replayBytes;
     private long deadlineNanos;
     private long attemptStartNanos;
-    private ScheduledFuture<?> deadline;
-    private ScheduledFuture<?> responseTimer;
-    private ScheduledFuture<?> perTryTimer;
-    private ScheduledFuture<?> waitTimer;
     private HttpResponseStatus failStatus;
     private HttpHeaders failHeaders;
     private ProxyError endError;
@@ -145,6 +143,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         this.originalUri = request.uri();
         this.remote = (InetSocketAddress) client.remoteAddress();
         this.observer = frontend.observer().exchangeStarted(request);
+        this.timers = new ExchangeTimers(client.eventLoop(), System::nanoTime, this::timerExpired);
     }
 
     boolean requestComplete() {
@@ -219,8 +218,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         if (timeoutNanos != 0) {
             deadlineNanos = startNanos + timeoutNanos;
-            deadline = client.eventLoop().schedule(() -> fail(ProxyError.ROUTE_TIMEOUT, null),
-                    timeoutNanos, TimeUnit.NANOSECONDS);
+            timers.set(Timer.ROUTE_DEADLINE, deadlineNanos);
         }
         admit(0);
     }
@@ -243,13 +241,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             }
             filtersPassed = i + 1;
             if (!verdict.passes()) {
-                int next = i + 1;
-                waitTimer = client.eventLoop().schedule(() -> {
-                    waitTimer = null;
-                    if (!done) {
-                        admit(next);
-                    }
-                }, verdict.delayNanos(), TimeUnit.NANOSECONDS);
+                long until = System.nanoTime() + verdict.delayNanos();
+                timers.set(Timer.FILTER_DELAY, until);
+                timers.armBy(until);
                 pauseUntilConnected();
                 return;
             }
@@ -302,6 +296,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                 Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()))));
         observer.attemptStarted(cluster.name(), chosen, request);
         attemptStartNanos = System.nanoTime();
+        timers.armBy(attemptStartNanos + firstAttemptTimeoutNanos());
         pool.acquire(client.eventLoop(), this);
         pauseUntilConnected();
     }
@@ -472,21 +467,42 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     }
 
     private void startResponseTimer() {
-        if (responseTimer == null && !responseStarted) {
-            responseTimer = client.eventLoop().schedule(() -> {
-                responseTimer = null;
-                attemptFailed(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null);
-            }, cluster.config().timeouts().responseHeader().toNanos(), TimeUnit.NANOSECONDS);
+        if (!timers.isSet(Timer.RESPONSE_HEADER) && !responseStarted) {
+            timers.set(Timer.RESPONSE_HEADER,
+                    System.nanoTime() + cluster.config().timeouts().responseHeader().toNanos());
         }
     }
 
     private void startPerTryTimer() {
         Duration perTry = route.policies().perTryTimeout();
-        if (!perTry.isZero() && perTryTimer == null && !responseStarted) {
-            perTryTimer = client.eventLoop().schedule(() -> {
-                perTryTimer = null;
-                attemptFailed(ProxyError.UPSTREAM_PER_TRY_TIMEOUT, null);
-            }, perTry.toNanos(), TimeUnit.NANOSECONDS);
+        if (!perTry.isZero() && !timers.isSet(Timer.PER_TRY) && !responseStarted) {
+            timers.set(Timer.PER_TRY, System.nanoTime() + perTry.toNanos());
+        }
+    }
+
+    /**
+     * The soonest that an attempt's own timers can expire, counted from its start: both start later than it. The
+     * exchange's task is armed no later than that when an attempt starts, so that setting them moves nothing.
+     */
+    private long firstAttemptTimeoutNanos() {
+        long responseHeader = cluster.config().timeouts().responseHeader().toNanos();
+        Duration perTry = route.policies().perTryTimeout();
+        return perTry.isZero() ? responseHeader : Math.min(responseHeader, perTry.toNanos());
+    }
+
+    /** One of the exchange's timers expired; one that expires after the end, which cannot happen, does nothing. */
+    private void timerExpired(Timer timer) {
+        if (done) {
+            return;
+        }
+        switch (timer) {
+            case ROUTE_DEADLINE -> fail(ProxyError.ROUTE_TIMEOUT, null);
+            case RESPONSE_HEADER -> attemptFailed(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null);
+            case PER_TRY -> attemptFailed(ProxyError.UPSTREAM_PER_TRY_TIMEOUT, null);
+            // the filter that delayed the request has passed it: the next one runs
+            case FILTER_DELAY -> admit(filtersPassed);
+            case RETRY_BACKOFF -> startAttempt();
+            default -> throw new IllegalStateException("unknown timer " + timer);
         }
     }
 
@@ -758,12 +774,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             tried = new ArrayList<>(2);
         }
         tried.add(endpoint);
-        waitTimer = client.eventLoop().schedule(() -> {
-            waitTimer = null;
-            if (!done) {
-                startAttempt();
-            }
-        }, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+        timers.set(Timer.RETRY_BACKOFF, System.nanoTime() + Math.max(0, waitNanos));
         pauseUntilConnected();
     }
 
@@ -924,31 +935,13 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
     }
 
-    private void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
-        }
-    }
-
     private void cancelAttemptTimers() {
-        cancelResponseTimer();
-        if (perTryTimer != null) {
-            perTryTimer.cancel(false);
-            perTryTimer = null;
-        }
+        timers.clear(Timer.RESPONSE_HEADER);
+        timers.clear(Timer.PER_TRY);
     }
 
     private void cancelTimers() {
-        cancelAttemptTimers();
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
-            waitTimer = null;
-        }
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
+        timers.stop();
     }
 
     private void releaseReplay() {

@@ -14,13 +14,22 @@ import java.util.concurrent.TimeUnit;
  * before the HTTP codec and watches raw bytes; {@link FrontendHandler} tells it when a head was decoded and when the
  * next one is awaited. A client too slow gets a raw 408 and the connection closes. One per connection; runs on its
  * event loop.
+ *
+ * <p>The timer is not cancelled when a head arrives in time: it runs when it was due, finds that head done, and
+ * re-arms for the head being read then, if any. On a keep-alive connection that is one task per timeout period
+ * rather than a schedule and a cancel per request, each a sift of the event loop's priority queue. It holds only
+ * this handler, and it is cancelled when the connection closes or the handler leaves.
  */
 final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
     private final ProxyObserver observer;
+    private final Runnable expiry = this::expired;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
     private boolean awaitingHead = true;
+    /** The first byte of the awaited head has arrived, at {@link #headStartNanos}. */
+    private boolean readingHead;
+    private long headStartNanos;
 
     RequestHeaderTimeout(long timeoutNanos, ProxyObserver observer) {
         this.timeoutNanos = timeoutNanos;
@@ -34,15 +43,20 @@ final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingHead && timer == null && msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
-            timer = ctx.executor().schedule(this::expired, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (awaitingHead && !readingHead && msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
+            readingHead = true;
+            headStartNanos = ctx.executor().ticker().nanoTime();
+            // a timer still queued for an earlier head runs sooner than this one's time is up and re-arms for it
+            if (timer == null) {
+                timer = ctx.executor().schedule(expiry, timeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
         ctx.fireChannelRead(msg);
     }
 
     void headReceived() {
         awaitingHead = false;
-        cancel();
+        readingHead = false;
     }
 
     void awaitNextHead() {
@@ -62,6 +76,14 @@ final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
 
     private void expired() {
         timer = null;
+        if (!readingHead) {
+            return;
+        }
+        long left = headStartNanos + timeoutNanos - ctx.executor().ticker().nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(expiry, left, TimeUnit.NANOSECONDS);
+            return;
+        }
         if (awaitingHead && ctx.channel().isActive()) {
             observer.connectionRejected(ProxyError.REQUEST_HEADER_TIMEOUT);
             ctx.writeAndFlush(ErrorResponses.rawRequestTimeout(ctx.alloc())).addListener(ChannelFutureListener.CLOSE);
