@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The upstream meters of one cluster: attempts and their latency, retries, connections and the pool's events,
- * ejections and breaker transitions. Outlives the cluster's runtime objects, so a reload does not reset counts.
- * Thread-safe.
+ * ejections and breaker transitions. The cluster's observer, so the engine reports to it without a lookup; outlives
+ * the cluster's runtime objects, so a reload does not reset counts. Meters by outcome are registered on first use.
+ * Thread-safe; a registration race is harmless, as the registry gives both sides the same meter for the same name
+ * and tags.
  */
 final class ClusterMeters implements ClusterObserver {
     private final MeterRegistry registry;
@@ -52,7 +54,8 @@ final class ClusterMeters implements ClusterObserver {
         return Counter.builder(name).description(description).tag("cluster", cluster).register(registry);
     }
 
-    void attemptEnded(int status, ProxyError error, long nanos) {
+    @Override
+    public void attemptEnded(int status, ProxyError error, long nanos) {
         int statusClass = error == null ? MeterNames.statusClass(status) : -1;
         int t = statusClass >= 0 ? statusClass : MeterNames.STATUS_CLASSES.length;
         Timer timer = latency.get(t);
@@ -79,7 +82,8 @@ final class ClusterMeters implements ClusterObserver {
         c.increment();
     }
 
-    void retrying(int status, ProxyError error) {
+    @Override
+    public void retrying(int status, ProxyError error) {
         // statuses worth a retry are the few a route's policy names, so the label stays bounded
         String reason = error != null ? error.reason() : Integer.toString(status);
         retries.computeIfAbsent(reason, r -> Counter.builder("proxy.upstream.retries")
