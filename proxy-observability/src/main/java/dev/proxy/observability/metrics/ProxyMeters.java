@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The meters of the request path, fed by the engine's events: client connections, requests by route, method and
@@ -25,7 +26,8 @@ public final class ProxyMeters implements ProxyObserver {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ProxyError, Counter> rejected = new ConcurrentHashMap<>();
+    /** By {@link ProxyError} ordinal, registered at first use. */
+    private final AtomicReferenceArray<Counter> rejected = new AtomicReferenceArray<>(MeterNames.errorCount());
     private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Timer handshakeTime;
@@ -64,16 +66,26 @@ public final class ProxyMeters implements ProxyObserver {
 
     @Override
     public void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
+        // get before computeIfAbsent: its lambda captures the registry, so it would allocate on every handshake
         if (success) {
-            handshakes.computeIfAbsent(protocolOrReason, p -> Counter.builder("proxy.tls.handshakes")
-                    .description("Client TLS handshakes completed, by protocol").tag("protocol", p)
-                    .register(registry)).increment();
+            Counter c = handshakes.get(protocolOrReason);
+            if (c == null) {
+                c = handshakes.computeIfAbsent(protocolOrReason, p -> Counter.builder("proxy.tls.handshakes")
+                        .description("Client TLS handshakes completed, by protocol").tag("protocol", p)
+                        .register(registry));
+            }
+            c.increment();
             handshakeTime.record(nanos, TimeUnit.NANOSECONDS);
         } else {
-            handshakeFailures.computeIfAbsent(protocolOrReason, r -> Counter.builder("proxy.tls.handshake.failures")
-                    .description("Client TLS handshakes refused, by reason (no_client_certificate, "
-                            + "untrusted_client_certificate, expired_certificate, protocol_or_cipher, not_tls, timeout, "
-                            + "client_closed, other)").tag("reason", r).register(registry)).increment();
+            Counter c = handshakeFailures.get(protocolOrReason);
+            if (c == null) {
+                c = handshakeFailures.computeIfAbsent(protocolOrReason, r -> Counter.builder(
+                        "proxy.tls.handshake.failures").description("Client TLS handshakes refused, by reason "
+                        + "(no_client_certificate, untrusted_client_certificate, expired_certificate, "
+                        + "protocol_or_cipher, not_tls, timeout, client_closed, other)").tag("reason", r)
+                        .register(registry));
+            }
+            c.increment();
         }
     }
 
@@ -84,10 +96,16 @@ public final class ProxyMeters implements ProxyObserver {
 
     @Override
     public void connectionRejected(ProxyError reason) {
-        rejected.computeIfAbsent(reason, r -> Counter.builder("proxy.connections.rejected")
-                .description("Client connections closed without a request: over maxConnections (overloaded) or too "
-                        + "slow to send a request head (request_header_timeout)")
-                .tag("reason", r.reason()).register(registry)).increment();
+        Counter c = rejected.get(reason.ordinal());
+        if (c == null) {
+            // a race registers twice and gets the same counter back: the registry keeps one per name and tags
+            c = Counter.builder("proxy.connections.rejected")
+                    .description("Client connections closed without a request: over maxConnections (overloaded) or "
+                            + "too slow to send a request head (request_header_timeout)")
+                    .tag("reason", reason.reason()).register(registry);
+            rejected.set(reason.ordinal(), c);
+        }
+        c.increment();
     }
 
     @Override
