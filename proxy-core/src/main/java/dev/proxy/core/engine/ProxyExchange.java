@@ -557,7 +557,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (retry.retriesOnStatus(code) && retryAfter <= retry.retryAfterMaxNanos()) {
             long wait = retryAfter >= 0 ? retryAfter : retry.backoffNanos(attempts);
             if (mayRetry(true, wait)) {
-                observer.retrying(cluster.name(), code, null);
+                observeRetry(code, null);
                 // this answer is dropped with its connection; reading the rest of its body would only delay the retry
                 ReferenceCountUtil.release(response);
                 closeConnection();
@@ -712,7 +712,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (connectionReused && !staleRetried && !bodyForwarded && idempotent) {
             staleRetried = true;
             cancelAttemptTimers();
-            observer.retrying(cluster.name(), 0, ProxyError.UPSTREAM_RESET);
+            observeRetry(0, ProxyError.UPSTREAM_RESET);
             log.debug("reused connection to {} closed before a response; retrying once on a new one", endpoint);
             pool.acquireNew(client.eventLoop(), this);
             pauseUntilConnected();
@@ -736,7 +736,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (!responseStarted && retry.retriesOn(error)) {
             long wait = retry.backoffNanos(attempts);
             if (mayRetry(reached, wait)) {
-                observer.retrying(cluster.name(), 0, error);
+                observeRetry(0, error);
                 if (log.isDebugEnabled()) {
                     withTraceContext(() -> log.debug("{} {} attempt {} to {} failed: {}; retrying in {} µs",
                             request.method(), originalUri, attempts, endpoint, error.reason(),
@@ -789,7 +789,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         guardHeld = false;
         long took = System.nanoTime() - attemptStartNanos;
-        observer.attemptEnded(cluster.name(), code, error, took);
+        observeAttemptEnded(code, error, took);
         UpstreamGuard guard = cluster.guard();
         if (error == null) {
             cluster.report(endpoint, code == 502 || code == 503 || code == 504);
@@ -886,7 +886,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         releaseReplay();
         if (guardHeld) {
             guardHeld = false;
-            observer.attemptEnded(cluster.name(), 0, endError, System.nanoTime() - attemptStartNanos);
+            observeAttemptEnded(0, endError, System.nanoTime() - attemptStartNanos);
             cluster.guard().release(endpoint);
         }
         if (mirror != null) {
@@ -912,7 +912,24 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         } catch (RuntimeException e) {
             log.warn("an observer failed at the end of a request", e);
         }
+        try {
+            (target != null ? target.observer() : snapshot.unrouted()).ended(this);
+        } catch (RuntimeException e) {
+            log.warn("a route observer failed at the end of a request", e);
+        }
         frontend.exchangeDone(this, clientKeepAlive);
+    }
+
+    /** Tells the request's observer and the cluster's how the current attempt ended. */
+    private void observeAttemptEnded(int code, ProxyError error, long took) {
+        observer.attemptEnded(cluster.name(), code, error, took);
+        cluster.observer().attemptEnded(code, error, took);
+    }
+
+    /** Tells the request's observer and the cluster's that the failed attempt will be tried again. */
+    private void observeRetry(int code, ProxyError error) {
+        observer.retrying(cluster.name(), code, error);
+        cluster.observer().retrying(code, error);
     }
 
     /** Tells every filter that passed the request how it ended; one that throws must not stop the others. */

@@ -1,13 +1,32 @@
 package dev.proxy.core.observe;
 
+import dev.proxy.core.ProxyError;
+
 /**
- * Hears one cluster's upstream connections and endpoint health. Shared by the cluster's pools on every event loop:
- * thread-safe, non-blocking.
+ * Hears one cluster's upstream connections, endpoint health and the outcome of each attempt sent to it. Asked for
+ * when the cluster's runtime is built and kept on it, so the engine reports to it without looking anything up.
+ * Shared by the cluster's pools and requests on every event loop: thread-safe, non-blocking.
  */
 public interface ClusterObserver {
     /** Observes nothing. */
     ClusterObserver NONE = new ClusterObserver() {
     };
+
+    /**
+     * An attempt on this cluster got a response head ({@code status} set, {@code error} null) or failed
+     * ({@code status} 0). Called on the request's event loop, right after {@link ExchangeObserver#attemptEnded}.
+     *
+     * @param nanos from the attempt's start to the response head or the failure
+     */
+    default void attemptEnded(int status, ProxyError error, long nanos) {
+    }
+
+    /**
+     * A failed attempt on this cluster will be tried again: because of the status it got, or of {@code error} when
+     * status is 0. Called right after {@link ExchangeObserver#retrying}.
+     */
+    default void retrying(int status, ProxyError error) {
+    }
 
     /** A new upstream connection is up, {@code nanos} after the connect began. */
     default void connected(long nanos) {

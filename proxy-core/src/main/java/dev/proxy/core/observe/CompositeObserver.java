@@ -3,9 +3,13 @@ package dev.proxy.core.observe;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Several observers as one; a request allocates a composite only when more than one of them follows it. */
+/**
+ * Several observers as one; a request allocates a composite only when more than one of them follows it, and a
+ * cluster or route gets one only when more than one of them observes it.
+ */
 final class CompositeObserver implements ProxyObserver {
     private final ProxyObserver[] observers;
 
@@ -95,11 +99,40 @@ final class CompositeObserver implements ProxyObserver {
 
     @Override
     public ClusterObserver cluster(String name) {
-        ClusterObserver[] clusters = new ClusterObserver[observers.length];
-        for (int i = 0; i < observers.length; i++) {
-            clusters[i] = observers[i].cluster(name);
+        List<ClusterObserver> live = new ArrayList<>(observers.length);
+        for (ProxyObserver o : observers) {
+            ClusterObserver c = o.cluster(name);
+            if (c != ClusterObserver.NONE) {
+                live.add(c);
+            }
         }
-        return new Clusters(clusters);
+        return live.isEmpty() ? ClusterObserver.NONE
+                : live.size() == 1 ? live.get(0) : new Clusters(live.toArray(ClusterObserver[]::new));
+    }
+
+    @Override
+    public RouteObserver route(String name) {
+        List<RouteObserver> all = new ArrayList<>(observers.length);
+        for (ProxyObserver o : observers) {
+            all.add(o.route(name));
+        }
+        return routes(all);
+    }
+
+    @Override
+    public RouteObserver unrouted() {
+        List<RouteObserver> all = new ArrayList<>(observers.length);
+        for (ProxyObserver o : observers) {
+            all.add(o.unrouted());
+        }
+        return routes(all);
+    }
+
+    /** The live ones of {@code all} as one: none, the only one itself, or a composite. */
+    private static RouteObserver routes(List<RouteObserver> all) {
+        all.removeIf(r -> r == RouteObserver.NONE);
+        return all.isEmpty() ? RouteObserver.NONE
+                : all.size() == 1 ? all.get(0) : new Routes(all.toArray(RouteObserver[]::new));
     }
 
     private static final class Exchanges implements ExchangeObserver {
@@ -162,11 +195,40 @@ final class CompositeObserver implements ProxyObserver {
         }
     }
 
+    private static final class Routes implements RouteObserver {
+        private final RouteObserver[] observers;
+
+        Routes(RouteObserver[] observers) {
+            this.observers = observers;
+        }
+
+        @Override
+        public void ended(ExchangeRecord record) {
+            for (RouteObserver o : observers) {
+                o.ended(record);
+            }
+        }
+    }
+
     private static final class Clusters implements ClusterObserver {
         private final ClusterObserver[] observers;
 
         Clusters(ClusterObserver[] observers) {
             this.observers = observers;
+        }
+
+        @Override
+        public void attemptEnded(int status, ProxyError error, long nanos) {
+            for (ClusterObserver o : observers) {
+                o.attemptEnded(status, error, nanos);
+            }
+        }
+
+        @Override
+        public void retrying(int status, ProxyError error) {
+            for (ClusterObserver o : observers) {
+                o.retrying(status, error);
+            }
         }
 
         @Override

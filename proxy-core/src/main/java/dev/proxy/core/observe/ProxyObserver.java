@@ -74,9 +74,28 @@ public interface ProxyObserver {
     default void http2StreamReset() {
     }
 
-    /** The observer of one cluster's pools and endpoints; asked each time the cluster's runtime is built. */
+    /**
+     * The observer of one cluster's pools, endpoints and attempts; asked when the cluster's runtime is first built
+     * and kept while its config stays the same (an endpoint set change keeps it too).
+     */
     default ClusterObserver cluster(String name) {
         return ClusterObserver.NONE;
+    }
+
+    /**
+     * The observer of the requests a route takes; asked when a snapshot first has a route of that name, and kept
+     * across reloads while there is one (however its match or policies change).
+     */
+    default RouteObserver route(String name) {
+        return RouteObserver.NONE;
+    }
+
+    /**
+     * The observer of the requests that matched no route or were refused before routing; asked once, with the first
+     * snapshot.
+     */
+    default RouteObserver unrouted() {
+        return RouteObserver.NONE;
     }
 
     /** All of {@code observers}, in order; {@link #NONE} ones are left out. */

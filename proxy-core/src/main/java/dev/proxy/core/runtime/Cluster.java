@@ -6,6 +6,7 @@ import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
@@ -25,6 +26,7 @@ public final class Cluster {
     private final UpstreamGuard guard;
     private final Bootstrap bootstrap;
     private final UpstreamTls tls;
+    private final ClusterObserver observer;
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
@@ -32,10 +34,11 @@ public final class Cluster {
      * @param guard the cluster's circuit breaker, or {@link UpstreamGuard#NONE}
      * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
      * @param tls the cluster's TLS context, or null; kept with the bootstrap
+     * @param observer what the pools, health and guard report to, and the exchanges report their attempts to
      */
     Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
             EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap,
-            UpstreamTls tls) {
+            UpstreamTls tls, ClusterObserver observer) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
         this.pools = Map.copyOf(pools);
@@ -44,6 +47,7 @@ public final class Cluster {
         this.guard = requireNonNull(guard, "guard");
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         this.tls = tls;
+        this.observer = requireNonNull(observer, "observer");
         requireNonNull(policy, "policy");
         this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
     }
@@ -96,6 +100,11 @@ public final class Cluster {
 
     public List<Endpoint> endpoints() {
         return endpoints;
+    }
+
+    /** Hears how each attempt on this cluster ended and each retry; resolved once, so a request looks nothing up. */
+    public ClusterObserver observer() {
+        return observer;
     }
 
     /** The circuit breaker every attempt to this cluster asks first. */

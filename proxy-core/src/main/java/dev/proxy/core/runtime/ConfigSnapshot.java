@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.filter.RequestFilter;
+import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -22,20 +23,27 @@ public final class ConfigSnapshot {
     private final RouteTarget[] targets;
     private final Map<String, Cluster> clusters;
     private final RequestFilter globalLimit;
+    private final RouteObserver unrouted;
 
     ConfigSnapshot(long generation, ProxyConfig config, RouteTable routes, List<RouteTarget> targets,
-                   Map<String, Cluster> clusters, RequestFilter globalLimit) {
+                   Map<String, Cluster> clusters, RequestFilter globalLimit, RouteObserver unrouted) {
         this.generation = generation;
         this.config = requireNonNull(config, "config");
         this.routes = requireNonNull(routes, "routes");
         this.targets = targets.toArray(new RouteTarget[0]);
         this.clusters = Map.copyOf(clusters);
         this.globalLimit = globalLimit;
+        this.unrouted = requireNonNull(unrouted, "unrouted");
     }
 
     /** The proxy-wide cap on requests in flight, or null. */
     public RequestFilter globalLimit() {
         return globalLimit;
+    }
+
+    /** Hears the end of each request that matched no route or was refused before routing. */
+    public RouteObserver unrouted() {
+        return unrouted;
     }
 
     /** The target of the route named {@code name}, if there is one. */

@@ -2,13 +2,15 @@ package dev.proxy.core.runtime;
 
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RetryPolicy;
+import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Where a route sends its requests and what they pass on the way: the route's admission filters in chain order,
- * its retry policy, one cluster or a weighted split between several (a canary), and an optional mirror. Immutable.
+ * its retry policy, one cluster or a weighted split between several (a canary), an optional mirror, and the observer
+ * that hears each request's end. Immutable.
  */
 public final class RouteTarget {
     private final Route route;
@@ -18,14 +20,16 @@ public final class RouteTarget {
     private final RequestFilter[] filters;
     private final RetryPolicy retry;
     private final Cluster mirror;
+    private final RouteObserver observer;
 
     /**
      * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
      * @param routeFilters the route's filters, kept so that a reload that leaves the route alone keeps them
      * @param mirror the shadow cluster, or null
+     * @param observer hears the end of each of the route's requests, kept across reloads while the route's name is
      */
     RouteTarget(Route route, Cluster[] clusters, int[] weights, RequestFilter globalLimit,
-                List<RequestFilter> routeFilters, RetryPolicy retry, Cluster mirror) {
+                List<RequestFilter> routeFilters, RetryPolicy retry, Cluster mirror, RouteObserver observer) {
         this.route = route;
         this.clusters = clusters;
         this.cumulativeWeights = new int[weights.length];
@@ -45,6 +49,7 @@ public final class RouteTarget {
         }
         this.retry = retry;
         this.mirror = mirror;
+        this.observer = observer;
     }
 
     public Route route() {
@@ -77,6 +82,11 @@ public final class RouteTarget {
 
     public RetryPolicy retry() {
         return retry;
+    }
+
+    /** Hears the end of each of the route's requests. */
+    public RouteObserver observer() {
+        return observer;
     }
 
     /** The cluster that gets copies of the route's requests, or null. */

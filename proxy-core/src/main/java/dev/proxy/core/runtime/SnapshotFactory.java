@@ -15,6 +15,7 @@ import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import dev.proxy.core.tls.UpstreamTls;
@@ -42,7 +43,8 @@ public final class SnapshotFactory {
 
     /**
      * @param upstreamBootstrap channel type, resolver and socket options shared by every upstream connection
-     * @param observer gives each cluster the observer of its pools and endpoints
+     * @param observer gives each cluster the observer of its pools, endpoints and attempts, each route the observer
+     *     of its requests, and each snapshot that of the requests no route took
      */
     public SnapshotFactory(LoadBalancer.Factory balancers, Resilience resilience, Bootstrap upstreamBootstrap,
                            ProxyObserver observer) {
@@ -99,16 +101,18 @@ public final class SnapshotFactory {
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
                     .orElse(null);
+            RouteTarget sameName = previous == null ? null : previous.target(rc.name()).orElse(null);
             // an unchanged route keeps its filters and retry budget, so a reload does not reset their counts
-            RouteTarget old = previous == null ? null : previous.target(rc.name())
-                    .filter(t -> t.route().config().equals(rc)).orElse(null);
+            RouteTarget old = sameName != null && sameName.route().config().equals(rc) ? sameName : null;
             List<RequestFilter> filters = old != null ? old.routeFilters() : resilience.filters(rc);
             RetryPolicy retry = old != null ? old.retry() : resilience.retryPolicy(rc);
-            targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror));
+            RouteObserver routeObserver = sameName != null ? sameName.observer() : observer.route(rc.name());
+            targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror, routeObserver));
         }
         long generation = previous == null ? 1
                 : previous.config() == config ? previous.generation() : previous.generation() + 1;
-        return new ConfigSnapshot(generation, config, table, targets, clusters, globalLimit);
+        RouteObserver unrouted = previous != null ? previous.unrouted() : observer.unrouted();
+        return new ConfigSnapshot(generation, config, table, targets, clusters, globalLimit, unrouted);
     }
 
     /**
@@ -150,7 +154,7 @@ public final class SnapshotFactory {
         UpstreamTls tls = predecessor != null ? predecessor.tls()
                 : cc.tls().map(t -> UpstreamTls.of(cc.name(), t, cc.protocol())).orElse(null);
         Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();
-        ClusterObserver clusterObserver = observer.cluster(cc.name());
+        ClusterObserver clusterObserver = predecessor != null ? predecessor.observer() : observer.cluster(cc.name());
         List<Endpoint> endpoints = new ArrayList<>();
         Map<Endpoint, ConnectionPool> pools = new HashMap<>();
         for (EndpointConfig ec : endpointConfigs) {
@@ -175,6 +179,6 @@ public final class SnapshotFactory {
         }
         UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
         return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
-                guard, bootstrap, tls);
+                guard, bootstrap, tls, clusterObserver);
     }
 }

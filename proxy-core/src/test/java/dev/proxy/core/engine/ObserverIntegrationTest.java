@@ -10,6 +10,7 @@ import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
@@ -82,8 +83,24 @@ class ObserverIntegrationTest {
         }
 
         @Override
+        public RouteObserver route(String name) {
+            return r -> events.add("route " + name + " ended " + r.status());
+        }
+
+        @Override
+        public RouteObserver unrouted() {
+            return r -> events.add("unrouted ended " + r.status() + " " + r.error().reason());
+        }
+
+        @Override
         public ClusterObserver cluster(String name) {
             return new ClusterObserver() {
+                @Override
+                public void attemptEnded(int status, ProxyError error, long nanos) {
+                    events.add("cluster " + name + " attempt ended " + status + " "
+                            + (error == null ? "-" : error.reason()));
+                }
+
                 @Override
                 public void connected(long nanos) {
                     events.add("pool " + name + " connected");
@@ -127,8 +144,9 @@ class ObserverIntegrationTest {
         assertThat(recorder.events).containsExactly(
                 "connection opened",
                 "exchange POST /api/x?q=1", "attempt app", "pool app connected", "pool app leased new",
-                "attempt ended 200 -", "ended 200",
-                "exchange GET /api/y", "attempt app", "pool app reused", "attempt ended 200 -", "ended 200",
+                "attempt ended 200 -", "cluster app attempt ended 200 -", "ended 200", "route api ended 200",
+                "exchange GET /api/y", "attempt app", "pool app reused",
+                "attempt ended 200 -", "cluster app attempt ended 200 -", "ended 200", "route api ended 200",
                 "connection closed");
         assertThat(backend.lastRequest().headers().get("x-observed")).as("set by the observer").isEqualTo("yes");
         Ended post = recorder.ended.get(0);
@@ -148,10 +166,12 @@ class ObserverIntegrationTest {
         try (RawHttp c = new RawHttp(proxy.port())) {
             assertThat(c.send("GET /api/x HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status()).isEqualTo(502);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.ended.size() == 1);
+        // the route observer hears the end last
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.events.contains("route api ended 502"));
 
         assertThat(recorder.events).containsSubsequence("attempt app", "pool app connect failed",
-                "attempt ended 0 upstream_connect_failure", "ended 502");
+                "attempt ended 0 upstream_connect_failure", "cluster app attempt ended 0 upstream_connect_failure",
+                "ended 502", "route api ended 502");
         assertThat(recorder.ended.get(0).error()).isEqualTo(ProxyError.UPSTREAM_CONNECT_FAILURE);
         assertThat(recorder.ended.get(0).upstreamNanos()).as("no upstream answered").isEqualTo(-1);
     }
@@ -161,14 +181,17 @@ class ObserverIntegrationTest {
         TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
         TestProxy proxy = proxy(backend.address(), "");
         assertThat(proxy.get("/elsewhere").statusCode()).isEqualTo(404);
-        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.ended.size() == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorder.events.contains("unrouted ended 404 no_route"));
 
         Ended e = recorder.ended.get(0);
         assertThat(e.route()).isNull();
         assertThat(e.cluster()).isNull();
         assertThat(e.attempts()).isZero();
         assertThat(e.error()).isEqualTo(ProxyError.NO_ROUTE);
-        assertThat(recorder.events).noneMatch(ev -> ev.startsWith("attempt"));
+        assertThat(recorder.events).noneMatch(ev -> ev.startsWith("attempt") || ev.startsWith("cluster")
+                || ev.startsWith("route"));
+        assertThat(recorder.events).containsSubsequence("ended 404", "unrouted ended 404 no_route");
+        assertThat(recorder.ended).hasSize(1);
     }
 
     @Test
@@ -198,5 +221,33 @@ class ObserverIntegrationTest {
     void noObserverMeansNoneOfTheseCalls() {
         assertThat(ProxyObserver.of(List.of(ProxyObserver.NONE, ProxyObserver.NONE))).isSameAs(ProxyObserver.NONE);
         assertThat(ProxyObserver.of(List.of(ProxyObserver.NONE, recorder))).isSameAs(recorder);
+    }
+
+    @Test
+    void aCompositeHandsOutTheOnlyLiveClusterOrRouteObserverItself() {
+        ClusterObserver cluster = new ClusterObserver() {
+        };
+        RouteObserver route = r -> { };
+        ProxyObserver live = new ProxyObserver() {
+            @Override
+            public ClusterObserver cluster(String name) {
+                return cluster;
+            }
+
+            @Override
+            public RouteObserver route(String name) {
+                return route;
+            }
+        };
+        ProxyObserver both = ProxyObserver.of(List.of(new ProxyObserver() {
+        }, live));
+        assertThat(both.cluster("app")).isSameAs(cluster);
+        assertThat(both.route("api")).isSameAs(route);
+        assertThat(both.unrouted()).isSameAs(RouteObserver.NONE);
+        ProxyObserver neither = ProxyObserver.of(List.of(new ProxyObserver() {
+        }, new ProxyObserver() {
+        }));
+        assertThat(neither.cluster("app")).isSameAs(ClusterObserver.NONE);
+        assertThat(neither.route("api")).isSameAs(RouteObserver.NONE);
     }
 }

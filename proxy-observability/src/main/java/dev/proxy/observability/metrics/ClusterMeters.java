@@ -1,20 +1,25 @@
 package dev.proxy.observability.metrics;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The upstream meters of one cluster: attempts and their latency, retries, connections and the pool's events,
- * ejections and breaker transitions. Outlives the cluster's runtime objects, so a reload does not reset counts.
- * Thread-safe.
+ * ejections and breaker transitions. The cluster's observer, so the engine reports to it without a lookup; outlives
+ * the cluster's runtime objects, so a reload does not reset counts. Meters by outcome are registered on first use.
+ * Thread-safe; a registration race is harmless, as the registry gives both sides the same meter for the same name
+ * and tags.
  */
 final class ClusterMeters implements ClusterObserver {
+    /** Statuses below this have a slot of their own among the retries; HTTP's are 100–599. */
+    private static final int MAX_STATUS = 600;
+
     private final MeterRegistry registry;
     private final String cluster;
     /** By status class, the last slot for attempts that got no response. */
@@ -23,8 +28,11 @@ final class ClusterMeters implements ClusterObserver {
     /** By status class, then by error. */
     private final AtomicReferenceArray<Counter> attempts = new AtomicReferenceArray<>(MeterNames.STATUS_CLASSES.length
             + MeterNames.errorCount());
-    private final ConcurrentHashMap<String, Counter> retries = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Counter> transitions = new ConcurrentHashMap<>();
+    /** By error, then by the status retried (0–599). */
+    private final AtomicReferenceArray<Counter> retries = new AtomicReferenceArray<>(MeterNames.errorCount()
+            + MAX_STATUS);
+    /** By the state entered, in the order of {@link UpstreamGuard#STATES}. */
+    private final AtomicReferenceArray<Counter> transitions = new AtomicReferenceArray<>(UpstreamGuard.STATES.size());
     private final Timer connect;
     private final Counter opened;
     private final Counter closed;
@@ -52,7 +60,8 @@ final class ClusterMeters implements ClusterObserver {
         return Counter.builder(name).description(description).tag("cluster", cluster).register(registry);
     }
 
-    void attemptEnded(int status, ProxyError error, long nanos) {
+    @Override
+    public void attemptEnded(int status, ProxyError error, long nanos) {
         int statusClass = error == null ? MeterNames.statusClass(status) : -1;
         int t = statusClass >= 0 ? statusClass : MeterNames.STATUS_CLASSES.length;
         Timer timer = latency.get(t);
@@ -79,12 +88,22 @@ final class ClusterMeters implements ClusterObserver {
         c.increment();
     }
 
-    void retrying(int status, ProxyError error) {
+    @Override
+    public void retrying(int status, ProxyError error) {
         // statuses worth a retry are the few a route's policy names, so the label stays bounded
-        String reason = error != null ? error.reason() : Integer.toString(status);
-        retries.computeIfAbsent(reason, r -> Counter.builder("proxy.upstream.retries")
-                .description("Attempts retried, by what the failed attempt got").tag("cluster", cluster)
-                .tag("reason", r).register(registry)).increment();
+        int i = error != null ? error.ordinal() : MeterNames.errorCount() + status;
+        // a status outside 0–599 has no slot: counted all the same, through the registry's own lookup
+        boolean slotted = error != null || status >= 0 && status < MAX_STATUS;
+        Counter c = slotted ? retries.get(i) : null;
+        if (c == null) {
+            c = Counter.builder("proxy.upstream.retries")
+                    .description("Attempts retried, by what the failed attempt got").tag("cluster", cluster)
+                    .tag("reason", error != null ? error.reason() : Integer.toString(status)).register(registry);
+            if (slotted) {
+                retries.set(i, c);
+            }
+        }
+        c.increment();
     }
 
     @Override
@@ -122,8 +141,16 @@ final class ClusterMeters implements ClusterObserver {
 
     @Override
     public void breakerTransition(String state) {
-        transitions.computeIfAbsent(state, s -> Counter.builder("proxy.circuit.breaker.transitions")
-                .description("Circuit breaker state changes, by the state entered").tag("cluster", cluster)
-                .tag("to", s).register(registry)).increment();
+        int i = UpstreamGuard.STATES.indexOf(state);
+        Counter c = i >= 0 ? transitions.get(i) : null;
+        if (c == null) {
+            c = Counter.builder("proxy.circuit.breaker.transitions")
+                    .description("Circuit breaker state changes, by the state entered").tag("cluster", cluster)
+                    .tag("to", state).register(registry);
+            if (i >= 0) {
+                transitions.set(i, c);
+            }
+        }
+        c.increment();
     }
 }

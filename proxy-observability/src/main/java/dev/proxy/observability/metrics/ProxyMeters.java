@@ -2,29 +2,32 @@ package dev.proxy.observability.metrics;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.observe.ExchangeObserver;
-import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.observe.RouteObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.netty.handler.codec.http.HttpRequest;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The meters of the request path, fed by the engine's events: client connections, requests by route, method and
- * status class, their duration and bytes, the proxy's own errors by reason, and per cluster the upstream attempts,
- * retries and pool events ({@link ClusterMeters}), and WebSocket tunnels (open now, opened, bytes each way). A request costs a map lookup by route name, a few counter adds and
- * a histogram record; nothing is allocated once a route's meters exist. Thread-safe.
+ * status class, their duration and bytes, the proxy's own errors by reason ({@link RouteMeters}), per cluster the
+ * upstream attempts, retries and pool events ({@link ClusterMeters}), and WebSocket tunnels (open now, opened, bytes
+ * each way). A route's and a cluster's meters are looked up by name only when a snapshot asks for their observer,
+ * and kept by name so a reload does not reset them; the engine then hands each request to them directly, so no
+ * {@code ExchangeObserver} is needed. A request costs a few counter adds and two histogram records, and allocates
+ * nothing once the meters it touches exist. Thread-safe.
  */
 public final class ProxyMeters implements ProxyObserver {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<ProxyError, Counter> rejected = new ConcurrentHashMap<>();
+    /** By {@link ProxyError} ordinal, registered at first use. */
+    private final AtomicReferenceArray<Counter> rejected = new AtomicReferenceArray<>(MeterNames.errorCount());
     private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Timer handshakeTime;
@@ -35,7 +38,6 @@ public final class ProxyMeters implements ProxyObserver {
     private final Counter tunnelBytesDownstream;
     private final Counter http2Streams;
     private final Counter http2Resets;
-    private final ExchangeObserver exchanges = new Exchanges();
 
     public ProxyMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -64,16 +66,26 @@ public final class ProxyMeters implements ProxyObserver {
 
     @Override
     public void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
+        // get before computeIfAbsent: its lambda captures the registry, so it would allocate on every handshake
         if (success) {
-            handshakes.computeIfAbsent(protocolOrReason, p -> Counter.builder("proxy.tls.handshakes")
-                    .description("Client TLS handshakes completed, by protocol").tag("protocol", p)
-                    .register(registry)).increment();
+            Counter c = handshakes.get(protocolOrReason);
+            if (c == null) {
+                c = handshakes.computeIfAbsent(protocolOrReason, p -> Counter.builder("proxy.tls.handshakes")
+                        .description("Client TLS handshakes completed, by protocol").tag("protocol", p)
+                        .register(registry));
+            }
+            c.increment();
             handshakeTime.record(nanos, TimeUnit.NANOSECONDS);
         } else {
-            handshakeFailures.computeIfAbsent(protocolOrReason, r -> Counter.builder("proxy.tls.handshake.failures")
-                    .description("Client TLS handshakes refused, by reason (no_client_certificate, "
-                            + "untrusted_client_certificate, expired_certificate, protocol_or_cipher, not_tls, timeout, "
-                            + "client_closed, other)").tag("reason", r).register(registry)).increment();
+            Counter c = handshakeFailures.get(protocolOrReason);
+            if (c == null) {
+                c = handshakeFailures.computeIfAbsent(protocolOrReason, r -> Counter.builder(
+                        "proxy.tls.handshake.failures").description("Client TLS handshakes refused, by reason "
+                        + "(no_client_certificate, untrusted_client_certificate, expired_certificate, "
+                        + "protocol_or_cipher, not_tls, timeout, client_closed, other)").tag("reason", r)
+                        .register(registry));
+            }
+            c.increment();
         }
     }
 
@@ -84,10 +96,16 @@ public final class ProxyMeters implements ProxyObserver {
 
     @Override
     public void connectionRejected(ProxyError reason) {
-        rejected.computeIfAbsent(reason, r -> Counter.builder("proxy.connections.rejected")
-                .description("Client connections closed without a request: over maxConnections (overloaded) or too "
-                        + "slow to send a request head (request_header_timeout)")
-                .tag("reason", r.reason()).register(registry)).increment();
+        Counter c = rejected.get(reason.ordinal());
+        if (c == null) {
+            // a race registers twice and gets the same counter back: the registry keeps one per name and tags
+            c = Counter.builder("proxy.connections.rejected")
+                    .description("Client connections closed without a request: over maxConnections (overloaded) or "
+                            + "too slow to send a request head (request_header_timeout)")
+                    .tag("reason", reason.reason()).register(registry);
+            rejected.set(reason.ordinal(), c);
+        }
+        c.increment();
     }
 
     @Override
@@ -113,43 +131,21 @@ public final class ProxyMeters implements ProxyObserver {
         tunnelBytesDownstream.increment(bytesFromUpstream);
     }
 
-    @Override
-    public ExchangeObserver exchangeStarted(HttpRequest request) {
-        return exchanges;
-    }
-
+    /** The cluster's meters, by name: a cluster rebuilt by a reload carries on counting where it was. */
     @Override
     public ClusterObserver cluster(String name) {
-        return clusterMeters(name);
+        return clusters.computeIfAbsent(name, n -> new ClusterMeters(registry, n));
     }
 
-    private ClusterMeters clusterMeters(String name) {
-        ClusterMeters m = clusters.get(name);
-        return m != null ? m : clusters.computeIfAbsent(name, n -> new ClusterMeters(registry, n));
+    /** The route's meters, by name: a route changed by a reload carries on counting where it was. */
+    @Override
+    public RouteObserver route(String name) {
+        return routes.computeIfAbsent(name, n -> new RouteMeters(registry, n));
     }
 
-    private RouteMeters routeMeters(String name) {
-        String key = name == null ? MeterNames.UNROUTED : name;
-        RouteMeters m = routes.get(key);
-        return m != null ? m : routes.computeIfAbsent(key, n -> new RouteMeters(registry, n));
-    }
-
-    /** Stateless: one instance follows every request, as everything it needs comes with each call. */
-    private final class Exchanges implements ExchangeObserver {
-        @Override
-        public void attemptEnded(String cluster, int status, ProxyError error, long nanos) {
-            clusterMeters(cluster).attemptEnded(status, error, nanos);
-        }
-
-        @Override
-        public void retrying(String cluster, int status, ProxyError error) {
-            clusterMeters(cluster).retrying(status, error);
-        }
-
-        @Override
-        public void ended(ExchangeRecord r) {
-            routeMeters(r.routeName()).record(MeterNames.methodIndex(r.request().method()),
-                    MeterNames.statusClass(r.status()), r.error(), r.durationNanos(), r.bytesIn(), r.bytesOut());
-        }
+    /** The meters of {@code route="unrouted"}. */
+    @Override
+    public RouteObserver unrouted() {
+        return route(MeterNames.UNROUTED);
     }
 }
