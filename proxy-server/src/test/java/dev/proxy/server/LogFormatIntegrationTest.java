@@ -79,5 +79,6 @@ class LogFormatIntegrationTest {
                 + "d\\.proxy\\.server\\.ProxyApp - admin listening on");
         assertThat(child.output()).as("Logback prints its own status only when its configuration has a problem")
                 .doesNotContain("in ch.qos.logback");
+        assertThat(child.output()).as("a clean start warns of nothing").doesNotContain(" WARN ");
     }
 }

@@ -47,6 +47,11 @@ public final class ConfigSnapshot {
     }
 
     /** The target of the route named {@code name}, if there is one. */
+    /** Every route's target, in the routes' order. */
+    List<RouteTarget> targets() {
+        return List.of(targets);
+    }
+
     public Optional<RouteTarget> target(String name) {
         for (RouteTarget t : targets) {
             if (t.route().config().name().equals(name)) {

@@ -90,6 +90,13 @@ public final class SnapshotFactory {
         RouteTable table = previous != null && previous.config() == config ? previous.routes()
                 : RouteTable.of(config.routes());
         List<RouteTarget> targets = new ArrayList<>();
+        // by name, so that a reload of many routes finds each one's predecessor without a scan
+        Map<String, RouteTarget> before = new HashMap<>();
+        if (previous != null) {
+            for (RouteTarget t : previous.targets()) {
+                before.put(t.route().config().name(), t);
+            }
+        }
         for (Route route : table.routes()) {
             RouteConfig rc = route.config();
             Cluster[] cs = new Cluster[rc.clusters().size()];
@@ -101,7 +108,7 @@ public final class SnapshotFactory {
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
                     .orElse(null);
-            RouteTarget sameName = previous == null ? null : previous.target(rc.name()).orElse(null);
+            RouteTarget sameName = before.get(rc.name());
             // an unchanged route keeps its filters and retry budget, so a reload does not reset their counts
             RouteTarget old = sameName != null && sameName.route().config().equals(rc) ? sameName : null;
             List<RequestFilter> filters = old != null ? old.routeFilters() : resilience.filters(rc);

@@ -38,8 +38,10 @@ public final class NettyMeters {
     /**
      * Micrometer's Netty binders give no descriptions, which Prometheus' lint rejects, and tag the allocator with its
      * identity hash, which makes a new series at each restart; there is one default allocator, so the tag goes.
+     * {@link ProxyMetrics} installs it as it makes the registry: Micrometer applies filters only to meters registered
+     * after them, and warns when one comes later.
      */
-    private static final MeterFilter HELP_AND_STABLE_TAGS = new MeterFilter() {
+    static final MeterFilter HELP_AND_STABLE_TAGS = new MeterFilter() {
         @Override
         public Meter.Id map(Meter.Id id) {
             if (!id.getName().startsWith("netty.")) {
@@ -62,11 +64,11 @@ public final class NettyMeters {
 
     /**
      * Binds the default allocator's meters and those of every loop of {@code groups} (e.g.
-     * {@code proxyServer.workers()}). Call it once per registry, from outside the event loops: it waits for each loop's
-     * thread to start to learn its name.
+     * {@code proxyServer.workers()}) to a {@link ProxyMetrics} registry (which has {@link #HELP_AND_STABLE_TAGS}).
+     * Call it once per registry, from outside the event loops: it waits for each loop's thread to start to learn its
+     * name.
      */
     public static void bind(MeterRegistry registry, EventLoopGroup... groups) {
-        registry.config().meterFilter(HELP_AND_STABLE_TAGS);
         bindAllocator(registry, ByteBufAllocator.DEFAULT);
         List<EventExecutor> loops = new ArrayList<>();
         for (EventLoopGroup group : groups) {

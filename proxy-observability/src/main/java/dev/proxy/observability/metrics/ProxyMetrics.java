@@ -33,6 +33,8 @@ public final class ProxyMetrics implements AutoCloseable {
         // process_cpu_usage is there, and the core count is the machine's, not the proxy's
         registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
                 || id.getName().equals("system.cpu.count")));
+        // every filter comes before the first meter
+        registry.config().meterFilter(NettyMeters.HELP_AND_STABLE_TAGS);
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

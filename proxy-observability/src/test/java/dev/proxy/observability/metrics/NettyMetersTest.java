@@ -18,6 +18,7 @@ class NettyMetersTest {
     @Test
     void bindsPendingTasksPerLoopAndTheDefaultAllocator() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        registry.config().meterFilter(NettyMeters.HELP_AND_STABLE_TAGS);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("meters-test", true),
                 NioIoHandler.newFactory());
         try {
