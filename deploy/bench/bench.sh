@@ -16,7 +16,8 @@
 #   WARMUP       wrk -d of the warm-up run before each measured run [5s]
 #   JIT_WARMUP   wrk -d of one extra warm-up per target and path before the first repeat [10s]
 #   REPEAT       measured runs per target and path; the table shows medians [1]
-#   TARGETS      which targets, in order [direct proxy haproxy nginx]
+#   TARGETS      which targets, in order [direct proxy haproxy nginx]; add proxy-chain for the proxy with
+#                the default filter chain on (proxy-chain.yaml.tmpl) beside the bare path (proxy.yaml.tmpl)
 #   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
 #   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
 #
@@ -183,20 +184,21 @@ declare -A SERVER_PID=([direct]="$LAST_PID")
 for target in $TARGETS; do
     case "$target" in
     direct) ;;
-    proxy)
+    proxy|proxy-chain)
+        # proxy: the bare forwarding path (a route deadline, the meters); proxy-chain: the default filter chain on
         free_port port; free_port admin_port
-        mkdir -p "$TMP/proxy"
-        render "$SCRIPT_DIR/proxy.yaml.tmpl" "$TMP/proxy/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
+        mkdir -p "$TMP/$target"
+        render "$SCRIPT_DIR/$target.yaml.tmpl" "$TMP/$target/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
             BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$EVENT_LOOPS"
         # JAVA_OPTS is split on whitespace on purpose (a list of flags).
         # shellcheck disable=SC2086
-        "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/proxy/proxy.yaml" >"$OUT_DIR/proxy.log" 2>&1 &
+        "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/$target/proxy.yaml" >"$OUT_DIR/$target.log" 2>&1 &
         PROXY_PID=$!
         PIDS+=("$PROXY_PID")
-        wait_ready "proxy" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/proxy.log"
-        wait_ready "proxy (traffic)" "$PROXY_PID" "http://127.0.0.1:$port/small" "$OUT_DIR/proxy.log"
-        URL[proxy]="http://127.0.0.1:$port"
-        SERVER_PID[proxy]=$PROXY_PID
+        wait_ready "$target" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/$target.log"
+        wait_ready "$target (traffic)" "$PROXY_PID" "http://127.0.0.1:$port/small" "$OUT_DIR/$target.log"
+        URL[$target]="http://127.0.0.1:$port"
+        SERVER_PID[$target]=$PROXY_PID
         ;;
     haproxy)
         if [[ ! -x "$HAPROXY" ]]; then note "haproxy not installed: skipping it"; continue; fi
@@ -219,7 +221,7 @@ for target in $TARGETS; do
         URL[nginx]="http://127.0.0.1:$port"
         SERVER_PID[nginx]=$LAST_PID
         ;;
-    *) die "unknown target '$target' (choose from: direct proxy haproxy nginx)" ;;
+    *) die "unknown target '$target' (choose from: direct proxy proxy-chain haproxy nginx)" ;;
     esac
 done
 
@@ -295,7 +297,7 @@ CLK_TCK=$(getconf CLK_TCK)
 
 RESULTS="$OUT_DIR/results.tsv"
 printf 'repeat\ttarget\tpath\treq_s\tp50_ms\tp99_ms\tsocket_errors\tnon_2xx\trequests\tload1\tcpu_us_per_req\n' >"$RESULTS"
-printf '%-4s %-8s %-7s %12s %9s %9s %11s %6s  %s\n' rep target path "req/s" "p50 ms" "p99 ms" "cpu us/req" "load" "errors"
+printf '%-4s %-11s %-7s %12s %9s %9s %11s %6s  %s\n' rep target path "req/s" "p50 ms" "p99 ms" "cpu us/req" "load" "errors"
 
 # One long warm-up per target and path first. The JVM needs it: measured on 2 busy cores, C2 was
 # still compiling (and the proxy ran at less than half its speed) after a single 5 s warm-up.
@@ -342,7 +344,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             if [[ "$sock" != 0 || "$non2xx" != 0 ]]; then
                 errs="$(grep -E 'Socket errors|Non-2xx' "$raw" | tr -s ' \n' ' ')"
             fi
-            printf '%-4s %-8s %-7s %12.0f %9.3f %9.3f %11s %6s  %s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
+            printf '%-4s %-11s %-7s %12.0f %9.3f %9.3f %11s %6s  %s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
                 "$cpu_us" "$load" "$errs"
         done
     done
@@ -371,13 +373,13 @@ awk -F'\t' -v order="$TARGETS" -v paths="$PATHS" '
             k = T[i] SUBSEP P[j]
             if (seen[k]) mr[k] = median(rps[k])
         }
-        printf "%-8s %-7s %9s %15s %9s %9s %10s %11s %11s %7s\n", "target", "path", "req/s", "req/s min-max", "p50 ms", "p99 ms", "vs direct", "vs haproxy", "cpu us/req", "errors"
+        printf "%-11s %-7s %9s %15s %9s %9s %10s %11s %11s %7s\n", "target", "path", "req/s", "req/s min-max", "p50 ms", "p99 ms", "vs direct", "vs haproxy", "cpu us/req", "errors"
         for (j = 1; j <= np; j++) for (i = 1; i <= nt; i++) {
             k = T[i] SUBSEP P[j]
             if (!seen[k]) continue
             vd = ((("direct" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["direct" SUBSEP P[j]]) : "-")
             vh = ((("haproxy" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["haproxy" SUBSEP P[j]]) : "-")
-            printf "%-8s %-7s %9.0f %15s %9.3f %9.3f %10s %11s %11.1f %7d\n", T[i], P[j], mr[k], sprintf("%.0f-%.0f", lo[k], hi[k]), median(p50[k]), median(p99[k]), vd, vh, median(cpu[k]), err[k]
+            printf "%-11s %-7s %9.0f %15s %9.3f %9.3f %10s %11s %11.1f %7d\n", T[i], P[j], mr[k], sprintf("%.0f-%.0f", lo[k], hi[k]), median(p50[k]), median(p99[k]), vd, vh, median(cpu[k]), err[k]
         }
     }' "$RESULTS" | tee "$OUT_DIR/summary.txt"
 

@@ -87,7 +87,7 @@ class ConfigSchemaTest {
     @Test
     void everyRoutesFilePassesTheReaderAndTheSchema() {
         Map<String, String> files = routesFiles();
-        assertThat(files).hasSizeGreaterThanOrEqualTo(6);
+        assertThat(files).hasSizeGreaterThanOrEqualTo(8);
         SoftAssertions.assertSoftly(soft -> files.forEach((name, yaml) -> {
             try {
                 ConfigReader.read(yaml, name);
@@ -305,6 +305,13 @@ class ConfigSchemaTest {
         Path compose = root.resolve("deploy/compose/proxy/proxy.yaml");
         files.put(root.relativize(compose).toString(), read(compose));
         files.put("deploy/kubernetes/configmap.yaml#proxy.yaml", DeployFiles.configMapRoutes(root));
+        // the benchmark's proxy configs, their @PLACEHOLDER@s (ports, loop counts) filled as bench.sh does
+        try (Stream<Path> bench = Files.list(root.resolve("deploy/bench"))) {
+            bench.filter(p -> p.getFileName().toString().matches("proxy.*\\.yaml\\.tmpl")).sorted()
+                    .forEach(p -> files.put(root.relativize(p).toString(), read(p).replaceAll("@[A-Z_]+@", "1")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return files;
     }
 
