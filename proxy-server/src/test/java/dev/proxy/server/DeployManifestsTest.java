@@ -130,6 +130,11 @@ class DeployManifestsTest {
         assertThat(entrypoint).anyMatch(f -> f.matches("-XX:MaxRAMPercentage=[0-9.]+"));
         assertThat(entrypoint).anyMatch(f -> f.matches("-XX:MaxDirectMemorySize=[0-9]+[kmg]?"));
         assertThat(entrypoint).noneMatch(f -> f.startsWith("-Xmx"));
+        // the class-data archive the JVM maps at start is the one the image's training run writes
+        String archive = entrypoint.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile=")).findFirst()
+                .orElseThrow().substring("-XX:SharedArchiveFile=".length());
+        assertThat(DeployFiles.read(dockerfile)).contains("-XX:ArchiveClassesAtExit=" + archive
+                + " -jar /opt/proxy/proxy-server.jar");
         assertThat(cmd).containsExactly("--config", "/etc/proxy/proxy.yaml");
         // the Deployment mounts the ConfigMap's proxy.yaml where CMD reads it, and does not replace the command
         Map<String, Object> container = container();

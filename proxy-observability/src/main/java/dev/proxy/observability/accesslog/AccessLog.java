@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements ProxyObserver {
     /** The logger the lines go to; the Logback config decides where (asynchronously, never blocking). */
     public static final String LOGGER = "proxy.access";
-    private static final JsonFactory JSON = new JsonFactory();
 
     private final Logger log;
     private final AccessLogConfig config;
@@ -57,7 +56,7 @@ public final class AccessLog implements ProxyObserver {
     /** The line for one request, as written. */
     String line(ExchangeRecord r) {
         StringWriter out = new StringWriter(384);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             long durationNanos = r.durationNanos();
             g.writeStartObject();
             g.writeStringField("time", Instant.ofEpochMilli(System.currentTimeMillis()
@@ -122,5 +121,13 @@ public final class AccessLog implements ProxyObserver {
                 log.info(line(r));
             }
         }
+    }
+
+    /**
+     * Jackson's factory, made at the first line written: a proxy whose access log is off (the static {@link #of} is
+     * called either way) never loads Jackson's few hundred classes at start.
+     */
+    private static final class Json {
+        static final JsonFactory FACTORY = new JsonFactory();
     }
 }
