@@ -44,8 +44,8 @@
 #
 # Pass criteria (tolerances here, all checked at the end):
 #   1. no leaked connections: DRAIN_WAIT after the load stopped, client connections 0, pool active, pending and
-#      idle 0 in every cluster, upstream connections opened = closed, and open fds at most FD_SLACK [5] above
-#      the count before the load;
+#      idle 0 in every cluster, upstream connections opened = closed, and open fds at most 5 plus one per event
+#      loop above the count before the load (each loop opens its DNS resolver's UDP socket lazily, and keeps it);
 #   2. no "LEAK:" line in the proxy's log (a forced GC and a few hundred requests at the end make Netty report
 #      what it found);
 #   3. flat after warm-up: the median of the second half of the samples (from WARMUP to the end of the load)
@@ -83,7 +83,6 @@ RESTART_DOWN="${RESTART_DOWN:-8s}"
 RELOAD_EVERY="${RELOAD_EVERY:-20s}"
 GC_EVERY="${GC_EVERY:-20s}"
 DRAIN_WAIT="${DRAIN_WAIT:-20s}"
-FD_SLACK=5
 
 # The proxy errors each route may count, besides client_closed (see the faults above).
 declare -A EXPECTED=(
@@ -118,6 +117,9 @@ done
 [[ -z "${WARMUP:-}" || "$WARMUP" =~ ^[0-9]+[smh]?$ ]] || die "WARMUP must be a duration like 60s, got '$WARMUP'"
 [[ "$RATE" =~ ^[1-9][0-9]*$ ]] || die "RATE must be a positive integer, got '$RATE'"
 [[ "$ABORTERS" =~ ^[0-9]+$ ]] || die "ABORTERS must be a number, got '$ABORTERS'"
+[[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
+# Descriptors opened once and kept: the DNS resolver's UDP socket of each event loop (on first use), a few files.
+FD_SLACK=$((5 + (EVENT_LOOPS == 0 ? $(nproc) : EVENT_LOOPS)))
 DURATION_S=$(seconds "$DURATION")
 WARMUP_S=$(seconds "${WARMUP:-$((DURATION_S / 5))}")
 SAMPLE_S=$(seconds "$SAMPLE")
