@@ -30,7 +30,7 @@
 #   DURATION      how long the load runs, e.g. 90s, 3m, 2h [30m]
 #   WARMUP        the first part of the run left out of the flatness checks [a fifth of DURATION]
 #   SAMPLE        time between samples [5s]
-#   RATE          requests per second over all routes, open to hey's per-worker -q pacing [200]
+#   RATE          requests per second over all routes, split by fixed shares (ok 50 %, flaky 15 %, ...) [200]
 #   ABORTERS      client loops that leave their requests half-way [2]
 #   BURST_EVERY   period of backend 1's 503 bursts on /flaky [30s]
 #   BURST_FOR     length of each burst [6s]
@@ -40,7 +40,7 @@
 #   GC_EVERY      time between forced full GCs (jcmd GC.run) that measure the heap after GC [20s]
 #   DRAIN_WAIT    time after the load stops before the idle checks; more than the pools' maxIdleTime (11s) [20s]
 #   OUT_DIR       samples, logs, charts and the summary [a new /tmp/soak-results.XXXXXX]
-#   KEEP_TMP=1    keep the temp dir with the generated configs and the backends' logs
+#   KEEP_TMP=1    keep the temp dir with the generated routes files
 #
 # Pass criteria (tolerances here, all checked at the end):
 #   1. no leaked connections: DRAIN_WAIT after the load stopped, client connections 0, pool active, pending and
