@@ -276,7 +276,7 @@ wait_ready "proxy (traffic)" "$PROXY_PID" "$URL/ok" "$OUT_DIR/proxy.log"
 SAMPLES="$OUT_DIR/samples.tsv"
 printf 't_s\tphase\trss_kb\tfds\tsockets\tthreads\theap_used\theap_committed\tnetty_direct\tjdk_direct' >"$SAMPLES"
 printf '\tclient_conns\tpool_active\tpool_idle\tpool_pending\tupstream_opened\tupstream_closed\trequests' >>"$SAMPLES"
-printf '\terrors\tgeneration\treload_failures\tload1\n' >>"$SAMPLES"
+printf '\terrors\tgeneration\treload_failures\tload1\tnonheap\n' >>"$SAMPLES"
 printf 't_s\troute\treason\tcount\n' >"$OUT_DIR/errors.tsv"
 printf 't_s\theap_after_gc\n' >"$OUT_DIR/gc.tsv"
 printf 't_s\tevent\n' >"$OUT_DIR/events.tsv"
@@ -299,6 +299,7 @@ sample() {
         -v load="$(cut -d' ' -f1 /proc/loadavg)" '
         /^jvm_memory_used_bytes\{area="heap"/ { heap += $NF }
         /^jvm_memory_committed_bytes\{area="heap"/ { heapc += $NF }
+        /^jvm_memory_used_bytes\{area="nonheap"/ { nonheap += $NF }
         /^netty_allocator_memory_used\{.*memory_type="direct"/ { nd += $NF }
         /^jvm_buffer_memory_used_bytes\{id="direct"\}/ { jd = $NF }
         /^proxy_connections_active / { cc = $NF }
@@ -313,7 +314,7 @@ sample() {
         /^proxy_config_reloads_total\{result="failure"\}/ { rf = $NF }
         END {
             printf "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f", t, phase, rss, fds, sockets, threads, heap, heapc, nd, jd
-            printf "\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\n", cc, pa, pi, pp, uo, uc, req, err, gen, rf, load
+            printf "\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t%.0f\n", cc, pa, pi, pp, uo, uc, req, err, gen, rf, load, nonheap
         }' "$TMP/metrics.txt" >>"$SAMPLES"
     awk -v t="$t" '/^proxy_errors_total\{/ {
             route = $0; sub(/.*route="/, "", route); sub(/".*/, "", route)
@@ -467,17 +468,20 @@ event "end"
 
 # ---- charts ----------------------------------------------------------------------------------
 
-# errors_rate.tsv: per sample interval, errors per second by reason (all routes) and requests per second.
-awk -F'\t' '
+# Charts of long runs draw every EVERY-th sample (at most about 200 points a line), which keeps each PNG small.
+EVERY=$(awk -F'\t' 'END { n = int((NR + 199) / 200); print (n < 1 ? 1 : n) }' "$SAMPLES")
+
+# errors_rate.tsv: errors per second by reason (all routes) and requests per second, per EVERY sample intervals.
+awk -F'\t' -v k="$EVERY" '
     FNR == 1 { next }
     FILENAME == ARGV[1] { if (!($3 in seen)) { seen[$3] = 1; reasons[++n] = $3 } cum[$1, $3] += $4; next }
     { t[++m] = $1; req[m] = $17 }
     END {
         printf "minutes\trequests/s"; for (i = 1; i <= n; i++) printf "\t%s", reasons[i]; printf "\n"
-        for (j = 2; j <= m; j++) {
-            dt = t[j] - t[j - 1]; if (dt <= 0) continue
-            printf "%.3f\t%.1f", t[j] / 60, (req[j] - req[j - 1]) / dt
-            for (i = 1; i <= n; i++) printf "\t%.2f", (cum[t[j], reasons[i]] - cum[t[j - 1], reasons[i]]) / dt
+        for (j = 1 + k; j <= m; j += k) {
+            dt = t[j] - t[j - k]; if (dt <= 0) continue
+            printf "%.3f\t%.1f", t[j] / 60, (req[j] - req[j - k]) / dt
+            for (i = 1; i <= n; i++) printf "\t%.2f", (cum[t[j], reasons[i]] - cum[t[j - k], reasons[i]]) / dt
             printf "\n"
         }
     }' "$OUT_DIR/errors.tsv" "$SAMPLES" >"$OUT_DIR/errors_rate.tsv"
@@ -500,22 +504,23 @@ set output "$OUT_DIR/memory.png"
 set title "Proxy memory (MiB)"
 set ylabel "MiB"
 set yrange [0:*]
-plot "$SAMPLES" using (\$1/60):(\$3/1024) skip 1 with lines lw 2 title "RSS", \
-     "$SAMPLES" using (\$1/60):(\$7/1048576) skip 1 with lines title "heap used", \
+plot "$SAMPLES" every $EVERY using (\$1/60):(\$3/1024) skip 1 with lines lw 2 title "RSS", \
+     "$SAMPLES" every $EVERY using (\$1/60):(\$7/1048576) skip 1 with lines title "heap used", \
      "$OUT_DIR/gc.tsv" using (\$1/60):(\$2/1048576) skip 1 with linespoints pt 7 ps 0.6 lw 2 title "heap after full GC", \
-     "$SAMPLES" using (\$1/60):(\$9/1048576) skip 1 with lines lw 2 title "Netty direct", \
-     "$SAMPLES" using (\$1/60):(\$10/1048576) skip 1 with lines title "JDK direct buffers"
+     "$SAMPLES" every $EVERY using (\$1/60):(\$9/1048576) skip 1 with lines lw 2 title "Netty direct", \
+     "$SAMPLES" every $EVERY using (\$1/60):(\$10/1048576) skip 1 with lines title "JDK direct buffers", \
+     "$SAMPLES" every $EVERY using (\$1/60):(\$22/1048576) skip 1 with lines title "JVM non-heap (metaspace, code)"
 
 set output "$OUT_DIR/connections.png"
 set title "Proxy descriptors, threads and connections"
 set ylabel "count"
-plot "$SAMPLES" using (\$1/60):4 skip 1 with lines lw 2 title "open fds", \
-     "$SAMPLES" using (\$1/60):5 skip 1 with lines title "sockets", \
-     "$SAMPLES" using (\$1/60):6 skip 1 with lines lw 2 title "threads", \
-     "$SAMPLES" using (\$1/60):11 skip 1 with lines title "client connections", \
-     "$SAMPLES" using (\$1/60):12 skip 1 with lines title "pool active", \
-     "$SAMPLES" using (\$1/60):13 skip 1 with lines title "pool idle", \
-     "$SAMPLES" using (\$1/60):(\$15-\$16) skip 1 with lines dt 3 title "upstream opened - closed"
+plot "$SAMPLES" every $EVERY using (\$1/60):4 skip 1 with lines lw 2 title "open fds", \
+     "$SAMPLES" every $EVERY using (\$1/60):5 skip 1 with lines title "sockets", \
+     "$SAMPLES" every $EVERY using (\$1/60):6 skip 1 with lines lw 2 title "threads", \
+     "$SAMPLES" every $EVERY using (\$1/60):11 skip 1 with lines title "client connections", \
+     "$SAMPLES" every $EVERY using (\$1/60):12 skip 1 with lines title "pool active", \
+     "$SAMPLES" every $EVERY using (\$1/60):13 skip 1 with lines title "pool idle", \
+     "$SAMPLES" every $EVERY using (\$1/60):(\$15-\$16) skip 1 with lines dt 3 title "upstream opened - closed"
 
 set output "$OUT_DIR/errors.png"
 set title "Requests and proxy errors per second, by reason"
@@ -604,6 +609,9 @@ LEAKS=$(grep -c 'LEAK:' "$OUT_DIR/proxy.log" || true)
     echo "after drain: client connections $(col 11), pool active $(col 12), idle $(col 13), pending $(col 14);"
     echo "             upstream opened $(col 15), closed $(col 16); fds $(col 4) (before the load $BASE_FDS), sockets $(col 5), threads $(col 6)"
     echo "log lines: $(grep -c ' ERROR ' "$OUT_DIR/proxy.log" || true) ERROR, $(grep -c ' WARN ' "$OUT_DIR/proxy.log" || true) WARN, $LEAKS LEAK"
+    # The distinct messages, without their time (access log lines are JSON and not counted above).
+    grep -E '^[0-9:.]+ +(WARN|ERROR) ' "$OUT_DIR/proxy.log" | sed -E 's/^[0-9:.]+ +//' | cut -c1-150 | sort | uniq -c |
+        sort -rn | head -n 5 | sed 's/^/  /' || true
     echo
     echo "== criteria"
     check "$([[ $(col 11) == 0 ]] && echo 1)" "no client connection left after the load (proxy_connections_active = $(col 11))"
