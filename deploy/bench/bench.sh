@@ -4,6 +4,7 @@
 #
 #   deploy/bench/bench.sh                      # from the repo root, after `mvn -DskipTests package`
 #   DURATION=10s REPEAT=3 deploy/bench/bench.sh
+#   RATE=5000 TARGETS="direct proxy haproxy" deploy/bench/bench.sh   # open loop: a fixed arrival rate
 #
 # Environment (defaults in brackets):
 #   JAR          the proxy's runnable jar [proxy-server/target/proxy-server.jar]
@@ -20,10 +21,23 @@
 #                the default filter chain on (proxy-chain.yaml.tmpl) beside the bare path (proxy.yaml.tmpl)
 #   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
 #   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
+#   RATE         open loop: each measured run sends RATE requests/s at fixed times over
+#                CONNECTIONS connections (deploy/bench/OpenLoop.java) instead of wrk [unset: wrk]
 #
-# Columns: req/s and wrk's p50/p99 latency; "cpu us/req" is the CPU time the target's own
-# process (not the backend, not wrk) used per request, which the neighbours' load on a shared
-# machine disturbs much less than req/s; "load" is the 1-minute load average before the run.
+# Closed loop (the default): each of wrk's connections sends its next request when the previous
+# answer is in, so a stall holds back the requests that would have arrived meanwhile, and they are
+# never measured (coordinated omission): p99 under-reports what clients arriving at a steady rate
+# would see. Open loop (RATE=...): request i is due at start + i/RATE whatever happened before, and
+# its latency counts from that due time, as wrk2 does. Debian packages no wrk2; hey's -q paces each
+# worker after its own previous answer (still a closed loop), and h2load's --rate is a rate of new
+# connections, so OpenLoop.java does it. Give every target the same RATE, below the slowest one's
+# closed-loop req/s: past it the backlog grows and the latencies only measure the queue. Warm-ups
+# stay on wrk.
+#
+# Columns: req/s and wrk's p50/p99 latency (with RATE: counted from each request's scheduled
+# time); "cpu us/req" is the CPU time the target's own process (not the backend, not wrk) used per
+# request, which the neighbours' load on a shared machine disturbs much less than req/s; "load" is
+# the 1-minute load average before the run.
 #
 # Everything listens on 127.0.0.1 on free ports; every process started here is stopped on exit.
 # Nothing is pinned with taskset: on a small shared machine, pinning wrk, backend and proxy to
@@ -51,6 +65,7 @@ DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-5s}"
 JIT_WARMUP="${JIT_WARMUP:-10s}"
 REPEAT="${REPEAT:-1}"
+RATE="${RATE:-}"
 TARGETS="${TARGETS:-direct proxy haproxy nginx}"
 PATHS="/small /large"
 
@@ -70,6 +85,11 @@ command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
 [[ -x "$NGINX" ]] || die "nginx is needed for the backend and was not found (apt-get install nginx)"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$REPEAT'"
 [[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
+[[ -z "$RATE" || "$RATE" =~ ^[1-9][0-9]*$ ]] || die "RATE must be a positive integer (requests/s), got '$RATE'"
+if [[ -n "$RATE" ]]; then
+    [[ "$DURATION" =~ ^[1-9][0-9]*[sm]?$ ]] || die "with RATE, DURATION must be like 10s or 2m, got '$DURATION'"
+    command -v javac >/dev/null || die "RATE needs javac (a JDK) to build deploy/bench/OpenLoop.java"
+fi
 
 # ---- process bookkeeping and cleanup -------------------------------------------------------
 
@@ -163,6 +183,16 @@ start_nginx() {   # start_nginx NAME TEMPLATE PORT [extra render args...] -> set
     PIDS+=("$LAST_PID")
 }
 
+# ---- open-loop load generator (RATE) ----------------------------------------------------------
+
+if [[ -n "$RATE" ]]; then
+    javac -d "$TMP/openloop" "$SCRIPT_DIR/OpenLoop.java" || die "deploy/bench/OpenLoop.java does not compile"
+    case "$DURATION" in
+    *m) DURATION_S=$((${DURATION%m} * 60)) ;;
+    *) DURATION_S=${DURATION%s} ;;
+    esac
+fi
+
 # ---- backend ---------------------------------------------------------------------------------
 
 WWW="$TMP/www"
@@ -234,7 +264,12 @@ echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
 echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS"
 echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 [[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
-echo "wrk:      -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up -d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
+if [[ -n "$RATE" ]]; then
+    echo "load:     open loop, $RATE req/s over $CONNECTIONS connections for $DURATION (OpenLoop.java; latency from each request's scheduled time)"
+    echo "wrk:      warm-ups only: -t$THREADS -c$CONNECTIONS (-d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
+else
+    echo "wrk:      -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up -d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
+fi
 echo "raw output: $OUT_DIR"
 echo
 
@@ -270,6 +305,20 @@ run_wrk() {
     WRK_PID=$!
     wait "$WRK_PID"
     WRK_PID=""
+}
+
+# The measured run: wrk (closed loop), or with RATE the open-loop generator, which prints the same lines.
+run_measured() {
+    local url=$1
+    if [[ -n "$RATE" ]]; then
+        # 2 s at RATE first, not counted: the generator's own JIT warm-up (the target had wrk's).
+        "${JAVA}" -cp "$TMP/openloop" OpenLoop "$url" "$RATE" "$CONNECTIONS" "$DURATION_S" 2 &
+        WRK_PID=$!
+        wait "$WRK_PID"
+        WRK_PID=""
+    else
+        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url"
+    fi
 }
 
 # wrk prints latencies as 812.00us / 1.23ms / 1.02s; print them in ms.
@@ -322,7 +371,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             # 1-min load average at the start: on a shared machine it tells a noisy run apart.
             load=$(cut -d' ' -f1 /proc/loadavg)
             cpu_before=$(cpu_ticks "${SERVER_PID[$target]}")
-            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw"
+            run_measured "$url" >"$raw"
             cpu_after=$(cpu_ticks "${SERVER_PID[$target]}")
             for pid in "${PIDS[@]}"; do
                 kill -0 "$pid" 2>/dev/null || die "a server (pid $pid) died during the $target $path run"
@@ -343,6 +392,11 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             errs="-"
             if [[ "$sock" != 0 || "$non2xx" != 0 ]]; then
                 errs="$(grep -E 'Socket errors|Non-2xx' "$raw" | tr -s ' \n' ' ')"
+            fi
+            # Open loop: requests that fell due but were never sent (the target could not keep up with RATE).
+            backlog=$(awk '/scheduled but not sent/ { print $5 }' "$raw")
+            if [[ -n "$backlog" && "$backlog" != 0 ]]; then
+                errs="${errs#-} backlog $backlog (below RATE)"
             fi
             printf '%-4s %-11s %-7s %12.0f %9.3f %9.3f %11s %6s  %s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
                 "$cpu_us" "$load" "$errs"
