@@ -7,6 +7,9 @@ import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -29,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 abstract class LoopPool {
     /** Netty's own default, for a bootstrap that sets none. */
     private static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 30_000;
+    private static final String CONNECTING = "connecting";
     final ConnectionPool parent;
     final EventLoop loop;
     final PoolConfig config;
@@ -160,13 +164,14 @@ abstract class LoopPool {
         long started = System.nanoTime();
         ChannelFuture f = bootstrap.connect(parent.endpoint().socketAddress());
         Channel ch = f.channel();
+        ch.pipeline().addLast(CONNECTING, Connecting.INSTANCE);
         opening.registered(ch, started);
         f.addListener(x -> {
             if (!x.isSuccess() || !opening.stillOpening()) {
                 openFailed(ch, opening, x.cause() instanceof ConnectTimeoutException
                         ? ProxyError.UPSTREAM_CONNECT_TIMEOUT : ProxyError.UPSTREAM_CONNECT_FAILURE, x.cause());
             } else if (tls == null) {
-                opened(opening, started);
+                opened(ch, opening, started);
             } else {
                 Endpoint e = parent.endpoint();
                 SslHandler ssl = tls.newHandler(ch.alloc(), e.address().host(), e.address().port());
@@ -174,7 +179,7 @@ abstract class LoopPool {
                 ch.pipeline().addFirst("tls", ssl);
                 ssl.handshakeFuture().addListener(h -> {
                     if (h.isSuccess() && opening.stillOpening()) {
-                        opened(opening, started);
+                        opened(ch, opening, started);
                     } else {
                         openFailed(ch, opening, ProxyError.UPSTREAM_TLS_FAILURE, h.cause());
                     }
@@ -183,7 +188,10 @@ abstract class LoopPool {
         });
     }
 
-    private void opened(Opening opening, long started) {
+    private void opened(Channel ch, Opening opening, long started) {
+        if (ch.pipeline().get(CONNECTING) != null) {
+            ch.pipeline().remove(CONNECTING);
+        }
         observer.connected(System.nanoTime() - started);
         opening.opened();
     }
@@ -192,6 +200,21 @@ abstract class LoopPool {
         observer.connectFailed();
         ch.close();
         opening.failed(error, cause);
+    }
+
+    /**
+     * The last handler of a connection until it is up: an exception on it then (the socket failing while it
+     * connects) is the connect failing, which the connect or handshake future reports; without this it would reach
+     * the pipeline's end, where Netty logs it as unhandled. The protocol's own handlers replace it when it is up.
+     */
+    @ChannelHandler.Sharable
+    private static final class Connecting extends ChannelInboundHandlerAdapter {
+        static final Connecting INSTANCE = new Connecting();
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
     }
 
     /** A connection being opened by {@link #open}. */
