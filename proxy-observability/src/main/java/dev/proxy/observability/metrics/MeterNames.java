@@ -48,10 +48,6 @@ final class MeterNames {
         return ERRORS.length;
     }
 
-    static ProxyError error(int ordinal) {
-        return ERRORS[ordinal];
-    }
-
     /** A timer with the fixed proxy buckets and no client-side percentiles. */
     static Timer.Builder timer(String name) {
         return Timer.builder(name).serviceLevelObjectives(BUCKETS).publishPercentileHistogram(false)
