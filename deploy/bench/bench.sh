@@ -10,7 +10,8 @@
 #   JAR          the proxy's runnable jar [proxy-server/target/proxy-server.jar]
 #   JAVA         java binary [java]
 #   JAVA_OPTS    JVM flags for the proxy [see DEFAULT_JAVA_OPTS below]
-#   EVENT_LOOPS  server.eventLoops for the proxy [1]
+#   EVENT_LOOPS  server.eventLoops for the proxy, and HAProxy's nbthread and NGINX's worker_processes, so that
+#                the peers get as many threads as the proxy; 0 means one per core [1]
 #   THREADS      wrk -t [1]
 #   CONNECTIONS  wrk -c [64]
 #   DURATION     wrk -d of each measured run [10s]
@@ -85,6 +86,9 @@ command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
 [[ -x "$NGINX" ]] || die "nginx is needed for the backend and was not found (apt-get install nginx)"
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$REPEAT'"
 [[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
+# the peers' thread count: the proxy's event loops (0 = one per core, as the proxy reads it)
+WORKERS=$EVENT_LOOPS
+[[ "$WORKERS" != 0 ]] || WORKERS=$(nproc)
 [[ -z "$RATE" || "$RATE" =~ ^[1-9][0-9]*$ ]] || die "RATE must be a positive integer (requests/s), got '$RATE'"
 if [[ -n "$RATE" ]]; then
     [[ "$DURATION" =~ ^[1-9][0-9]*[sm]?$ ]] || die "with RATE, DURATION must be like 10s or 2m, got '$DURATION'"
@@ -132,7 +136,7 @@ trap 'exit 143' TERM
 free_port() {
     local p
     for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+), where outgoing connections take ports
         [[ "$USED_PORTS" == *" $p "* ]] && continue
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             USED_PORTS+="$p "
@@ -234,7 +238,7 @@ for target in $TARGETS; do
         if [[ ! -x "$HAPROXY" ]]; then note "haproxy not installed: skipping it"; continue; fi
         free_port port
         mkdir -p "$TMP/haproxy"
-        render "$SCRIPT_DIR/haproxy.cfg.tmpl" "$TMP/haproxy/haproxy.cfg" DIR="$TMP/haproxy" PORT="$port" \
+        render "$SCRIPT_DIR/haproxy.cfg.tmpl" "$TMP/haproxy/haproxy.cfg" DIR="$TMP/haproxy" PORT="$port" WORKERS="$WORKERS" \
             BACKEND_PORT="$BACKEND_PORT"
         "$HAPROXY" -c -q -f "$TMP/haproxy/haproxy.cfg" || die "haproxy rejected $TMP/haproxy/haproxy.cfg"
         # -db: stay in the foreground so $! is the process to stop.
@@ -246,7 +250,7 @@ for target in $TARGETS; do
         ;;
     nginx)
         free_port port
-        start_nginx nginx-proxy "$SCRIPT_DIR/nginx-proxy.conf.tmpl" "$port" BACKEND_PORT="$BACKEND_PORT"
+        start_nginx nginx-proxy "$SCRIPT_DIR/nginx-proxy.conf.tmpl" "$port" BACKEND_PORT="$BACKEND_PORT" WORKERS="$WORKERS"
         wait_ready "nginx proxy" "$LAST_PID" "http://127.0.0.1:$port/small" "$TMP/nginx-proxy/error.log"
         URL[nginx]="http://127.0.0.1:$port"
         SERVER_PID[nginx]=$LAST_PID
@@ -261,7 +265,7 @@ CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 echo "== bench $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 echo "machine:  $(nproc) CPUs ($CPU_MODEL), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
-echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS"
+echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS (haproxy nbthread and nginx workers: $WORKERS)"
 echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 [[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
 if [[ -n "$RATE" ]]; then
