@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Keeps ejected endpoints out of a policy's picks: the policy picks as usual, and only when its choice is ejected does
  * this ask again (a rotating policy moves on) and finally scan for an available endpoint (a hashing policy would
  * return the same one, so its other keys stay where they are). In panic, when too few endpoints are left, the
- * policy's choice stands. Thread-safe; no lock.
+ * policy's choice stands; with panic off and no endpoint available there is no pick. Thread-safe; no lock.
  */
 final class EjectionAwareBalancer implements LoadBalancer {
     private final LoadBalancer policy;
@@ -44,6 +44,8 @@ final class EjectionAwareBalancer implements LoadBalancer {
                 return e;
             }
         }
-        return first;
+        // none is available: in panic (the threshold says some errors beat none served) the policy's choice
+        // stands; with panic off (threshold 0) there is nobody to send to
+        return detector.isPanicking() ? first : Optional.empty();
     }
 }

@@ -11,6 +11,7 @@ import dev.proxy.core.testing.TestProxy;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +75,40 @@ class HealthCheckIntegrationTest {
 
     private static int trafficTo(TestBackend backend) {
         return (int) backend.requests().stream().filter(r -> r.uri().startsWith("/app")).count();
+    }
+
+    @Test
+    void withPanicOffAClusterWithNoHealthyEndpointAnswers503() throws Exception {
+        AtomicBoolean sick = new AtomicBoolean();
+        AtomicInteger checks = new AtomicInteger();
+        TestBackend only = backend("only", sick, checks);
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                clusters:
+                  - name: c
+                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
+                    outlierDetection: { panicThreshold: 0 }
+                    endpoints: [ { address: %s } ]
+                routes:
+                  - name: all
+                    match: { pathPrefix: /app }
+                    cluster: c
+                """.formatted(only.address())));
+        Cluster cluster = proxy.server().snapshot().clusters().get("c");
+        Endpoint endpoint = cluster.endpoints().get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= 1);
+        assertThat(proxy.get("/app").body()).isEqualTo("only");
+
+        sick.set(true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !cluster.isAvailable(endpoint));
+        int before = trafficTo(only);
+        HttpResponse<String> refused = proxy.get("/app");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("x-proxy-error")).hasValue("no_endpoint");
+        assertThat(trafficTo(only)).as("nothing sent to the unhealthy endpoint").isEqualTo(before);
+
+        sick.set(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.isAvailable(endpoint));
+        assertThat(proxy.get("/app").body()).isEqualTo("only");
     }
 
     @Test
