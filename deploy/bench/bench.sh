@@ -101,7 +101,6 @@ TMP="$(mktemp -d /tmp/bench.XXXXXX)"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-results.XXXXXX)}"
 mkdir -p "$OUT_DIR"
 PIDS=()          # every server process we started, in start order
-USED_PORTS=" "   # ports handed out so far (none is bound until its server starts)
 WRK_PID=""       # the wrk run in progress, if any
 
 cleanup() {
@@ -130,46 +129,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port VAR: set VAR to a free loopback TCP port, a random one nobody answers on and that we
-# have not handed out yet. (Not `$(free_port)`: the subshell would lose USED_PORTS. A tiny race
-# with other programs remains; the servers then fail loudly on bind and we stop.)
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+), where outgoing connections take ports
-        [[ "$USED_PORTS" == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            USED_PORTS+="$p "
-            printf -v "$1" '%s' "$p"
-            return 0
-        fi
-    done
-    die "no free loopback port found"
-}
-
-# Poll URL until it answers 200, for at most ~30 s; fail at once if PID died meanwhile.
-wait_ready() {
-    local name=$1 pid=$2 url=$3 log=$4 code
-    for _ in $(seq 300); do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log" >&2 || true; die "$name exited during startup (log: $log)"; }
-        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)
-        [[ "$code" == 200 ]] && return 0
-        sleep 0.1
-    done
-    tail -n 30 "$log" >&2 || true
-    die "$name not ready after 30 s ($url; log: $log)"
-}
-
-# Fill @NAME@ placeholders of a template: render TEMPLATE OUT NAME=value...
-render() {
-    local template=$1 out=$2 kv expr=()
-    shift 2
-    for kv in "$@"; do
-        expr+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
-    done
-    sed "${expr[@]}" "$template" >"$out"
-    ! grep -q '@[A-Z_]*@' "$out" || die "unfilled placeholder in $out"
-}
+# shellcheck source=deploy/bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 # nginx only honours `user` when started as root; then keep the workers as the current user
 # (root) instead of nginx's compiled-in default (nobody/www-data), which could not read $TMP.

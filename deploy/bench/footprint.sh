@@ -59,16 +59,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 12000))  # below the ephemeral range (32768+), where outgoing connections take ports
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-    done
-    die "no free loopback port found"
-}
+# shellcheck source=deploy/bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
-PORT=$(free_port); ADMIN=$(free_port); DEMO1=$(free_port); DEMO2=$(free_port)
+free_port PORT; free_port ADMIN; free_port DEMO1; free_port DEMO2
 cat >"$TMP/proxy.yaml" <<EOF
 server:
   listen: 127.0.0.1:$PORT

@@ -150,7 +150,6 @@ mkdir -p "$OUT_DIR"
 PIDS=()          # servers we started and keep for the whole run, in start order
 LOAD_PIDS=()     # hey and the aborting loops
 B2_PID=""        # backend 2, killed and started again during the run
-USED_PORTS=" "
 
 cleanup() {
     local rc=$? pid i
@@ -175,44 +174,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# free_port VAR: as in bench.sh, a free loopback port not handed out yet.
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 40000))
-        [[ "$USED_PORTS" == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            USED_PORTS+="$p "
-            printf -v "$1" '%s' "$p"
-            return 0
-        fi
-    done
-    die "no free loopback port found"
-}
-
-# Poll URL until it answers 200, for at most ~30 s; fail at once if PID died meanwhile.
-wait_ready() {
-    local name=$1 pid=$2 url=$3 log=$4 code
-    for _ in $(seq 300); do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log" >&2 || true; die "$name exited during startup (log: $log)"; }
-        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)
-        [[ "$code" == 200 ]] && return 0
-        sleep 0.1
-    done
-    tail -n 30 "$log" >&2 || true
-    die "$name not ready after 30 s ($url; log: $log)"
-}
-
-# Fill @NAME@ placeholders of a template: render TEMPLATE OUT NAME=value...
-render() {
-    local template=$1 out=$2 kv expr=()
-    shift 2
-    for kv in "$@"; do
-        expr+=(-e "s|@${kv%%=*}@|${kv#*=}|g")
-    done
-    sed "${expr[@]}" "$template" >"$out"
-    ! grep -q '@[A-Z_0-9]*@' "$out" || die "unfilled placeholder in $out"
-}
+# shellcheck source=deploy/bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 # Seconds since the load started, with milliseconds.
 elapsed() { awk -v now="${EPOCHREALTIME/,/.}" -v t0="$T0" 'BEGIN { printf "%.1f", now - t0 }'; }
