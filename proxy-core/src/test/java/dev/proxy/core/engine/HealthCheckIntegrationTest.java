@@ -13,8 +13,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,24 +30,31 @@ class HealthCheckIntegrationTest {
         return closer.keep(TestBackend.http(responder(name, sick, checks)));
     }
 
+    /** A proxy routing {@code /app} to cluster {@code c} of {@code backends}, with {@code clusterKeys} added to it. */
+    private TestProxy proxy(String clusterKeys, TestBackend... backends) throws InterruptedException {
+        String endpoints = Arrays.stream(backends).map(b -> "{ address: " + b.address() + " }")
+                .collect(Collectors.joining(", "));
+        return closer.keep(TestProxy.start("""
+                clusters:
+                  - name: c
+                    endpoints: [ %s ]
+                %s
+                routes:
+                  - name: all
+                    match: { pathPrefix: /app }
+                    cluster: c
+                """.formatted(endpoints, clusterKeys.indent(4))));
+    }
+
     @Test
     void takesAnEndpointOutWhileItFailsItsChecksAndBringsItBack() throws Exception {
         AtomicBoolean sick = new AtomicBoolean();
         AtomicInteger sickChecks = new AtomicInteger();
         TestBackend a = backend("a", sick, sickChecks);
         TestBackend b = backend("b", new AtomicBoolean(), new AtomicInteger());
-        TestProxy proxy = closer.keep(TestProxy.start("""
-                clusters:
-                  - name: c
-                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 2 }
-                    endpoints:
-                      - { address: %s }
-                      - { address: %s }
-                routes:
-                  - name: all
-                    match: { pathPrefix: /app }
-                    cluster: c
-                """.formatted(a.address(), b.address())));
+        TestProxy proxy = proxy("""
+                healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 2, unhealthyThreshold: 2 }
+                """, a, b);
         Cluster cluster = proxy.server().snapshot().clusters().get("c");
         Endpoint endpointA = cluster.endpoints().get(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> sickChecks.get() >= 2);
@@ -82,17 +91,10 @@ class HealthCheckIntegrationTest {
         AtomicBoolean sick = new AtomicBoolean();
         AtomicInteger checks = new AtomicInteger();
         TestBackend only = backend("only", sick, checks);
-        TestProxy proxy = closer.keep(TestProxy.start("""
-                clusters:
-                  - name: c
-                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
-                    outlierDetection: { panicThreshold: 0 }
-                    endpoints: [ { address: %s } ]
-                routes:
-                  - name: all
-                    match: { pathPrefix: /app }
-                    cluster: c
-                """.formatted(only.address())));
+        TestProxy proxy = proxy("""
+                healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
+                outlierDetection: { panicThreshold: 0 }
+                """, only);
         Cluster cluster = proxy.server().snapshot().clusters().get("c");
         Endpoint endpoint = cluster.endpoints().get(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= 1);
@@ -117,17 +119,10 @@ class HealthCheckIntegrationTest {
         AtomicInteger checks = new AtomicInteger();
         TestBackend a = closer.keep(TestBackend.h2(null, responder("a", sick, checks)));
         TestBackend b = closer.keep(TestBackend.h2(null, responder("b", new AtomicBoolean(), new AtomicInteger())));
-        TestProxy proxy = closer.keep(TestProxy.start("""
-                clusters:
-                  - name: c
-                    protocol: h2
-                    healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
-                    endpoints: [ { address: %s }, { address: %s } ]
-                routes:
-                  - name: all
-                    match: { pathPrefix: /app }
-                    cluster: c
-                """.formatted(a.address(), b.address())));
+        TestProxy proxy = proxy("""
+                protocol: h2
+                healthCheck: { path: /health, interval: 100ms, timeout: 1s, healthyThreshold: 1, unhealthyThreshold: 2 }
+                """, a, b);
         Cluster cluster = proxy.server().snapshot().clusters().get("c");
         Endpoint endpointA = cluster.endpoints().get(0);
         await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= 2);
