@@ -24,6 +24,10 @@
 #   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
 #   RATE         open loop: each measured run sends RATE requests/s at fixed times over
 #                CONNECTIONS connections (deploy/bench/OpenLoop.java) instead of wrk [unset: wrk]
+#   MEMORY_LIMIT run each proxy target in a memory cgroup of this many MiB, as a container with that
+#                limit runs it: the JVM sizes its heap and picks its collector from the limit. Needs
+#                root and a cgroup memory controller (v1 or v2). Use it with the image's flags, e.g.
+#                JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m" MEMORY_LIMIT=768 [unset]
 #
 # Closed loop (the default): each of wrk's connections sends its next request when the previous
 # answer is in, so a stall holds back the requests that would have arrived meanwhile, and they are
@@ -38,7 +42,8 @@
 # Columns: req/s and wrk's p50/p99 latency (with RATE: counted from each request's scheduled
 # time); "cpu us/req" is the CPU time the target's own process (not the backend, not wrk) used per
 # request, which the neighbours' load on a shared machine disturbs much less than req/s; "load" is
-# the 1-minute load average before the run.
+# the 1-minute load average before the run. At the end, each target's peak RSS over the whole
+# benchmark (the kernel's VmHWM, summed over a server's processes: nginx's master and workers).
 #
 # Everything listens on 127.0.0.1 on free ports; every process started here is stopped on exit.
 # Nothing is pinned with taskset: on a small shared machine, pinning wrk, backend and proxy to
@@ -90,6 +95,7 @@ command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
 WORKERS=$EVENT_LOOPS
 [[ "$WORKERS" != 0 ]] || WORKERS=$(nproc)
 [[ -z "$RATE" || "$RATE" =~ ^[1-9][0-9]*$ ]] || die "RATE must be a positive integer (requests/s), got '$RATE'"
+[[ -z "${MEMORY_LIMIT:-}" || "$MEMORY_LIMIT" =~ ^[1-9][0-9]*$ ]] || die "MEMORY_LIMIT must be MiB, got '$MEMORY_LIMIT'"
 if [[ -n "$RATE" ]]; then
     [[ "$DURATION" =~ ^[1-9][0-9]*[sm]?$ ]] || die "with RATE, DURATION must be like 10s or 2m, got '$DURATION'"
     command -v javac >/dev/null || die "RATE needs javac (a JDK) to build deploy/bench/OpenLoop.java"
@@ -117,6 +123,7 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    [[ -z "${CGROUP:-}" ]] || rmdir "$CGROUP" 2>/dev/null || true
     if [[ "${KEEP_TMP:-0}" == 1 ]]; then
         note "kept temp dir $TMP"
     else
@@ -146,6 +153,34 @@ start_nginx() {   # start_nginx NAME TEMPLATE PORT [extra render args...] -> set
         >"$dir/stdout.log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
+}
+
+# ---- memory limit (MEMORY_LIMIT) -------------------------------------------------------------
+
+CGROUP=""
+if [[ -n "${MEMORY_LIMIT:-}" ]]; then
+    [[ $EUID -eq 0 ]] || die "MEMORY_LIMIT needs root (it creates a cgroup)"
+    if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        # cgroup v2: a child of our own group; the controller must be enabled for children.
+        CGROUP="/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)/bench-$$"
+        mkdir "$CGROUP" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$CGROUP/memory.max" \
+            || die "cannot create a memory-limited cgroup v2 at $CGROUP"
+    else
+        mount_point=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
+        [[ -n "$mount_point" ]] || die "MEMORY_LIMIT: no cgroup memory controller is mounted"
+        CGROUP="$mount_point$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)/bench-$$"
+        mkdir "$CGROUP" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$CGROUP/memory.limit_in_bytes" \
+            || die "cannot create a memory-limited cgroup v1 at $CGROUP"
+    fi
+fi
+
+# limited CMD...: exec CMD, inside the MEMORY_LIMIT cgroup when there is one (the PID stays the command's).
+limited() {
+    if [[ -n "$CGROUP" ]]; then
+        sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "$@"
+    else
+        exec "$@"
+    fi
 }
 
 # ---- open-loop load generator (RATE) ----------------------------------------------------------
@@ -187,7 +222,7 @@ for target in $TARGETS; do
             BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$EVENT_LOOPS"
         # JAVA_OPTS is split on whitespace on purpose (a list of flags).
         # shellcheck disable=SC2086
-        "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/$target/proxy.yaml" >"$OUT_DIR/$target.log" 2>&1 &
+        (limited "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/$target/proxy.yaml") >"$OUT_DIR/$target.log" 2>&1 &
         PROXY_PID=$!
         PIDS+=("$PROXY_PID")
         wait_ready "$target" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/$target.log"
@@ -227,6 +262,7 @@ echo "== bench $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 echo "machine:  $(nproc) CPUs ($CPU_MODEL), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
 echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS (haproxy nbthread and nginx workers: $WORKERS)"
+[[ -z "$CGROUP" ]] || echo "memory:   each proxy target in a cgroup limited to $MEMORY_LIMIT MiB ($CGROUP)"
 echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 [[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
 if [[ -n "$RATE" ]]; then
@@ -401,6 +437,22 @@ awk -F'\t' -v order="$TARGETS" -v paths="$PATHS" '
             printf "%-11s %-7s %9.0f %15s %9.3f %9.3f %10s %11s %11.1f %7d\n", T[i], P[j], mr[k], sprintf("%.0f-%.0f", lo[k], hi[k]), median(p50[k]), median(p99[k]), vd, vh, median(cpu[k]), err[k]
         }
     }' "$RESULTS" | tee "$OUT_DIR/summary.txt"
+
+# Peak resident memory since start, VmHWM (kB) of the server's process and its direct children.
+peak_rss_mib() {
+    local p total=0 kb
+    for p in "$1" $(pgrep -P "$1" || true); do
+        kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || kb=0
+        total=$((total + ${kb:-0}))
+    done
+    awk -v kb="$total" 'BEGIN { printf "%.1f", kb / 1024 }'
+}
+echo
+echo "== peak RSS over the whole benchmark (VmHWM; nginx: master and workers summed, shared pages counted twice)"
+for target in $TARGETS; do
+    [[ -n "${SERVER_PID[$target]:-}" ]] || continue
+    printf '%-11s %8s MiB\n' "$target" "$(peak_rss_mib "${SERVER_PID[$target]}")"
+done | tee -a "$OUT_DIR/summary.txt"
 
 # wrk plus one or two busy servers alone keep the load average at about 2-3.
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (this benchmark alone accounts for about 2-3)"
