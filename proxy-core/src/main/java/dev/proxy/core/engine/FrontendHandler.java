@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
@@ -96,7 +97,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 if (headerTimeout != null) {
                     headerTimeout.headReceived();
                 }
-                ProxyExchange x = new ProxyExchange(this, ctx.channel(), server.snapshot(), (HttpRequest) msg);
+                HttpRequest request = (HttpRequest) msg;
+                // a stream's head says HTTP/1.1 after its conversion: only this handler knows the client spoke HTTP/2
+                HttpProtocol protocol = stream ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(request.protocolVersion());
+                ProxyExchange x = new ProxyExchange(this, ctx.channel(), server.snapshot(), request, protocol);
                 exchange = x;
                 x.start();
                 if (msg instanceof HttpContent) {

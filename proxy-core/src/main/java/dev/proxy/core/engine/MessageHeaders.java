@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.HttpProtocol;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -29,8 +30,8 @@ final class MessageHeaders {
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HTTPS = AsciiString.cached("https");
-    private static final AsciiString VIA_11 = AsciiString.cached("1.1 proxy");
-    private static final AsciiString VIA_10 = AsciiString.cached("1.0 proxy");
+    /** This proxy's {@code Via} entry for each protocol it can receive a message in, by ordinal. */
+    private static final AsciiString[] VIA = viaEntries();
     private static final AsciiString UPGRADE_TOKEN = AsciiString.cached("Upgrade");
     private static final AsciiString CLOSE = HttpHeaderValues.CLOSE;
     private static final AsciiString[] HOP_BY_HOP = {
@@ -51,15 +52,15 @@ final class MessageHeaders {
      * header, the two hop-by-hop headers the next hop needs to switch too; any other upgrade is stripped like every
      * hop-by-hop header, so the upstream answers in HTTP/1.1.
      *
+     * @param client the protocol the client sent the request in, which {@code Via} names
      * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
      * @param host the Host to send upstream
      * @param tls whether the client came over TLS ({@code X-Forwarded-Proto: https})
      */
-    static void forRequest(HttpRequest request, String clientIp, String originalHost, String host, String uri,
-                           boolean tls, boolean webSocket) {
+    static void forRequest(HttpRequest request, HttpProtocol client, String clientIp, String originalHost,
+                           String host, String uri, boolean tls, boolean webSocket) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        Via via = request.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11;
         String upgrade = webSocket ? h.get(HttpHeaderNames.UPGRADE) : null;
         // "te: trailers" says the client reads trailers; gRPC servers insist on it, and HTTP/2 allows that value only
         boolean trailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
@@ -78,7 +79,7 @@ final class MessageHeaders {
         } else {
             h.remove(X_FORWARDED_HOST);
         }
-        appendVia(h, via);
+        appendVia(h, client);
         h.set(HttpHeaderNames.HOST, host);
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
@@ -88,25 +89,33 @@ final class MessageHeaders {
     }
 
     /**
-     * Turns the upstream's response head into the client's, in place.
+     * Turns the upstream's response head into the client's, in place. An HTTP/2 client gets no framing or
+     * connection headers: its stream's end delimits the response, and HTTP/2 forbids connection-specific headers
+     * (RFC 9113 §8.2.2).
      *
+     * @param upstream the protocol the upstream answered in, which {@code Via} names
+     * @param client the protocol of the client the response goes to
      * @return whether the client connection can stay open after this response
      */
-    static boolean forResponse(HttpResponse response, boolean headRequest, boolean keepAlive, HttpVersion client) {
+    static boolean forResponse(HttpResponse response, HttpProtocol upstream, HttpProtocol client,
+                               boolean headRequest, boolean keepAlive) {
         HttpHeaders h = response.headers();
         removeHopByHop(h);
-        appendVia(h, response.protocolVersion().minorVersion() == 0 ? Via.HTTP_10 : Via.HTTP_11);
+        appendVia(h, upstream);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (client == HttpProtocol.HTTP_2) {
+            return keepAlive;
+        }
         if (mayHaveBody(response.status(), headRequest) && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (client.minorVersion() >= 1) {
+            if (client == HttpProtocol.HTTP_1_1) {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             } else {
                 keepAlive = false;
             }
         }
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (client.minorVersion() == 0) {
+        } else if (client == HttpProtocol.HTTP_1_0) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return keepAlive;
@@ -121,20 +130,23 @@ final class MessageHeaders {
         String upgrade = h.get(HttpHeaderNames.UPGRADE);
         removeHopByHop(h);
         keepUpgrade(h, upgrade != null ? upgrade : HttpHeaderValues.WEBSOCKET.toString());
-        appendVia(h, Via.HTTP_11);
+        // only an HTTP/1.1 connection switches protocols
+        appendVia(h, HttpProtocol.HTTP_1_1);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     /**
      * Whether the request asks to become a WebSocket (RFC 6455 §4.1): an HTTP/1.1 GET without a body, whose
      * {@code Connection} names {@code upgrade} and whose {@code Upgrade} names {@code websocket} (tokens compared
-     * ignoring case). Only such a request may turn its connection into a tunnel.
+     * ignoring case). Only such a request may turn its connection into a tunnel; an HTTP/2 stream never does.
+     *
+     * @param client the protocol the client sent the request in
      */
-    static boolean isWebSocketUpgrade(HttpRequest request) {
+    static boolean isWebSocketUpgrade(HttpRequest request, HttpProtocol client) {
         HttpHeaders h = request.headers();
         // most requests stop at the first check, so a plain GET parses no header values here
         if (!h.contains(HttpHeaderNames.UPGRADE) || !HttpMethod.GET.equals(request.method())
-                || !HttpVersion.HTTP_1_1.equals(request.protocolVersion()) || hasBody(request)) {
+                || client != HttpProtocol.HTTP_1_1 || hasBody(request)) {
             return false;
         }
         return hasToken(h, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
@@ -306,9 +318,10 @@ final class MessageHeaders {
         return name.length() > 6 && AsciiString.regionMatches(name, true, 0, "proxy-", 0, 6);
     }
 
-    private static void appendVia(HttpHeaders h, Via via) {
+    /** Appends this proxy's entry: the protocol the message was received in (RFC 9110 §7.6.3) and the pseudonym. */
+    private static void appendVia(HttpHeaders h, HttpProtocol received) {
         String existing = h.get(HttpHeaderNames.VIA);
-        AsciiString mine = via == Via.HTTP_10 ? VIA_10 : VIA_11;
+        AsciiString mine = VIA[received.ordinal()];
         if (existing == null) {
             h.set(HttpHeaderNames.VIA, mine);
         } else {
@@ -316,5 +329,12 @@ final class MessageHeaders {
         }
     }
 
-    private enum Via { HTTP_10, HTTP_11 }
+    private static AsciiString[] viaEntries() {
+        HttpProtocol[] protocols = HttpProtocol.values();
+        AsciiString[] entries = new AsciiString[protocols.length];
+        for (HttpProtocol p : protocols) {
+            entries[p.ordinal()] = AsciiString.cached(p.version() + " proxy");
+        }
+        return entries;
+    }
 }

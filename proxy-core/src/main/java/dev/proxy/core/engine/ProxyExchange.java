@@ -1,9 +1,11 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.UpstreamGuard;
@@ -75,7 +77,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private final Channel client;
     private final ConfigSnapshot snapshot;
     private final HttpRequest request;
-    private final HttpVersion clientVersion;
+    /** What the client spoke: the request's own version says HTTP/1.1 for an HTTP/2 stream, after its conversion. */
+    private final HttpProtocol clientProtocol;
     private final boolean headRequest;
     private final boolean idempotent;
     /** A WebSocket upgrade request: its Upgrade headers go upstream, and a 101 turns the connections into a tunnel. */
@@ -130,19 +133,22 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     /** The response had started when the exchange failed: the client connection (or stream) must be cut. */
     private boolean responseCut;
 
-    ProxyExchange(FrontendHandler frontend, Channel client, ConfigSnapshot snapshot, HttpRequest request) {
+    /** Starts nothing yet ({@link #start} does); {@code protocol} is what the client sent {@code request} in. */
+    ProxyExchange(FrontendHandler frontend, Channel client, ConfigSnapshot snapshot, HttpRequest request,
+                  HttpProtocol protocol) {
         this.frontend = frontend;
         this.client = client;
         this.snapshot = snapshot;
         this.request = request;
-        this.clientVersion = request.protocolVersion();
+        this.clientProtocol = protocol;
         this.headRequest = HttpMethod.HEAD.equals(request.method());
         this.idempotent = isIdempotent(request.method());
-        this.webSocket = MessageHeaders.isWebSocketUpgrade(request);
-        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.webSocket = MessageHeaders.isWebSocketUpgrade(request, protocol);
+        // keep-alive is an HTTP/1 connection's; a stream ends by itself and has no Connection header to read
+        this.clientKeepAlive = protocol == HttpProtocol.HTTP_2 || HttpUtil.isKeepAlive(request);
         this.originalUri = request.uri();
         this.remote = (InetSocketAddress) client.remoteAddress();
-        this.observer = frontend.observer().exchangeStarted(request);
+        this.observer = frontend.observer().exchangeStarted(request, protocol);
         this.timers = new ExchangeTimers(client.eventLoop(), System::nanoTime, this::timerExpired);
     }
 
@@ -176,7 +182,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && clientVersion.minorVersion() >= 1)) {
+        if (hosts.size() > 1 || (hosts.isEmpty() && clientProtocol != HttpProtocol.HTTP_1_0)) {
             respondEarly(ProxyError.BAD_REQUEST, true);
             return;
         }
@@ -186,7 +192,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && clientVersion.minorVersion() >= 1) {
+        if (expect != null && clientProtocol != HttpProtocol.HTTP_1_0) {
             if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
                 respondEarly(ProxyError.EXPECTATION_FAILED, false);
                 return;
@@ -307,8 +313,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         // authority wins over its Host header), else, for an HTTP/1.0 client that sent none, the endpoint itself
         String upstreamHost = route.rewrite().host().orElse(requestTarget.originalHost() != null
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
-        MessageHeaders.forRequest(request, remote.getAddress().getHostAddress(), requestTarget.originalHost(),
-                upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())), frontend.isTls(), webSocket);
+        MessageHeaders.forRequest(request, clientProtocol, remote.getAddress().getHostAddress(),
+                requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
+                frontend.isTls(), webSocket);
         Cluster shadow = target.mirror();
         // an upgrade is not mirrored: a shadow's 101 would leave a switched connection with nothing to read it
         if (shadow != null && !webSocket) {
@@ -574,11 +581,21 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             connection.keepAliveTimeout(Math.max(0, TimeUnit.SECONDS.toNanos(keepAlive) - 250_000_000L));
         }
         boolean keepClient = clientKeepAlive && !frontend.isDraining();
-        clientKeepAlive = MessageHeaders.forResponse(response, headRequest, keepClient, clientVersion);
+        clientKeepAlive = MessageHeaders.forResponse(response, upstreamProtocol(response), clientProtocol, headRequest,
+                keepClient);
         client.write(response);
         if (response instanceof HttpContent) {
             onResponseContent((HttpContent) response);
         }
+    }
+
+    /**
+     * The protocol the upstream answered in: the cluster's, as an HTTP/2 stream's response says HTTP/1.1 too after
+     * its conversion; over HTTP/1.x, the version of the status line.
+     */
+    private HttpProtocol upstreamProtocol(HttpResponse response) {
+        return cluster.config().protocol() == UpstreamProtocol.H2
+                ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(response.protocolVersion());
     }
 
     /**
@@ -850,8 +867,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
         status = answer.code();
-        client.write(ErrorResponses.of(error, answer, failHeaders, clientKeepAlive, Grpc.isGrpc(request),
-                client.alloc()));
+        // a stream needs no Connection: close to end, and HTTP/2 has no such header
+        boolean keepOpen = clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2;
+        client.write(ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request), client.alloc()));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);

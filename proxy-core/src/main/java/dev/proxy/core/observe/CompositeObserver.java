@@ -1,5 +1,6 @@
 package dev.proxy.core.observe;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
@@ -74,12 +75,12 @@ final class CompositeObserver implements ProxyObserver {
     }
 
     @Override
-    public ExchangeObserver exchangeStarted(HttpRequest request) {
+    public ExchangeObserver exchangeStarted(HttpRequest request, HttpProtocol protocol) {
         ExchangeObserver single = ExchangeObserver.NONE;
         ExchangeObserver[] many = null;
         int n = 0;
         for (int i = 0; i < observers.length; i++) {
-            ExchangeObserver x = observers[i].exchangeStarted(request);
+            ExchangeObserver x = observers[i].exchangeStarted(request, protocol);
             if (x == ExchangeObserver.NONE) {
                 continue;
             }

@@ -1,5 +1,6 @@
 package dev.proxy.core.observe;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.ArrayList;
@@ -42,8 +43,11 @@ public interface ProxyObserver {
     /**
      * A request head arrived; the returned observer follows that request to its end. Runs before the request is
      * validated or routed.
+     *
+     * @param protocol what the client sent the request in; {@code request}'s own version says HTTP/1.1 for an
+     *                 HTTP/2 stream, whose head the engine sees converted
      */
-    default ExchangeObserver exchangeStarted(HttpRequest request) {
+    default ExchangeObserver exchangeStarted(HttpRequest request, HttpProtocol protocol) {
         return ExchangeObserver.NONE;
     }
 

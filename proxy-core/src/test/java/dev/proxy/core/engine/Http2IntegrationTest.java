@@ -198,6 +198,20 @@ class Http2IntegrationTest {
     }
 
     @Test
+    void viaSaysTheRequestCameInHttp2AndTheResponseInHttp11() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
+        TestProxy proxy = tlsProxy(backend);
+
+        var r = h2Client().send(request(proxy, "/app/via").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        // each entry names the protocol its hop received the message in (RFC 9110 §7.6.3): the stream's head
+        // reaches the engine as HTTP/1.1, but the client spoke HTTP/2, and the upstream answered in HTTP/1.1
+        assertThat(backend.lastRequest().headers().getAll(HttpHeaderNames.VIA)).containsExactly("2 proxy");
+        assertThat(r.headers().allValues("via")).containsExactly("1.1 proxy");
+    }
+
+    @Test
     void aTlsClientWithoutH2StillGetsHttp11() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(Http2IntegrationTest::respond));
         TestProxy proxy = tlsProxy(backend);

@@ -1,9 +1,11 @@
 package dev.proxy.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.testing.Closer;
+import dev.proxy.core.testing.RawHttp2;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestCertificates;
 import dev.proxy.core.testing.TestProxy;
@@ -21,12 +23,16 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** HTTP/2 to upstreams ({@code protocol: h2}): h2c with prior knowledge, and over TLS with ALPN. */
+/**
+ * HTTP/2 to upstreams ({@code protocol: h2}): h2c with prior knowledge, and over TLS with ALPN; {@code Via} naming
+ * each hop's protocol.
+ */
 class Http2UpstreamIntegrationTest {
     @RegisterExtension
     final Closer closer = new Closer();
@@ -76,6 +82,41 @@ class Http2UpstreamIntegrationTest {
         }
         assertThat(backend.acceptedConnections()).as("one connection, a stream per request").isEqualTo(1);
         assertThat(backend.lastRequest().headers().get("x-forwarded-for")).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void viaTellsTheClientTheUpstreamAnsweredInHttp2() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.h2(null, ECHO));
+        TestProxy proxy = proxy("""
+                endpoints: [ { address: %s } ]
+                protocol: h2
+                """.formatted(backend.address()));
+
+        HttpResponse<String> r = proxy.get("/via");
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        // the stream's response reaches the engine as HTTP/1.1; the cluster's protocol says what it came in
+        assertThat(r.headers().allValues("via")).containsExactly("2 proxy");
+        assertThat(backend.lastRequest().headers().getAll(HttpHeaderNames.VIA)).containsExactly("1.1 proxy");
+    }
+
+    @Test
+    void viaSaysHttp2OnBothHopsWhenBothSpeakIt() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.h2(null, ECHO));
+        TestProxy proxy = proxy("""
+                endpoints: [ { address: %s } ]
+                protocol: h2
+                """.formatted(backend.address()));
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/via", true, "via", "1.1 edge");
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1));
+            assertThat(h2.status(1)).isEqualTo("200");
+            assertThat(h2.responseHeaders(1).getAll("via")).extracting(CharSequence::toString)
+                    .containsExactly("2 proxy");
+        }
+        assertThat(backend.lastRequest().headers().getAll(HttpHeaderNames.VIA)).containsExactly("1.1 edge, 2 proxy");
     }
 
     @Test

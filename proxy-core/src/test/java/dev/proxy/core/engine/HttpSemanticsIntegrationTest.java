@@ -150,6 +150,8 @@ class HttpSemanticsIntegrationTest {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("hello");
             assertThat(r.header("connection")).isEqualToIgnoringCase("close");
+            // each hop's own protocol: the upstream answered in HTTP/1.1
+            assertThat(r.header("via")).isEqualTo("1.1 proxy");
             assertThat(c.isClosedByPeer()).isTrue();
         }
         FullHttpRequest seen = backend.lastRequest();

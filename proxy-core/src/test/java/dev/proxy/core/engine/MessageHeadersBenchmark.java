@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.HttpProtocol;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -76,10 +77,10 @@ public class MessageHeadersBenchmark {
     @Benchmark
     public Object rewriteExchange() {
         HttpRequest request = request();
-        MessageHeaders.forRequest(request, "10.1.2.3", "shop.example.com", "shop.example.com",
+        MessageHeaders.forRequest(request, HttpProtocol.HTTP_1_1, "10.1.2.3", "shop.example.com", "shop.example.com",
                 "/products/42?ref=home", false, false);
         HttpResponse response = response();
-        MessageHeaders.forResponse(response, false, true, HttpVersion.HTTP_1_1);
+        MessageHeaders.forResponse(response, HttpProtocol.HTTP_1_1, HttpProtocol.HTTP_1_1, false, true);
         return response;
     }
 }

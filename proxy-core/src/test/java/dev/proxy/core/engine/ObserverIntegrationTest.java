@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.filter.Resilience;
@@ -57,7 +58,7 @@ class ObserverIntegrationTest {
         }
 
         @Override
-        public ExchangeObserver exchangeStarted(HttpRequest request) {
+        public ExchangeObserver exchangeStarted(HttpRequest request, HttpProtocol protocol) {
             events.add("exchange " + request.method() + " " + request.uri());
             return new ExchangeObserver() {
                 @Override

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.filter.Resilience;
 import dev.proxy.core.observe.ExchangeObserver;
@@ -399,7 +400,8 @@ class WebSocketIntegrationTest {
         }
 
         @Override
-        public ExchangeObserver exchangeStarted(io.netty.handler.codec.http.HttpRequest request) {
+        public ExchangeObserver exchangeStarted(io.netty.handler.codec.http.HttpRequest request,
+                                                HttpProtocol protocol) {
             return new ExchangeObserver() {
                 @Override
                 public void ended(ExchangeRecord record) {

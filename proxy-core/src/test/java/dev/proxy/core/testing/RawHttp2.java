@@ -43,6 +43,7 @@ public final class RawHttp2 implements AutoCloseable {
     private final AtomicLong connectionWindowIncrements = new AtomicLong();
     private final Map<Integer, Long> resets = new ConcurrentHashMap<>();
     private final Map<Integer, String> statuses = new ConcurrentHashMap<>();
+    private final Map<Integer, Http2Headers> responseHeaders = new ConcurrentHashMap<>();
     private final Map<Integer, String> allStatuses = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> dataBytes = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> ended = new ConcurrentHashMap<>();
@@ -135,6 +136,11 @@ public final class RawHttp2 implements AutoCloseable {
         return statuses.get(id);
     }
 
+    /** The headers of the final (non-1xx) response on stream {@code id}, or null. */
+    public Http2Headers responseHeaders(int id) {
+        return responseHeaders.get(id);
+    }
+
     /** Body bytes received on stream {@code id}. */
     public int dataBytes(int id) {
         return dataBytes.getOrDefault(id, 0);
@@ -192,6 +198,8 @@ public final class RawHttp2 implements AutoCloseable {
                     if (headers.status() != null) {
                         String status = headers.status().toString();
                         if (!status.startsWith("1")) {
+                            // before the status, which tests wait for
+                            responseHeaders.putIfAbsent(id, headers);
                             statuses.putIfAbsent(id, status);
                         }
                         allStatuses.merge(id, status, (a, b) -> a + "," + b);

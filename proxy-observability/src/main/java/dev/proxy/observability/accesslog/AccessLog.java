@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.config.AccessLogConfig;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
@@ -49,7 +50,7 @@ public final class AccessLog implements ProxyObserver {
     }
 
     @Override
-    public ExchangeObserver exchangeStarted(HttpRequest request) {
+    public ExchangeObserver exchangeStarted(HttpRequest request, HttpProtocol protocol) {
         return log.isInfoEnabled() ? writer : ExchangeObserver.NONE;
     }
 

@@ -2,6 +2,7 @@ package dev.proxy.observability.tracing;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.config.TracingConfig;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ProxyObserver;
@@ -157,7 +158,7 @@ public final class ProxyTracing implements ProxyObserver, AutoCloseable {
     }
 
     @Override
-    public ExchangeObserver exchangeStarted(HttpRequest request) {
+    public ExchangeObserver exchangeStarted(HttpRequest request, HttpProtocol protocol) {
         if (tracer == null) {
             return ExchangeObserver.NONE;
         }
@@ -168,7 +169,7 @@ public final class ProxyTracing implements ProxyObserver, AutoCloseable {
                 .setParent(parent)
                 .setSpanKind(SpanKind.SERVER)
                 .startSpan();
-        return new TracedExchange(this, parent, server, method, request);
+        return new TracedExchange(this, parent, server, method, request, protocol);
     }
 
     Tracer tracer() {

@@ -1,11 +1,11 @@
 package dev.proxy.observability.tracing;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -48,7 +48,8 @@ final class TracedExchange implements ExchangeObserver {
     /** The head the server span's context was last written to, when not recording. */
     private HttpRequest injectedInto;
 
-    TracedExchange(ProxyTracing tracing, Context parent, Span server, String method, HttpRequest request) {
+    TracedExchange(ProxyTracing tracing, Context parent, Span server, String method, HttpRequest request,
+                   HttpProtocol protocol) {
         this.tracing = tracing;
         this.parent = parent;
         this.server = server;
@@ -69,8 +70,7 @@ final class TracedExchange implements ExchangeObserver {
                     server.setAttribute(ServerAttributes.SERVER_PORT, (long) port);
                 }
             }
-            server.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION,
-                    HttpVersion.HTTP_1_0.equals(request.protocolVersion()) ? "1.0" : "1.1");
+            server.setAttribute(NetworkAttributes.NETWORK_PROTOCOL_VERSION, protocol.version());
         }
     }
 

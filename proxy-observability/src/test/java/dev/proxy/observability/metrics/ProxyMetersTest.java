@@ -2,6 +2,7 @@ package dev.proxy.observability.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ExchangeObserver;
@@ -23,8 +24,8 @@ class ProxyMetersTest {
 
     @Test
     void followsNoRequestItself() {
-        assertThat(meters.exchangeStarted(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/")))
-                .isSameAs(ExchangeObserver.NONE);
+        assertThat(meters.exchangeStarted(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"),
+                HttpProtocol.HTTP_1_1)).isSameAs(ExchangeObserver.NONE);
     }
 
     @Test

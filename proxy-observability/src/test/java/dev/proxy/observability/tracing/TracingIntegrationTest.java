@@ -3,6 +3,7 @@ package dev.proxy.observability.tracing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
@@ -17,6 +18,8 @@ import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.testing.Closer;
+import dev.proxy.core.testing.RawHttp;
+import dev.proxy.core.testing.RawHttp2;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -33,6 +36,7 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ClientAttributes;
 import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.HttpAttributes;
+import io.opentelemetry.semconv.NetworkAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import io.opentelemetry.semconv.UrlAttributes;
 import java.net.InetAddress;
@@ -42,6 +46,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -215,6 +220,30 @@ class TracingIntegrationTest {
     }
 
     @Test
+    void theServerSpanNamesTheProtocolTheClientSpoke() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("hi")));
+        TestProxy proxy = startProxy(backend.address(), tracing(1.0, true), Resilience.NONE);
+
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/h2", true);
+            h2.flush();
+            await().atMost(WAIT).until(() -> h2.ended(1));
+            assertThat(h2.status(1)).isEqualTo("200");
+        }
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /h10 HTTP/1.0\r\n\r\n");
+            assertThat(c.readResponse().status()).isEqualTo(200);
+        }
+        assertThat(proxy.get("/h11").statusCode()).isEqualTo(200);
+
+        // an HTTP/2 stream's head reaches the engine as HTTP/1.1: the span must still say what the client spoke
+        assertThat(awaitSpans(6).stream().filter(s -> s.getKind() == SpanKind.SERVER)
+                .collect(Collectors.toMap(s -> s.getAttributes().get(UrlAttributes.URL_PATH),
+                        s -> s.getAttributes().get(NetworkAttributes.NETWORK_PROTOCOL_VERSION))))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("/h2", "2", "/h10", "1.0", "/h11", "1.1"));
+    }
+
+    @Test
     void aRequestWithoutARouteHasAServerSpanWithItsErrorAndNoClientSpan() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("hi")));
         TestProxy proxy = closer.keep(TestProxy.start("""
@@ -315,7 +344,7 @@ class TracingIntegrationTest {
         DefaultHttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         head.headers().set("traceparent", "00-" + CLIENT_TRACE + "-" + CLIENT_SPAN + "-01");
 
-        ExchangeObserver x = tracing.exchangeStarted(head);
+        ExchangeObserver x = tracing.exchangeStarted(head, HttpProtocol.HTTP_1_1);
 
         assertThat(x.traceId()).isEqualTo(CLIENT_TRACE);
         assertThat(x.spanId()).matches("[0-9a-f]{16}").isNotEqualTo(CLIENT_SPAN);
@@ -330,8 +359,8 @@ class TracingIntegrationTest {
         assertThat(tracing.enabled()).isFalse();
         assertThat(tracing.observer()).isSameAs(ProxyObserver.NONE);
         assertThat(tracing.openTelemetry()).isNull();
-        assertThat(tracing.exchangeStarted(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/")))
-                .isSameAs(ExchangeObserver.NONE);
+        assertThat(tracing.exchangeStarted(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"),
+                HttpProtocol.HTTP_1_1)).isSameAs(ExchangeObserver.NONE);
         assertThat(ProxyTracing.create(off, exporter).observer()).isSameAs(ProxyObserver.NONE);
     }
 
