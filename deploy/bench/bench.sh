@@ -19,7 +19,10 @@
 #   JIT_WARMUP   wrk -d of one extra warm-up per target and path before the first repeat [10s]
 #   REPEAT       measured runs per target and path; the table shows medians [1]
 #   TARGETS      which targets, in order [direct proxy haproxy nginx]; add proxy-chain for the proxy with
-#                the default filter chain on (proxy-chain.yaml.tmpl) beside the bare path (proxy.yaml.tmpl)
+#                the default filter chain on (proxy-chain.yaml.tmpl) beside the bare path (proxy.yaml.tmpl),
+#                and proxy-alt for the bare path run by JAR_ALT with JAVA_OPTS_ALT: an A/B of two builds or
+#                two sets of JVM flags measured side by side in one run, where the host's drift hits both
+#   JAR_ALT, JAVA_OPTS_ALT   the jar and the JVM flags of proxy-alt [JAR, JAVA_OPTS]
 #   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
 #   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
 #   RATE         open loop: each measured run sends RATE requests/s at fixed times over
@@ -64,6 +67,8 @@ JAVA="${JAVA:-java}"
 # the same within the noise, so this is about predictability, not a measured speed-up.
 DEFAULT_JAVA_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch"
 JAVA_OPTS="${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}"
+JAR_ALT="${JAR_ALT:-$JAR}"
+JAVA_OPTS_ALT="${JAVA_OPTS_ALT:-$JAVA_OPTS}"
 EVENT_LOOPS="${EVENT_LOOPS:-1}"
 THREADS="${THREADS:-1}"
 CONNECTIONS="${CONNECTIONS:-64}"
@@ -123,7 +128,7 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
-    [[ -z "${CGROUP:-}" ]] || rmdir "$CGROUP" 2>/dev/null || true
+    [[ -z "${CGROUP_PARENT:-}" ]] || rmdir "$CGROUP_PARENT/bench-$$-"* 2>/dev/null || true
     if [[ "${KEEP_TMP:-0}" == 1 ]]; then
         note "kept temp dir $TMP"
     else
@@ -157,30 +162,32 @@ start_nginx() {   # start_nginx NAME TEMPLATE PORT [extra render args...] -> set
 
 # ---- memory limit (MEMORY_LIMIT) -------------------------------------------------------------
 
-CGROUP=""
+CGROUP_PARENT=""   # where each proxy target gets a memory cgroup of its own (a limit shared by two JVMs would not be a container's)
+CGROUPS=()
 if [[ -n "${MEMORY_LIMIT:-}" ]]; then
-    [[ $EUID -eq 0 ]] || die "MEMORY_LIMIT needs root (it creates a cgroup)"
+    [[ $EUID -eq 0 ]] || die "MEMORY_LIMIT needs root (it creates cgroups)"
     if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-        # cgroup v2: a child of our own group; the controller must be enabled for children.
-        CGROUP="/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)/bench-$$"
-        mkdir "$CGROUP" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$CGROUP/memory.max" \
-            || die "cannot create a memory-limited cgroup v2 at $CGROUP"
+        CGROUP_VERSION=2
+        CGROUP_PARENT="/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)"
     else
+        CGROUP_VERSION=1
         mount_point=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
         [[ -n "$mount_point" ]] || die "MEMORY_LIMIT: no cgroup memory controller is mounted"
-        CGROUP="$mount_point$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)/bench-$$"
-        mkdir "$CGROUP" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$CGROUP/memory.limit_in_bytes" \
-            || die "cannot create a memory-limited cgroup v1 at $CGROUP"
+        CGROUP_PARENT="$mount_point$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)"
     fi
 fi
 
-# limited CMD...: exec CMD, inside the MEMORY_LIMIT cgroup when there is one (the PID stays the command's).
+# limited NAME CMD...: exec CMD, inside a new cgroup limited to MEMORY_LIMIT when it is set (the PID stays
+# the command's). Run it in a subshell: it replaces the shell it runs in.
 limited() {
-    if [[ -n "$CGROUP" ]]; then
-        sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "$@"
-    else
-        exec "$@"
-    fi
+    local name=$1
+    shift
+    [[ -n "$CGROUP_PARENT" ]] || exec "$@"
+    local group="$CGROUP_PARENT/bench-$$-$name" limit_file=memory.max
+    [[ $CGROUP_VERSION == 2 ]] || limit_file=memory.limit_in_bytes
+    mkdir "$group" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$group/$limit_file" \
+        || die "cannot create a memory-limited cgroup (v$CGROUP_VERSION) at $group"
+    exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$group" "$@"
 }
 
 # ---- open-loop load generator (RATE) ----------------------------------------------------------
@@ -214,15 +221,19 @@ declare -A SERVER_PID=([direct]="$LAST_PID")
 for target in $TARGETS; do
     case "$target" in
     direct) ;;
-    proxy|proxy-chain)
-        # proxy: the bare forwarding path (a route deadline, the meters); proxy-chain: the default filter chain on
+    proxy|proxy-chain|proxy-alt)
+        # proxy: the bare forwarding path (a route deadline, the meters); proxy-chain: the default filter chain on;
+        # proxy-alt: the bare path again, with JAR_ALT and JAVA_OPTS_ALT
         free_port port; free_port admin_port
         mkdir -p "$TMP/$target"
-        render "$SCRIPT_DIR/$target.yaml.tmpl" "$TMP/$target/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
+        template=$target jar=$JAR opts=$JAVA_OPTS
+        [[ $target != proxy-alt ]] || { template=proxy jar=$JAR_ALT opts=$JAVA_OPTS_ALT; }
+        [[ -f "$jar" ]] || die "$target: jar not found: $jar"
+        render "$SCRIPT_DIR/$template.yaml.tmpl" "$TMP/$target/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
             BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$EVENT_LOOPS"
-        # JAVA_OPTS is split on whitespace on purpose (a list of flags).
+        # The flags are split on whitespace on purpose (a list of flags).
         # shellcheck disable=SC2086
-        (limited "$JAVA" $JAVA_OPTS -jar "$JAR" --config "$TMP/$target/proxy.yaml") >"$OUT_DIR/$target.log" 2>&1 &
+        (limited "$target" "$JAVA" $opts -jar "$jar" --config "$TMP/$target/proxy.yaml") >"$OUT_DIR/$target.log" 2>&1 &
         PROXY_PID=$!
         PIDS+=("$PROXY_PID")
         wait_ready "$target" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/$target.log"
@@ -251,7 +262,7 @@ for target in $TARGETS; do
         URL[nginx]="http://127.0.0.1:$port"
         SERVER_PID[nginx]=$LAST_PID
         ;;
-    *) die "unknown target '$target' (choose from: direct proxy proxy-chain haproxy nginx)" ;;
+    *) die "unknown target '$target' (choose from: direct proxy proxy-chain proxy-alt haproxy nginx)" ;;
     esac
 done
 
@@ -262,7 +273,10 @@ echo "== bench $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 echo "machine:  $(nproc) CPUs ($CPU_MODEL), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
 echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS (haproxy nbthread and nginx workers: $WORKERS)"
-[[ -z "$CGROUP" ]] || echo "memory:   each proxy target in a cgroup limited to $MEMORY_LIMIT MiB ($CGROUP)"
+if [[ " $TARGETS " == *" proxy-alt "* ]]; then
+    echo "proxy-alt: $JAR_ALT with $JAVA_OPTS_ALT"
+fi
+[[ -z "$CGROUP_PARENT" ]] || echo "memory:   each proxy target in a cgroup of its own limited to $MEMORY_LIMIT MiB"
 echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 [[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
 if [[ -n "$RATE" ]]; then
