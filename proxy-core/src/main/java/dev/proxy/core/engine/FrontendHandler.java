@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -57,6 +58,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean upgrading;
     private boolean tunnelled;
     private ArrayDeque<ByteBuf> earlyBytes;
+    /** The client's address as X-Forwarded-For writes it: formatted once per connection, not per request. */
+    private String clientIp;
 
     FrontendHandler(ProxyServer server, RequestHeaderTimeout headerTimeout) {
         this(server, headerTimeout, false);
@@ -255,6 +258,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     boolean isDraining() {
         return server.isDraining();
+    }
+
+    /** The client's IP address as text ({@code 2001:db8:0:0:0:0:0:1}, {@code 192.0.2.7}), made on first use. */
+    String clientIp() {
+        if (clientIp == null) {
+            clientIp = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+        }
+        return clientIp;
     }
 
     ProxyObserver observer() {

@@ -313,7 +313,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         // authority wins over its Host header), else, for an HTTP/1.0 client that sent none, the endpoint itself
         String upstreamHost = route.rewrite().host().orElse(requestTarget.originalHost() != null
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
-        MessageHeaders.forRequest(request, clientProtocol, remote.getAddress().getHostAddress(),
+        MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
                 frontend.isTls(), webSocket);
         Cluster shadow = target.mirror();
