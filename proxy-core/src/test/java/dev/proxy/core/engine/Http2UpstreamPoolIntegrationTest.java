@@ -62,12 +62,15 @@ class Http2UpstreamPoolIntegrationTest {
             return holding.get();
         }
 
-        /** Answers the requests for {@code path} held now. */
+        /**
+         * Answers the requests for {@code path} held now, and not those that arrive meanwhile: each answer frees a
+         * stream for a waiting request, which can reach the queue before this loop ends (only the first {@code n}
+         * are taken: they are the ones present when it was counted).
+         */
         void release(String path) {
             Queue<ChannelHandlerContext> q = waiting.getOrDefault(path, new ConcurrentLinkedQueue<>());
-            ChannelHandlerContext ctx;
-            while ((ctx = q.poll()) != null) {
-                ChannelHandlerContext c = ctx;
+            for (int n = q.size(); n > 0; n--) {
+                ChannelHandlerContext c = q.poll();
                 c.executor().execute(() -> {
                     holding.decrementAndGet();
                     c.writeAndFlush(TestBackend.text(HttpResponseStatus.OK, "released " + path, true));

@@ -45,11 +45,33 @@ public final class TestProxy implements AutoCloseable {
     /** Starts a proxy with these balancers, resilience filters and observer (metrics, tracing, access log). */
     public static TestProxy start(String yaml, LoadBalancer.Factory balancers, Resilience resilience,
                                   ProxyObserver observer) throws InterruptedException {
-        String withListen = yaml.contains("server:")
-                ? yaml.replaceFirst("server:\\s*\\n", "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n")
-                : "server:\n  listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }\n" + yaml;
-        ProxyConfig config = ConfigReader.read(withListen, "test.yaml");
-        return new TestProxy(ProxyServer.start(config, balancers, resilience, observer));
+        ProxyConfig config = ConfigReader.read(onLoopbackPorts(yaml), "test.yaml");
+        TestProxy proxy = new TestProxy(ProxyServer.start(config, balancers, resilience, observer));
+        if (!proxy.server.address().getAddress().isLoopbackAddress()) {
+            proxy.close();
+            throw new IllegalStateException("a test proxy must listen on loopback, not " + proxy.server.address());
+        }
+        return proxy;
+    }
+
+    /**
+     * {@code yaml} with the traffic and admin ports on free loopback ports, whether its server section is a block
+     * ({@code server:} then indented keys) or a flow mapping ({@code server: { eventLoops: 1 }}). A section in any
+     * other shape fails the test: left alone, it would listen on the default 0.0.0.0:8080, where two tests (or
+     * anything else on the machine) collide.
+     */
+    static String onLoopbackPorts(String yaml) {
+        String ports = "listen: 127.0.0.1:0\n  admin: { listen: 127.0.0.1:0 }";
+        if (!yaml.contains("server:")) {
+            return "server:\n  " + ports + "\n" + yaml;
+        }
+        if (yaml.matches("(?s).*server:[ \\t]*\\n.*")) {
+            return yaml.replaceFirst("server:[ \\t]*\\n", "server:\n  " + ports + "\n");
+        }
+        if (yaml.matches("(?s).*server:[ \\t]*\\{.*")) {
+            return yaml.replaceFirst("server:[ \\t]*\\{", "server: { listen: 127.0.0.1:0, admin: { listen: 127.0.0.1:0 },");
+        }
+        throw new IllegalArgumentException("cannot put the test's ports into this server section: " + yaml);
     }
 
     public ProxyServer server() {
