@@ -1,5 +1,7 @@
 package dev.proxy.core;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -17,8 +19,20 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-/** The socket implementation: native epoll where the platform has it, NIO elsewhere. Immutable. */
+/**
+ * The socket implementation (native epoll where the platform has it, NIO elsewhere) and the buffer allocator its
+ * channels read into. Immutable.
+ */
 public final class Transport {
+    /**
+     * The pooled allocator, not Netty 4.2's default adaptive one: the adaptive allocator calls any JVM with at most
+     * 512 MiB of heap "low memory" (the image's flags give 384 MiB in a 768 MiB container, the benchmarks run with
+     * 256 MiB), and then shares its magazines between threads and pools no buffer over 16,896 bytes, so every 64 KiB
+     * socket read of a large body was a new {@code ByteBuffer.allocateDirect}, zeroed and later freed through a
+     * Cleaner. Measured in docs/benchmarks.md ("Buffer allocator").
+     */
+    private static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
     private final String name;
     private final IoHandlerFactory ioHandlerFactory;
     private final Class<? extends ServerChannel> serverChannel;
@@ -56,6 +70,11 @@ public final class Transport {
 
     public String name() {
         return name;
+    }
+
+    /** The allocator of the proxy's client and upstream channels (set as their {@code ChannelOption.ALLOCATOR}). */
+    public ByteBufAllocator allocator() {
+        return ALLOCATOR;
     }
 
     public Class<? extends ServerChannel> serverChannel() {

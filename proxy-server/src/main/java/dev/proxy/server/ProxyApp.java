@@ -102,7 +102,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
         runtime = RuntimeMeters.bind(metrics.registry(), proxy);
         metrics.beforeScrape(runtime::refresh);
-        NettyMeters.bind(metrics.registry(), proxy.workers());
+        NettyMeters.bind(metrics.registry(), proxy.allocator(), proxy.workers());
         watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,
                 config.server().limits().maxConnections()), metrics.registry(),
                 proxy::closeIdleUpstreamConnections).start();

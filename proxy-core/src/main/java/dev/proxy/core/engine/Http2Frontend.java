@@ -130,6 +130,8 @@ final class Http2Frontend {
         @Override
         protected void initChannel(Http2StreamChannel ch) {
             server.observer().http2StreamOpened();
+            // Netty gives a stream channel the JVM-wide default allocator; it allocates as its connection does
+            ch.config().setAllocator(ch.parent().config().getAllocator());
             ch.pipeline()
                     .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
                     .addLast("h2-request", Http2MessageParts.INSTANCE)

@@ -17,6 +17,7 @@ import dev.proxy.core.runtime.SnapshotFactory;
 import dev.proxy.core.tls.ServerTls;
 import dev.proxy.core.tls.TlsProvider;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -81,6 +82,7 @@ public final class ProxyServer implements EndpointSink {
                 .group(workers)
                 .channel(transport.channel())
                 .resolver(resolver)
+                .option(ChannelOption.ALLOCATOR, transport.allocator())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true);
         this.snapshots = new SnapshotFactory(balancers, resilience, upstream, observer);
@@ -121,6 +123,7 @@ public final class ProxyServer implements EndpointSink {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.ALLOCATOR, transport.allocator())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new FrontendInitializer(this, serverConfig, tls.orElse(null)));
@@ -147,6 +150,11 @@ public final class ProxyServer implements EndpointSink {
      * The event loops serving client and upstream connections, for meters only (pending tasks per loop): do not
      * schedule work on them or shut them down; {@link #shutdown} does.
      */
+    /** The buffer allocator of the client and upstream channels (for its meters). */
+    public ByteBufAllocator allocator() {
+        return transport.allocator();
+    }
+
     public EventLoopGroup workers() {
         return workers;
     }

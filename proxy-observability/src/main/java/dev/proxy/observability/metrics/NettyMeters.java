@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * scrape time:
  *
  * <ul>
- *   <li>the buffer allocator the channels use, {@link ByteBufAllocator#DEFAULT}: in Netty 4.2 the adaptive
- *       allocator unless {@code -Dio.netty.allocator.type} says {@code pooled} or {@code unpooled}, all three
- *       metric providers. {@code netty.allocator.memory.used} and {@code netty.allocator.memory.pinned} by
+ *   <li>the buffer allocator the proxy's channels use (the pooled one, see {@code Transport#allocator}; Netty's
+ *       three allocators are all metric providers). {@code netty.allocator.memory.used} and
+ *       {@code netty.allocator.memory.pinned} by
  *       {@code memory.type} (heap, direct), tagged {@code allocator.type} (the class's simple name; Micrometer's
  *       {@code id} tag, an identity hash, is dropped); the pooled allocator adds its arena, cache and chunk
  *       meters;</li>
@@ -37,7 +37,7 @@ public final class NettyMeters {
 
     /**
      * Micrometer's Netty binders give no descriptions, which Prometheus' lint rejects, and tag the allocator with its
-     * identity hash, which makes a new series at each restart; there is one default allocator, so the tag goes.
+     * identity hash, which makes a new series at each restart; the proxy binds one allocator, so the tag goes.
      * {@link ProxyMetrics} installs it as it makes the registry: Micrometer applies filters only to meters registered
      * after them, and warns when one comes later.
      */
@@ -63,13 +63,14 @@ public final class NettyMeters {
     }
 
     /**
-     * Binds the default allocator's meters and those of every loop of {@code groups} (e.g.
+     * Binds the meters of {@code allocator} (e.g. {@code proxyServer.allocator()}) and those of every loop of
+     * {@code groups} (e.g.
      * {@code proxyServer.workers()}) to a {@link ProxyMetrics} registry (which has {@link #HELP_AND_STABLE_TAGS}).
      * Call it once per registry, from outside the event loops: it waits for each loop's thread to start to learn its
      * name.
      */
-    public static void bind(MeterRegistry registry, EventLoopGroup... groups) {
-        bindAllocator(registry, ByteBufAllocator.DEFAULT);
+    public static void bind(MeterRegistry registry, ByteBufAllocator allocator, EventLoopGroup... groups) {
+        bindAllocator(registry, allocator);
         List<EventExecutor> loops = new ArrayList<>();
         for (EventLoopGroup group : groups) {
             for (EventExecutor loop : group) {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 class NettyMetersTest {
 
     @Test
-    void bindsPendingTasksPerLoopAndTheDefaultAllocator() {
+    void bindsPendingTasksPerLoopAndTheGivenAllocator() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         registry.config().meterFilter(NettyMeters.HELP_AND_STABLE_TAGS);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("meters-test", true),
                 NioIoHandler.newFactory());
         try {
-            NettyMeters.bind(registry, group);
+            NettyMeters.bind(registry, PooledByteBufAllocator.DEFAULT, group);
 
             assertThat(registry.get("netty.eventexecutor.workers").gauge().value()).isEqualTo(2);
             assertThat(registry.get("netty.eventexecutor.tasks.pending").gauges())
@@ -32,11 +32,11 @@ class NettyMetersTest {
             assertThat(registry.get("netty.eventexecutor.tasks.pending").gauges())
                     .allSatisfy(g -> assertThat(g.value()).isNotNegative());
 
-            ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(4096);
+            ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
             buf.writeZero(4096);
             buf.release();
             Gauge direct = registry.get("netty.allocator.memory.used").tag("memory.type", "direct")
-                    .tag("allocator.type", ByteBufAllocator.DEFAULT.getClass().getSimpleName()).gauge();
+                    .tag("allocator.type", "PooledByteBufAllocator").gauge();
             assertThat(direct.value()).isNotNegative();
             assertThat(registry.get("netty.allocator.memory.used").tag("memory.type", "heap").gauge()).isNotNull();
         } finally {
