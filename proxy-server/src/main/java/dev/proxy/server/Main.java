@@ -3,6 +3,7 @@ package dev.proxy.server;
 import dev.proxy.core.config.ConfigException;
 import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.server.logging.ProxyLogging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ public final class Main implements Callable<Integer> {
                     + count(parsed.clusters().size(), "cluster") + ")");
             return 0;
         }
-        LogFormat.apply(parsed.observability().logFormat());
+        ProxyLogging.applyFileFormat(parsed.observability().logFormat());
         // before the start, which says it is up: a HUP sent once it says so must find the handler
         AtomicReference<ProxyApp> started = new AtomicReference<>();
         reloadOnSighup(started);
