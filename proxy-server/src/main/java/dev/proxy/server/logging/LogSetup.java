@@ -14,9 +14,10 @@ import ch.qos.logback.core.encoder.Encoder;
 import dev.proxy.core.config.ObservabilityConfig.LogFormat;
 
 /**
- * Builds the proxy's appenders and loggers on a Logback context: what the XML files in the jar declared before. Called
- * once by {@link ProxyLogConfigurator}, then perhaps by {@link ProxyLogging} on the main thread before the proxy
- * starts; not thread-safe against a concurrent reconfiguration.
+ * Builds the proxy's appenders and loggers on a Logback context; {@code config/examples/logback.xml} writes the same
+ * out as XML, for operators who start from it, so a change here belongs there too. Called once by
+ * {@link ProxyLogConfigurator}, then perhaps by {@link ProxyLogging} on the main thread before the proxy starts; not
+ * thread-safe against a concurrent reconfiguration.
  */
 final class LogSetup {
     static final String ACCESS_LOGGER = "proxy.access";
