@@ -5,6 +5,7 @@
 #
 #   deploy/bench/footprint.sh                        # from the repo root, after `mvn -DskipTests package`
 #   STARTS=9 IDLE_CONNECTIONS=10000 deploy/bench/footprint.sh
+#   BASELINE_JAR=/tmp/main.jar deploy/bench/footprint.sh   # this build's starts against another's, in one run
 #
 # Environment (defaults in brackets):
 #   JAR               the proxy's runnable jar [proxy-server/target/proxy-server.jar]
@@ -12,7 +13,10 @@
 #   JAVA_OPTS         JVM flags [the image's: see deploy/Dockerfile's ENTRYPOINT]
 #   STARTS            cold starts to time; the median is reported [5]
 #   CDS=1             also time starts with an application class-data archive made by one training
-#                     run (-XX:ArchiveClassesAtExit), as an image could ship [1]
+#                     run (-XX:ArchiveClassesAtExit), as the image ships [1]
+#   BASELINE_JAR      another build's jar (say, main's) to time beside JAR: the starts alternate between
+#                     them, start for start, so that a shared host's changing load falls on both alike;
+#                     each jar gets its own training run. The idle connections are measured on JAR only []
 #   IDLE_CONNECTIONS  keep-alive client connections opened and held idle [10000]
 #   EVENT_LOOPS       server.eventLoops [0 = one per core]
 #
@@ -32,11 +36,13 @@ STARTS="${STARTS:-5}"
 CDS="${CDS:-1}"
 IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-10000}"
 EVENT_LOOPS="${EVENT_LOOPS:-0}"
+BASELINE_JAR="${BASELINE_JAR:-}"
 
 die() { echo "footprint: $*" >&2; exit 1; }
 note() { echo "footprint: $*" >&2; }
 
 [[ -f "$JAR" ]] || die "proxy jar not found: $JAR (build it with: mvn -B -q -DskipTests package)"
+[[ -z "$BASELINE_JAR" || -f "$BASELINE_JAR" ]] || die "baseline jar not found: $BASELINE_JAR"
 command -v curl >/dev/null || die "curl is not installed"
 command -v python3 >/dev/null || die "python3 is needed for the idle connections"
 command -v jcmd >/dev/null || die "jcmd (from the JDK) is needed to force a GC before reading the heap"
@@ -80,11 +86,12 @@ routes:
     cluster: demo
 EOF
 
-# start_proxy EXTRA_FLAGS...: launches the proxy; sets PROXY_PID and START_NANOS
+# start_proxy JAR EXTRA_FLAGS...: launches the proxy; sets PROXY_PID and START_NANOS
 start_proxy() {
+    local jar=$1; shift
     START_NANOS=$(date +%s%N)
     # shellcheck disable=SC2086 # JAVA_OPTS is a list of flags
-    "$JAVA" $JAVA_OPTS "$@" -jar "$JAR" --config "$TMP/proxy.yaml" --demo >"$TMP/proxy.log" 2>&1 &
+    "$JAVA" $JAVA_OPTS "$@" -jar "$jar" --config "$TMP/proxy.yaml" --demo >"$TMP/proxy.log" 2>&1 &
     PROXY_PID=$!
 }
 
@@ -112,35 +119,56 @@ first_served_ms() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
+# The ways to start that are timed, each "label|jar|extra JVM flags".
+VARIANTS=()
+
+# add_variants NAME JAR: the jar's plain start and, with CDS=1, its start with an archive of its own
+add_variants() {
+    local name=$1 jar=$2 jsa
+    VARIANTS+=("${name:+$name, }plain|$jar|")
+    [[ "$CDS" == 1 ]] || return 0
+    jsa="$TMP/app${name:+-$name}.jsa"
+    # the training run: start, serve, stop normally (SIGTERM runs the shutdown hook, then the archive is written)
+    start_proxy "$jar" -XX:ArchiveClassesAtExit="$jsa"
+    first_served_ms >/dev/null
+    stop_proxy
+    [[ -s "$jsa" ]] || die "no class-data archive was written (log: $(tail -n 5 "$TMP/proxy.log"))"
+    note "class-data archive${name:+ of $name}: $(du -h "$jsa" | cut -f1)"
+    VARIANTS+=("${name:+$name, }with AppCDS archive|$jar|-XX:SharedArchiveFile=$jsa")
+}
+
+# STARTS rounds, each starting every variant once in turn
 time_starts() {
-    local label=$1; shift
-    local times=()
+    local -A times=()
+    local v label jar flags
     for _ in $(seq "$STARTS"); do
-        start_proxy "$@"
-        times+=("$(first_served_ms)")
-        stop_proxy
+        for v in "${VARIANTS[@]}"; do
+            IFS='|' read -r label jar flags <<<"$v"
+            # shellcheck disable=SC2086 # flags is a list of flags
+            start_proxy "$jar" $flags
+            times[$label]+="$(first_served_ms) "
+            stop_proxy
+        done
     done
-    printf '%-24s median %5d ms   runs: %s\n' "$label" "$(printf '%s\n' "${times[@]}" | median)" "${times[*]}"
+    for v in "${VARIANTS[@]}"; do
+        label=${v%%|*}
+        printf '%-32s median %5d ms   runs: %s\n' "$label" "$(tr ' ' '\n' <<<"${times[$label]}" | grep . | median)" \
+            "${times[$label]% }"
+    done
 }
 
 echo "machine: $(nproc) cores, $(uname -r), $("$JAVA" -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "jvm flags: $JAVA_OPTS"
 echo
-echo "== start to first served request ($STARTS cold starts each)"
-time_starts "plain"
-if [[ "$CDS" == 1 ]]; then
-    # the training run: start, serve, stop normally (SIGTERM runs the shutdown hook, then the archive is written)
-    start_proxy -XX:ArchiveClassesAtExit="$TMP/app.jsa"
-    first_served_ms >/dev/null
-    stop_proxy
-    [[ -s "$TMP/app.jsa" ]] || die "no class-data archive was written (log: $(tail -n 5 "$TMP/proxy.log"))"
-    note "class-data archive: $(du -h "$TMP/app.jsa" | cut -f1)"
-    time_starts "with AppCDS archive" -XX:SharedArchiveFile="$TMP/app.jsa"
-fi
+echo "== start to first served request ($STARTS cold starts each${BASELINE_JAR:+, alternating with the baseline})"
+[[ -z "$BASELINE_JAR" ]] || echo "baseline: $BASELINE_JAR"
+[[ -z "$BASELINE_JAR" ]] || add_variants baseline "$BASELINE_JAR"
+add_variants "" "$JAR"
+time_starts
 
 echo
 echo "== $IDLE_CONNECTIONS idle keep-alive client connections"
-start_proxy
+start_proxy "$JAR"
 first_served_ms >/dev/null
 metric() { # metric NAME_REGEX: the sum of matching samples of the proxy's /metrics
     curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v re="$1" '$0 !~ /^#/ && $0 ~ re {s += $NF} END {printf "%.0f", s}'

@@ -97,6 +97,11 @@ class DockerEntrypointIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("from the backend");
+        // the shaded jar carries the proxy's own Logback configuration (its META-INF/services entry): the text format,
+        // and no status of Logback's own
+        await().atMost(BOUND).until(() -> Files.readString(out).contains("admin listening"));
+        assertThat(Files.readString(out)).containsPattern("\\d{3} INFO  \\[main] d\\.proxy\\.server\\.ProxyApp - admin "
+                + "listening on").doesNotContain("ch.qos.logback");
 
         // SIGTERM, as `docker stop` and the kubelet send it to the container's PID 1: the shutdown hook drains
         process.destroy();

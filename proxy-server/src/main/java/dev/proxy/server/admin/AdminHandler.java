@@ -40,7 +40,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String JSON = "application/json";
     private static final String HTML = "text/html; charset=utf-8";
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final AdminApi api;
     private final Executor worker;
@@ -159,11 +158,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }));
     }
 
+    /**
+     * The mapper, made at the first JSON answer rather than when the admin listener starts: Jackson's databind is some
+     * 250 classes that neither the probes nor /metrics need, and the listener starts while the first requests come.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
     private static void json(ChannelHandlerContext ctx, FullHttpRequest request, HttpResponseStatus status,
                              JsonNode body) {
         String text;
         try {
-            text = MAPPER.writeValueAsString(body) + "\n";
+            text = Json.MAPPER.writeValueAsString(body) + "\n";
         } catch (JsonProcessingException e) {
             send(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, TEXT, e.getMessage() + "\n", true);
             return;
