@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +103,18 @@ final class DeployFiles {
      * dropped: each as {instruction in upper case, arguments}.
      */
     static List<String[]> runtimeStage(Path dockerfile) {
+        List<String[]> all = instructions(dockerfile);
+        int lastFrom = 0;
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i)[0].equals("FROM")) {
+                lastFrom = i;
+            }
+        }
+        return all.subList(lastFrom, all.size());
+    }
+
+    /** Every instruction of every stage, as {@link #runtimeStage} gives those of the last. */
+    static List<String[]> instructions(Path dockerfile) {
         List<String[]> all = new ArrayList<>();
         StringBuilder pending = new StringBuilder();
         for (String raw : read(dockerfile).split("\n")) {
@@ -122,13 +136,31 @@ final class DeployFiles {
             all.add(new String[] {full.substring(0, space).toUpperCase(java.util.Locale.ROOT),
                     full.substring(space + 1).strip()});
         }
-        int lastFrom = 0;
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i)[0].equals("FROM")) {
-                lastFrom = i;
+        return all;
+    }
+
+    /**
+     * Whether the build context leaves {@code path} (relative to the root) out, by {@code .dockerignore}'s rules:
+     * a pattern matches a path or any directory above it, and the last line that matches decides, a {@code !} line
+     * putting back what an earlier one left out.
+     */
+    static boolean dockerIgnores(Path dockerignore, String path) {
+        boolean ignored = false;
+        for (String raw : read(dockerignore).split("\n")) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            boolean putBack = line.startsWith("!");
+            PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + (putBack ? line.substring(1) : line));
+            for (Path p = Path.of(path); p != null; p = p.getParent()) {
+                if (matcher.matches(p)) {
+                    ignored = !putBack;
+                    break;
+                }
             }
         }
-        return all.subList(lastFrom, all.size());
+        return ignored;
     }
 
     /** The arguments of the last {@code instruction} of the runtime stage; fails when it has none. */

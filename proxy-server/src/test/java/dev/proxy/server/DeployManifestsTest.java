@@ -49,6 +49,26 @@ class DeployManifestsTest {
     private final Path dockerfile = root.resolve("deploy/Dockerfile");
 
     @Test
+    void everyFileTheDockerfileCopiesFromTheContextExistsAndIsInTheContext() {
+        List<String> sources = new ArrayList<>();
+        for (String[] i : DeployFiles.instructions(dockerfile)) {
+            if (i[0].equals("COPY") && !i[1].startsWith("--from")) {
+                String[] words = i[1].split("\\s+");
+                sources.addAll(List.of(words).subList(0, words.length - 1));
+            }
+        }
+        assertThat(sources).contains("pom.xml", "deploy/cds-train.sh");
+        Path dockerignore = root.resolve(".dockerignore");
+        assertThat(sources).allSatisfy(s -> {
+            assertThat(root.resolve(s)).as(s).exists();
+            assertThat(DeployFiles.dockerIgnores(dockerignore, s)).as(s + " left out of the context by .dockerignore")
+                    .isFalse();
+        });
+        assertThat(DeployFiles.dockerIgnores(dockerignore, "proxy-core/target/classes")).isTrue();
+        assertThat(DeployFiles.dockerIgnores(dockerignore, "deploy/Dockerfile")).isTrue();
+    }
+
+    @Test
     void everyYamlFileUnderDeployAndConfigParses() {
         List<Path> files = new ArrayList<>(DeployFiles.yamlFiles(root.resolve("deploy")));
         files.addAll(DeployFiles.yamlFiles(root.resolve("config")));
@@ -133,8 +153,8 @@ class DeployManifestsTest {
         // the class-data archive the JVM maps at start is the one the image's training run writes
         String archive = entrypoint.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile=")).findFirst()
                 .orElseThrow().substring("-XX:SharedArchiveFile=".length());
-        assertThat(DeployFiles.read(dockerfile)).contains("-XX:ArchiveClassesAtExit=" + archive
-                + " -jar /opt/proxy/proxy-server.jar");
+        assertThat(DeployFiles.read(dockerfile)).contains("cds-train.sh " + archive + " /opt/proxy/proxy-server.jar "
+                + cmd.get(cmd.indexOf("--config") + 1));
         assertThat(cmd).containsExactly("--config", "/etc/proxy/proxy.yaml");
         // the Deployment mounts the ConfigMap's proxy.yaml where CMD reads it, and does not replace the command
         Map<String, Object> container = container();
