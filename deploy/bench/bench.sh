@@ -25,6 +25,8 @@
 #   JAR_ALT, JAVA_OPTS_ALT   the jar and the JVM flags of proxy-alt [JAR, JAVA_OPTS]
 #   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
 #   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
+#   PATHS        which of the backend's paths, in order [/small /large]; with RATE, one path a run lets
+#                each get its own rate (half of HAProxy's maximum differs by path)
 #   RATE         open loop: each measured run sends RATE requests/s at fixed times over
 #                CONNECTIONS connections (deploy/bench/OpenLoop.java) instead of wrk [unset: wrk]
 #   MEMORY_LIMIT run each proxy target in a memory cgroup of this many MiB, as a container with that
@@ -78,7 +80,7 @@ JIT_WARMUP="${JIT_WARMUP:-10s}"
 REPEAT="${REPEAT:-1}"
 RATE="${RATE:-}"
 TARGETS="${TARGETS:-direct proxy haproxy nginx}"
-PATHS="/small /large"
+PATHS="${PATHS:-/small /large}"
 
 NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
@@ -94,6 +96,9 @@ command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 command -v curl >/dev/null || die "curl is not installed"
 command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
 [[ -x "$NGINX" ]] || die "nginx is needed for the backend and was not found (apt-get install nginx)"
+for path in $PATHS; do
+    [[ "$path" == /small || "$path" == /large ]] || die "PATHS: unknown path '$path' (the backend has /small and /large)"
+done
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$REPEAT'"
 [[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
 # the peers' thread count: the proxy's event loops (0 = one per core, as the proxy reads it)
