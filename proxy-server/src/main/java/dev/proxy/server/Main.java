@@ -7,6 +7,7 @@ import dev.proxy.server.logging.ProxyLogging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -59,18 +60,34 @@ public final class Main implements Callable<Integer> {
      * Netty can report its buffer allocations to Java Flight Recorder as events of its own; the first allocation then
      * registers those event types with JFR (annotation proxies, generated handler classes), 0.1-0.3 s of CPU in the
      * first request's path. A recording does not show them unless asked for, so they are off unless asked for too
-     * ({@code -Dio.netty.jfr.enabled=true}). Set before Netty first reads it.
+     * ({@code -Dio.netty.jfr.enabled=true}).
      */
     static final String NETTY_JFR_EVENTS = "io.netty.jfr.enabled";
 
-    static void nettyJfrEventsOffUnlessAsked() {
-        if (System.getProperty(NETTY_JFR_EVENTS) == null) {
-            System.setProperty(NETTY_JFR_EVENTS, "false");
-        }
+    /**
+     * Netty's leak detector, in its default sampling mode, wraps one buffer in 128 and checks every allocation, which
+     * gives the hot path two buffer types where it had one: measured at 5-50 % more CPU per small request, and the
+     * largest source of run-to-run variance (docs/benchmarks.md, "Leak detector"). The tests run it at paranoid on
+     * every buffer; in production a leak shows as growing direct memory (the watchdog's {@code direct_memory} check,
+     * {@code netty_allocator_memory_used}). Off unless asked for ({@code -Dio.netty.leakDetection.level=simple}).
+     */
+    static final String NETTY_LEAK_DETECTION = "io.netty.leakDetection.level";
+
+    /** Netty's settings the proxy changes, each kept when the command line sets it; read once, at Netty's start. */
+    static final Map<String, String> NETTY_DEFAULTS = Map.of(NETTY_JFR_EVENTS, "false",
+            NETTY_LEAK_DETECTION, "disabled");
+
+    /** Sets {@link #NETTY_DEFAULTS}, but not one the command line set. Before Netty first reads them. */
+    static void nettyDefaultsUnlessSet() {
+        NETTY_DEFAULTS.forEach((name, value) -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, value);
+            }
+        });
     }
 
     public static void main(String[] args) {
-        nettyJfrEventsOffUnlessAsked();
+        nettyDefaultsUnlessSet();
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         int code = new CommandLine(new Main()).execute(args);
