@@ -111,6 +111,9 @@ if [[ -n "$RATE" ]]; then
     command -v javac >/dev/null || die "RATE needs javac (a JDK) to build deploy/bench/OpenLoop.java"
 fi
 
+# shellcheck source=deploy/bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
 # ---- process bookkeeping and cleanup -------------------------------------------------------
 
 TMP="$(mktemp -d /tmp/bench.XXXXXX)"
@@ -120,19 +123,13 @@ PIDS=()          # every server process we started, in start order
 WRK_PID=""       # the wrk run in progress, if any
 
 cleanup() {
-    local rc=$? pid i
+    local rc=$? i
     trap - EXIT INT TERM
     [[ -z "$WRK_PID" ]] || kill -TERM "$WRK_PID" 2>/dev/null || true
-    # Stop in reverse order; TERM first so the JVM runs its shutdown hook and nginx/haproxy
-    # stop their workers, then KILL whatever is still there after a few seconds.
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill -TERM "${PIDS[i]}" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    # the servers in reverse start order: the proxies before the backend they drain to
+    local reversed=()
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do reversed+=("${PIDS[i]}"); done
+    stop_processes "${reversed[@]}"
     [[ -z "${CGROUP_PARENT:-}" ]] || rmdir "$CGROUP_PARENT/bench-$$-"* 2>/dev/null || true
     if [[ "${KEEP_TMP:-0}" == 1 ]]; then
         note "kept temp dir $TMP"
@@ -145,9 +142,6 @@ trap cleanup EXIT
 # Turn signals into a normal exit so the EXIT trap runs.
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# shellcheck source=deploy/bench/lib.sh
-source "$SCRIPT_DIR/lib.sh"
 
 # nginx only honours `user` when started as root; then keep the workers as the current user
 # (root) instead of nginx's compiled-in default (nobody/www-data), which could not read $TMP.

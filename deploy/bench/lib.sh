@@ -45,3 +45,15 @@ render() {
     sed "${expr[@]}" "$template" >"$out"
     ! grep -q '@[A-Z_0-9]*@' "$out" || die "unfilled placeholder in $out"
 }
+
+# stop_processes PID...: SIGTERM to each, in the order given (a JVM runs its shutdown hook, nginx and haproxy stop
+# their workers), then up to ~5 s for each to exit before SIGKILL; reaps them. For the scripts' EXIT traps.
+stop_processes() {
+    local pid
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}

@@ -142,6 +142,9 @@ command -v hey >/dev/null || die "hey is not installed (apt-get install hey)"
 command -v curl >/dev/null || die "curl is not installed"
 command -v gnuplot >/dev/null || die "gnuplot is not installed (apt-get install gnuplot-nox)"
 
+# shellcheck source=deploy/bench/lib.sh
+source "$SCRIPT_DIR/lib.sh"
+
 # ---- process bookkeeping and cleanup -------------------------------------------------------
 
 TMP="$(mktemp -d /tmp/soak.XXXXXX)"
@@ -152,17 +155,12 @@ LOAD_PIDS=()     # hey and the aborting loops
 B2_PID=""        # backend 2, killed and started again during the run
 
 cleanup() {
-    local rc=$? pid i
+    local rc=$? i
     trap - EXIT INT TERM
-    for pid in "${LOAD_PIDS[@]}" $B2_PID; do kill -TERM "$pid" 2>/dev/null || true; done
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill -TERM "${PIDS[i]}" 2>/dev/null || true
-    done
-    for pid in "${LOAD_PIDS[@]}" $B2_PID "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    # the load first, then the servers in reverse start order
+    local stop=("${LOAD_PIDS[@]}" $B2_PID)
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop+=("${PIDS[i]}"); done
+    stop_processes "${stop[@]}"
     if [[ "${KEEP_TMP:-0}" == 1 ]]; then
         note "kept temp dir $TMP"
     else
@@ -173,9 +171,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# shellcheck source=deploy/bench/lib.sh
-source "$SCRIPT_DIR/lib.sh"
 
 # Seconds since the load started, with milliseconds.
 elapsed() { awk -v now="${EPOCHREALTIME/,/.}" -v t0="$T0" 'BEGIN { printf "%.1f", now - t0 }'; }

@@ -66,8 +66,8 @@ public final class Main implements Callable<Integer> {
 
     /**
      * Netty's leak detector, in its default sampling mode, wraps one buffer in 128 and checks every allocation, which
-     * gives the hot path two buffer types where it had one: measured at 5-50 % more CPU per small request, and the
-     * largest source of run-to-run variance (docs/benchmarks.md, "Leak detector"). The tests run it at paranoid on
+     * gives the hot path two buffer types where it had one: measured at 5-50 % more CPU per small request, and a
+     * source of run-to-run variance (docs/benchmarks.md, "Leak detector"). The tests run it at paranoid on
      * every buffer; in production a leak shows as growing direct memory (the watchdog's {@code direct_memory} check,
      * {@code netty_allocator_memory_used}). Off unless asked for ({@code -Dio.netty.leakDetection.level=simple}).
      */

@@ -17,8 +17,8 @@ import dev.proxy.core.runtime.SnapshotFactory;
 import dev.proxy.core.tls.ServerTls;
 import dev.proxy.core.tls.TlsProvider;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
@@ -146,15 +146,15 @@ public final class ProxyServer implements EndpointSink {
         return n;
     }
 
-    /**
-     * The event loops serving client and upstream connections, for meters only (pending tasks per loop): do not
-     * schedule work on them or shut them down; {@link #shutdown} does.
-     */
     /** The buffer allocator of the client and upstream channels (for its meters). */
     public ByteBufAllocator allocator() {
         return transport.allocator();
     }
 
+    /**
+     * The event loops serving client and upstream connections, for meters only (pending tasks per loop): do not
+     * schedule work on them or shut them down; {@link #shutdown} does.
+     */
     public EventLoopGroup workers() {
         return workers;
     }

@@ -46,12 +46,12 @@ public final class ConfigSnapshot {
         return unrouted;
     }
 
-    /** The target of the route named {@code name}, if there is one. */
     /** Every route's target, in the routes' order. */
     List<RouteTarget> targets() {
         return List.of(targets);
     }
 
+    /** The target of the route named {@code name}, if there is one. */
     public Optional<RouteTarget> target(String name) {
         for (RouteTarget t : targets) {
             if (t.route().config().name().equals(name)) {
