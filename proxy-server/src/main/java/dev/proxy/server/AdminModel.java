@@ -117,6 +117,11 @@ final class AdminModel implements AdminApi {
         ConfigSnapshot snapshot = app.proxy().snapshot();
         ObjectNode node = loadState(snapshot);
         node.put("time", Instant.now().toString());
+        BuildInfo build = BuildInfo.current();
+        ObjectNode b = node.putObject("build");
+        b.put("version", build.version());
+        b.put("commit", build.commit());
+        b.put("java", build.java());
         var reasons = readiness.notReadyReasons();
         node.put("ready", reasons.isEmpty());
         ArrayNode notes = node.putArray("readiness");

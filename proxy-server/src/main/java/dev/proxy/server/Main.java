@@ -22,10 +22,18 @@ import sun.misc.Signal;
  * The command line: {@code java -jar proxy-server.jar [--config FILE] [--validate] [--demo]}, and
  * {@code java -jar proxy-server.jar register --prefix P --address HOST:PORT} ({@link RegisterCommand}).
  */
-@Command(name = "proxy", mixinStandardHelpOptions = true, version = "proxy 0.1.0",
+@Command(name = "proxy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "An HTTP reverse proxy configured by one YAML routes file.",
         subcommands = RegisterCommand.class)
 public final class Main implements Callable<Integer> {
+    /** {@code --version}: the version and commit the build stamped into the jar ({@link BuildInfo}). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {BuildInfo.current().toString()};
+        }
+    }
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "config/proxy.yaml",
             description = "The routes file (default: ${DEFAULT-VALUE}).")
     Path config;

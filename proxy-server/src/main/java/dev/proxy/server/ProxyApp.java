@@ -23,6 +23,7 @@ import dev.proxy.server.demo.DemoBackend;
 import dev.proxy.server.reload.ConfigFileWatcher;
 import dev.proxy.server.reload.ConfigReloader;
 import dev.proxy.server.reload.ReloadResult;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,6 +102,11 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
                 AccessLog.of(config.observability().accessLog())));
         proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
         runtime = RuntimeMeters.bind(metrics.registry(), proxy);
+        BuildInfo build = BuildInfo.current();
+        // the info-metric idiom: constant 1, the facts in the labels, so dashboards can join on them
+        Gauge.builder("proxy.build.info", () -> 1).description("The build this instance runs (always 1)")
+                .tags("version", build.version(), "commit", build.commit(), "java", build.java())
+                .register(metrics.registry());
         metrics.beforeScrape(runtime::refresh);
         NettyMeters.bind(metrics.registry(), proxy.allocator(), proxy.workers());
         watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,

@@ -81,6 +81,15 @@ class AdminApiIntegrationTest {
     }
 
     @Test
+    void statusNamesTheBuild() throws Exception {
+        JsonNode build = json("/status").get("build");
+
+        assertThat(build.get("version").asText()).isEqualTo(BuildInfo.current().version()).isNotEqualTo("unknown");
+        assertThat(build.get("commit").asText()).isEqualTo(BuildInfo.current().commit());
+        assertThat(build.get("java").asText()).isEqualTo(System.getProperty("java.version"));
+    }
+
+    @Test
     void configShowsTheEffectiveConfigInTheFilesTermsWithSecretsRedacted() throws Exception {
         HttpResponse<String> raw = admin("GET", "/config");
         assertThat(raw.body()).doesNotContain("s3cr3t-value");

@@ -98,6 +98,16 @@ class MainIntegrationTest {
     }
 
     @Test
+    void versionNamesTheBuildsVersionCommitAndJava() throws Exception {
+        child = ChildJvm.start(dir, QUICK_START, "--version");
+
+        assertThat(child.awaitExit(EXIT_BOUND)).as(child.output()).isZero();
+        // the commit is the checkout's; "unknown" only where the tree was built outside git
+        assertThat(child.stdout().strip()).matches("proxy \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? "
+                + "\\(commit ([0-9a-f]{12}(-dirty)?|unknown), Java " + System.getProperty("java.version") + "\\)");
+    }
+
+    @Test
     void saysInOneLineWhyItCannotStartWhenThePortIsTaken() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50,
                 java.net.InetAddress.getLoopbackAddress())) {

@@ -121,6 +121,10 @@ class MetricsIntegrationTest {
         assertThat(m.sum("proxy_endpoints", "cluster", "app", "state", "available")).isEqualTo(2);
         assertThat(m.sum("proxy_connections_accepted_total")).isGreaterThanOrEqualTo(2);
         assertThat(m.sum("proxy_config_generation")).isEqualTo(1);
+        BuildInfo build = BuildInfo.current();
+        assertThat(m.sum("proxy_build_info", "version", build.version(), "commit", build.commit(), "java",
+                build.java())).isEqualTo(1);
+        assertThat(build.version()).as("stamped by the build").isNotEqualTo("unknown");
 
         // the path and query of each request appear in no label
         assertThat(m.body()).doesNotContain("secret", "/api/users");
