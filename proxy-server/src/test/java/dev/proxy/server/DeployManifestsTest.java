@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,27 @@ class DeployManifestsTest {
         Map<String, Object> hpa = manifest(root, "HorizontalPodAutoscaler", "proxy");
         assertThat(at(hpa, "spec", "scaleTargetRef", "name")).isEqualTo("proxy");
         assertThat((Integer) at(hpa, "spec", "minReplicas")).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void theNetworkPolicyOpensTrafficToAllAndTheAdminPortOnlyToMonitoring() {
+        Map<String, Object> policy = manifest(root, "NetworkPolicy", "proxy");
+        Map<String, Object> podLabels = map(at(manifest(root, "Deployment", "proxy"), "spec", "template",
+                "metadata", "labels"));
+        assertThat(podLabels).containsAllEntriesOf(stringMap(at(policy, "spec", "podSelector", "matchLabels")));
+        Set<Object> containerPorts = new HashSet<>();
+        list(container().get("ports")).forEach(p -> containerPorts.add(at(p, "name")));
+        Map<Object, Object> fromByPort = new HashMap<>();
+        for (Object rule : list(at(policy, "spec", "ingress"))) {
+            Object from = map(rule).get("from");
+            for (Object port : list(at(rule, "ports"))) {
+                assertThat(containerPorts).as("a port the container names").contains(at(port, "port"));
+                fromByPort.put(at(port, "port"), from == null ? "anywhere" : from);
+            }
+        }
+        assertThat(fromByPort).containsEntry("http", "anywhere");
+        assertThat(fromByPort.get("admin")).as("the admin port serves the whole config: not from anywhere")
+                .isNotNull().isNotEqualTo("anywhere");
     }
 
     @Test

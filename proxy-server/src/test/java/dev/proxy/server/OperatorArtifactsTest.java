@@ -56,7 +56,9 @@ class OperatorArtifactsTest {
             // registered only when discovery.etcd is configured, which needs an etcd; DiscoveryIntegrationTest
             // checks all six on a proxy that follows a real etcd
             "proxy_discovery_connected", "proxy_discovery_stale", "proxy_discovery_synced",
-            "proxy_discovery_updates_total", "proxy_discovery_decode_errors_total", "proxy_discovery_endpoints");
+            "proxy_discovery_updates_total", "proxy_discovery_decode_errors_total", "proxy_discovery_endpoints",
+            // registered only with server.tls; TlsServerIntegrationTest reads it with its certificate label
+            "proxy_tls_certificate_expiry_seconds");
 
     /** Labels Prometheus attaches to every series at scrape time, or that histogram buckets carry. */
     private static final Set<String> TARGET_LABELS = Set.of("instance", "job", "le");
@@ -244,7 +246,7 @@ class OperatorArtifactsTest {
         List<Map<String, Object>> alerts = alertRules();
         assertThat(alerts).extracting(r -> r.get("alert")).contains("ProxyHigh5xxRatio", "ProxyCircuitBreakerOpen",
                 "ProxyPoolSaturated", "ProxyDiscoveryStale", "ProxyConfigReloadFailed", "ProxyWatchdogBreached",
-                "ProxyLoadShedding", "ProxyDown");
+                "ProxyLoadShedding", "ProxyDown", "ProxyTlsCertificateExpiringSoon");
         for (Map<String, Object> rule : alerts) {
             String name = (String) rule.get("alert");
             @SuppressWarnings("unchecked")
@@ -252,13 +254,26 @@ class OperatorArtifactsTest {
             @SuppressWarnings("unchecked")
             Map<String, Object> annotations = (Map<String, Object>) rule.getOrDefault("annotations", Map.of());
             assertThat(labels.get("severity")).as("severity of %s", name).isIn("critical", "warning", "info");
-            assertThat(annotations).as("annotations of %s", name).containsKeys("summary", "description", "runbook");
-            String runbook = (String) annotations.get("runbook");
+            assertThat(annotations).as("annotations of %s", name).containsKeys("summary", "description", "runbook_url");
+            String runbook = (String) annotations.get("runbook_url");
             assertThat(runbook).as("runbook of %s", name).isEqualTo("docs/operations.md#"
                     + name.toLowerCase(Locale.ROOT));
             assertThat(anchors).as("a section of docs/operations.md for %s", name)
                     .contains(runbook.substring(runbook.indexOf('#') + 1));
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePrometheusRuleHoldsExactlyTheRulesFile() throws Exception {
+        Map<String, Object> file = new Yaml().load(Files.readString(
+                repoRoot().resolve("deploy/prometheus/proxy-alerts.yaml")));
+        Map<String, Object> rule = new Yaml().load(Files.readString(
+                repoRoot().resolve("deploy/kubernetes/extras/prometheusrule.yaml")));
+
+        assertThat(rule.get("kind")).isEqualTo("PrometheusRule");
+        assertThat(((Map<String, Object>) rule.get("spec")).get("groups")).as("spec.groups, the rules file's groups")
+                .isEqualTo(file.get("groups"));
     }
 
     // ------------------------------------------------------------------------------------------ the running proxy
