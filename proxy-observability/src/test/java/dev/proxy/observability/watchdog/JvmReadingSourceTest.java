@@ -21,4 +21,22 @@ class JvmReadingSourceTest {
             assertThat(r.maxFiles()).isGreaterThanOrEqualTo(r.openFiles());
         }
     }
+
+    @Test
+    void heapIsWhatTheLastCollectionLeftNotTheGarbageSince() {
+        JvmReadingSource source = new JvmReadingSource(() -> 0, 1);
+        System.gc();
+        long base = source.read().heapUsed();
+        assertThat(source.heapAfterLastCollection()).hasValue(base);
+
+        // 64 MiB held through a collection is in the reading; dropped and collected, it is out again
+        byte[] held = new byte[64 << 20];
+        System.gc();
+        long holding = source.read().heapUsed();
+        assertThat(holding - base).isGreaterThanOrEqualTo(60L << 20);
+        held[held.length - 1] = 1;
+        held = null;
+        System.gc();
+        assertThat(holding - source.read().heapUsed()).isGreaterThanOrEqualTo(60L << 20);
+    }
 }
