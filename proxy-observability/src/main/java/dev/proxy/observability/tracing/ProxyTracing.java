@@ -17,8 +17,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -28,7 +26,6 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.semconv.ServiceAttributes;
-import java.net.URI;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 
@@ -53,8 +50,6 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyTracing implements ProxyObserver, AutoCloseable {
     /** How long {@link #close()} waits for the last spans to be exported. */
     private static final long CLOSE_TIMEOUT_SECONDS = 10;
-    /** The path OTLP/HTTP receivers take spans on, added when the configured endpoint has none. */
-    private static final String OTLP_HTTP_TRACES_PATH = "/v1/traces";
 
     private final OpenTelemetrySdk sdk;
     private final Tracer tracer;
@@ -77,15 +72,16 @@ public final class ProxyTracing implements ProxyObserver, AutoCloseable {
 
     /**
      * Tracing as configured: OTLP over {@link TracingConfig#protocol()} to {@link TracingConfig#endpoint()}, spans
-     * batched by a {@link BatchSpanProcessor} (a full queue drops spans rather than block an event loop). For HTTP an
-     * endpoint without a path gets OTLP's {@code /v1/traces}. Nothing is connected until the first export.
+     * batched by a {@link BatchSpanProcessor} (a full queue drops spans rather than block an event loop), where the
+     * standard {@code OTEL_*} environment variables override the file ({@link OtelSettings}). For HTTP an endpoint
+     * without a path gets OTLP's {@code /v1/traces}. Nothing is connected until the first export.
      */
     public static ProxyTracing create(TracingConfig config) {
         requireNonNull(config, "config");
         if (!config.enabled()) {
             return new ProxyTracing(null);
         }
-        return new ProxyTracing(sdk(config, BatchSpanProcessor.builder(otlpExporter(config)).build()));
+        return new ProxyTracing(OtelSettings.sdk(config));
     }
 
     /**
@@ -115,31 +111,6 @@ public final class ProxyTracing implements ProxyObserver, AutoCloseable {
                 .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
                         W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
                 .build();
-    }
-
-    private static SpanExporter otlpExporter(TracingConfig config) {
-        URI endpoint = config.endpoint();
-        switch (config.protocol()) {
-            case GRPC:
-                return OtlpGrpcSpanExporter.builder().setEndpoint(endpoint.toString()).build();
-            case HTTP:
-                return OtlpHttpSpanExporter.builder().setEndpoint(httpTracesEndpoint(endpoint)).build();
-            default:
-                throw new IllegalArgumentException("unknown OTLP protocol " + config.protocol());
-        }
-    }
-
-    /** {@code endpoint} as is when it names a path, else with OTLP/HTTP's {@code /v1/traces}. */
-    static String httpTracesEndpoint(URI endpoint) {
-        String path = endpoint.getRawPath();
-        if (path != null && !path.isEmpty() && !path.equals("/")) {
-            return endpoint.toString();
-        }
-        String base = endpoint.toString();
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        return base + OTLP_HTTP_TRACES_PATH;
     }
 
     /** Whether requests are traced. */

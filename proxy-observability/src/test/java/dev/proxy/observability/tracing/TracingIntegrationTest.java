@@ -411,12 +411,48 @@ class TracingIntegrationTest {
 
     @Test
     void theOtlpHttpEndpointGetsItsTracesPathOnlyWhenItHasNone() {
-        assertThat(ProxyTracing.httpTracesEndpoint(URI.create("http://c:4318")))
-                .isEqualTo("http://c:4318/v1/traces");
-        assertThat(ProxyTracing.httpTracesEndpoint(URI.create("http://c:4318/")))
-                .isEqualTo("http://c:4318/v1/traces");
-        assertThat(ProxyTracing.httpTracesEndpoint(URI.create("https://c/otel/v1/traces")))
-                .isEqualTo("https://c/otel/v1/traces");
+        // without a path: the generic endpoint, to which the SDK appends /v1/traces (and which OTEL_ may replace)
+        assertThat(OtelSettings.defaults(http("http://c:4318"))).containsEntry("otel.exporter.otlp.endpoint",
+                "http://c:4318").doesNotContainKey("otel.exporter.otlp.traces.endpoint");
+        assertThat(OtelSettings.defaults(http("https://c/otel/v1/traces")))
+                .containsEntry("otel.exporter.otlp.traces.endpoint", "https://c/otel/v1/traces");
+        assertThat(OtelSettings.defaults(new TracingConfig(true, "p", 0.25, false, URI.create("http://c:4317"),
+                TracingConfig.Protocol.GRPC))).containsEntry("otel.exporter.otlp.protocol", "grpc")
+                .containsEntry("otel.exporter.otlp.endpoint", "http://c:4317")
+                .containsEntry("otel.traces.sampler", "traceidratio").containsEntry("otel.traces.sampler.arg", "0.25")
+                .containsEntry("otel.service.name", "p").containsEntry("otel.metrics.exporter", "none");
+    }
+
+    @Test
+    void theStandardOtelSettingsWinOverTheFile() throws Exception {
+        // the SDK reads OTEL_EXPORTER_OTLP_ENDPOINT and the otel.exporter.otlp.endpoint system property alike;
+        // a test can set only the latter
+        TestBackend fileCollector = closer.keep(TestBackend.http(TestBackend.ok("")));
+        TestBackend envCollector = closer.keep(TestBackend.http(TestBackend.ok("")));
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("hi")));
+        System.setProperty("otel.exporter.otlp.endpoint", "http://" + envCollector.address());
+        ProxyTracing tracing;
+        try {
+            tracing = closer.keep(ProxyTracing.create(http("http://" + fileCollector.address())));
+        } finally {
+            System.clearProperty("otel.exporter.otlp.endpoint");
+        }
+        TestProxy proxy = TestProxy.start(routeTo(backend.address()), LoadBalancer.Factory.roundRobinOnly(),
+                Resilience.NONE, tracing.observer());
+        try {
+            assertThat(proxy.get("/").statusCode()).isEqualTo(200);
+        } finally {
+            proxy.close();
+        }
+        tracing.close();
+
+        assertThat(envCollector.requests()).isNotEmpty();
+        assertThat(envCollector.requests().get(0).uri()).isEqualTo("/v1/traces");
+        assertThat(fileCollector.requests()).isEmpty();
+    }
+
+    private static TracingConfig http(String endpoint) {
+        return new TracingConfig(true, "proxy-otlp", 1.0, true, URI.create(endpoint), TracingConfig.Protocol.HTTP);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
