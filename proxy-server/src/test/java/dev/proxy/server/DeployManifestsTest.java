@@ -152,6 +152,21 @@ class DeployManifestsTest {
         assertThat(entrypoint).anyMatch(f -> f.matches("-XX:MaxRAMPercentage=[0-9.]+"));
         assertThat(entrypoint).anyMatch(f -> f.matches("-XX:MaxDirectMemorySize=[0-9]+[kmg]?"));
         assertThat(entrypoint).noneMatch(f -> f.startsWith("-Xmx"));
+        // the collector the benchmarks measured, whatever the pod's size would make the JVM pick
+        assertThat(entrypoint).contains("-XX:+UseSerialGC");
+        // with no CPU limit, the JVM (and eventLoops: 0) counts the pod's CPU request, not the node's cores
+        Map<String, String> env = new HashMap<>();
+        Map<String, Object> fromResource = new HashMap<>();
+        for (Object e : list(container().get("env"))) {
+            Object value = map(e).get("value");
+            env.put((String) at(e, "name"), value == null ? null : value.toString());
+            if (map(e).containsKey("valueFrom")) {
+                fromResource.put((String) at(e, "name"), at(e, "valueFrom", "resourceFieldRef", "resource"));
+            }
+        }
+        assertThat(env.get("JAVA_TOOL_OPTIONS")).isEqualTo("-XX:ActiveProcessorCount=$(PROXY_CPUS)");
+        assertThat(fromResource).containsEntry("PROXY_CPUS", "requests.cpu");
+        assertThat(map(at(container(), "resources", "limits"))).doesNotContainKey("cpu");
         // the class-data archive the JVM maps at start is the one the image's training run writes
         String archive = entrypoint.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile=")).findFirst()
                 .orElseThrow().substring("-XX:SharedArchiveFile=".length());
