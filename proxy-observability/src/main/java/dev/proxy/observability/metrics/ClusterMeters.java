@@ -75,6 +75,7 @@ final class ClusterMeters implements ClusterObserver {
             latency.set(t, timer);
         }
         timer.record(nanos, TimeUnit.NANOSECONDS);
+        ExemplarSpans.clear();
         int a = statusClass >= 0 ? statusClass : MeterNames.STATUS_CLASSES.length + error.ordinal();
         Counter c = attempts.get(a);
         if (c == null) {

@@ -1,5 +1,6 @@
 package dev.proxy.observability.metrics;
 
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -24,7 +26,9 @@ public final class ProxyMetrics implements AutoCloseable {
     static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** With exemplars: each latency bucket may name the trace of a request in it (OpenMetrics only). */
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+            new PrometheusRegistry(), Clock.SYSTEM, ExemplarSpans.INSTANCE);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final List<Runnable> beforeScrape = new CopyOnWriteArrayList<>();
 

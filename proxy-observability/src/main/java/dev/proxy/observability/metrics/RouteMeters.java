@@ -55,6 +55,7 @@ final class RouteMeters implements RouteObserver {
             t = registerTotals();
         }
         t.duration().record(nanos, TimeUnit.NANOSECONDS);
+        ExemplarSpans.clear();
         if (in > 0) {
             t.bytesIn().increment(in);
         }

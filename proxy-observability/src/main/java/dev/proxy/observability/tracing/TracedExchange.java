@@ -5,6 +5,7 @@ import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.observability.metrics.ExemplarSpans;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -114,6 +115,7 @@ final class TracedExchange implements ExchangeObserver {
     public void attemptEnded(String cluster, int status, ProxyError error, long nanos) {
         Span span = attempt;
         if (span == null) {
+            ExemplarSpans.clear();
             return;
         }
         attempt = null;
@@ -129,6 +131,8 @@ final class TracedExchange implements ExchangeObserver {
             span.setStatus(StatusCode.ERROR);
         }
         span.end();
+        // the upstream latency the meters record next is this attempt's
+        ExemplarSpans.set(span.getSpanContext().getTraceId(), span.getSpanContext().getSpanId());
     }
 
     @Override
@@ -149,6 +153,7 @@ final class TracedExchange implements ExchangeObserver {
     @Override
     public void ended(ExchangeRecord record) {
         if (!recording) {
+            ExemplarSpans.clear();
             return;
         }
         if (attempt != null) {
@@ -182,6 +187,8 @@ final class TracedExchange implements ExchangeObserver {
             }
         }
         server.end();
+        // the request duration the meters record next is this request's
+        ExemplarSpans.set(server.getSpanContext().getTraceId(), server.getSpanContext().getSpanId());
     }
 
     @Override
