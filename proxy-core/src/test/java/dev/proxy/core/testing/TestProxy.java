@@ -27,6 +27,19 @@ public final class TestProxy implements AutoCloseable {
         this.server = server;
     }
 
+    /** The smallest routes file: cluster {@code b} of the endpoints {@code addresses}, and route {@code all} to it. */
+    public static String oneRoute(String addresses) {
+        return """
+                clusters:
+                  - name: b
+                    endpoints: [ { address: %s } ]
+                routes:
+                  - name: all
+                    match: { pathPrefix: / }
+                    cluster: b
+                """.formatted(addresses);
+    }
+
     /** Starts a proxy; {@code yaml} holds clusters and routes, and optionally a server section without listen. */
     public static TestProxy start(String yaml) throws InterruptedException {
         return start(yaml, LoadBalancer.Factory.roundRobinOnly());

@@ -30,15 +30,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ExemplarIntegrationTest {
     private static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0";
-    private static final String ROUTES = """
-            clusters:
-              - name: b
-                endpoints: [ { address: %s } ]
-            routes:
-              - name: all
-                match: { pathPrefix: / }
-                cluster: b
-            """;
 
     @RegisterExtension
     final Closer closer = new Closer();
@@ -77,7 +68,7 @@ class ExemplarIntegrationTest {
         ProxyTracing tracing = closer.keep(ProxyTracing.create(new TracingConfig(true, "proxy-test", ratio, false,
                 URI.create("http://127.0.0.1:4317"), TracingConfig.Protocol.GRPC), exporter));
         ProxyMetrics metrics = closer.keep(new ProxyMetrics());
-        TestProxy proxy = closer.keep(TestProxy.start(ROUTES.formatted(backend.address()),
+        TestProxy proxy = closer.keep(TestProxy.start(TestProxy.oneRoute(backend.address()),
                 LoadBalancer.Factory.roundRobinOnly(), Resilience.NONE,
                 ProxyObserver.of(List.of(tracing.observer(), new ProxyMeters(metrics.registry())))));
         assertThat(proxy.get("/").statusCode()).isEqualTo(200);

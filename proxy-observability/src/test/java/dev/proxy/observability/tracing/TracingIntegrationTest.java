@@ -470,15 +470,7 @@ class TracingIntegrationTest {
     }
 
     private static String routeTo(String endpoints) {
-        return """
-                clusters:
-                  - name: b
-                    endpoints: [ { address: %s } ]
-                routes:
-                  - name: all
-                    match: { pathPrefix: / }
-                    cluster: b
-                """.formatted(endpoints);
+        return TestProxy.oneRoute(endpoints);
     }
 
     private TestProxy startProxy(String endpoints, ProxyTracing tracing, Resilience resilience) throws Exception {
