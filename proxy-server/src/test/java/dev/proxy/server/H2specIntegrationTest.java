@@ -7,6 +7,10 @@ import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.LogCapture;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestCertificates;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,8 +138,22 @@ class H2specIntegrationTest {
                 }
             }
         }
-        assertThat(failures).as("h2spec cases that did not pass; its output:\n%s", out).isEmpty();
+        String summary = out.lines().filter(l -> l.contains(" tests, ")).findFirst().orElse("(no summary line)");
+        // for the build log: "145 tests, 145 passed, 0 skipped, 0 failed"
+        System.out.println("h2spec " + String.join(" ", flags) + ": " + summary);
+        assertThat(failures).as("h2spec cases that did not pass (%s); see %s", summary, output).isEmpty();
         assertThat(cases).as("h2spec cases run; its output:\n%s", out).isEqualTo(CASES);
         assertThat(warnings).as("the proxy's warnings while h2spec ran").isEmpty();
+        // the suite's malformed frames were counted by the code they were answered with
+        PrometheusText metrics = PrometheusText.parse(admin("/metrics"));
+        assertThat(metrics.sum("proxy_http2_protocol_errors_total", "scope", "stream")).isPositive();
+        assertThat(metrics.sum("proxy_http2_protocol_errors_total", "scope", "connection")).isPositive();
+        assertThat(metrics.sum("proxy_http2_protocol_errors_total", "reason", "stream_closed")).isPositive();
+        assertThat(metrics.sum("proxy_http2_protocol_errors_total", "reason", "flow_control_error")).isPositive();
+    }
+
+    private String admin(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + app.admin().address().getPort() + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 }
