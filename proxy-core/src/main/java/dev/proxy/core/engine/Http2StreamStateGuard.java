@@ -9,7 +9,6 @@ import io.netty.handler.codec.http2.Http2FrameLogger;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.logging.LogLevel;
-import io.netty.util.internal.PlatformDependent;
 
 /**
  * Checks each HEADERS frame a client sends against its stream's state before Netty's decoder sees it, for the three
@@ -27,8 +26,8 @@ import io.netty.util.internal.PlatformDependent;
  * </ul>
  * Netty offers no hook between frame reading and the decoder's state checks but the frame logger, which sees every
  * frame read, in order, with the connection's state as the frames before left it: this is one, and logs nothing
- * itself. Its error is thrown through {@link PlatformDependent#throwException} as the decoder's own would be, and is
- * answered by the codec (RST_STREAM or GOAWAY with its code). One per connection; runs on its event loop.
+ * itself. Its error is thrown as the decoder's own would be (the header block is decoded and released by then, so the
+ * reader goes on with the next frame after a stream error), and is answered by the codec (RST_STREAM or GOAWAY with its code). One per connection; runs on its event loop.
  */
 final class Http2StreamStateGuard extends Http2FrameLogger {
     static final int REMEMBERED = 64;
@@ -59,6 +58,12 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
                 }
             }
         });
+    }
+
+    /** Never logs a frame, whatever the log level: headers carry credentials. */
+    @Override
+    public boolean isEnabled() {
+        return false;
     }
 
     @Override
@@ -127,8 +132,16 @@ final class Http2StreamStateGuard extends Http2FrameLogger {
         return false;
     }
 
+    /**
+     * Throws {@code e} from a method whose signature does not declare it: the frame listener that calls the logger
+     * declares {@code Http2Exception}, the logger's methods do not.
+     */
     private static void fail(Http2Exception e) {
-        // the frame listener that calls this may throw Http2Exception, the logger's signature may not
-        PlatformDependent.throwException(e);
+        Http2StreamStateGuard.<RuntimeException>sneakyThrow(e);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable e) throws T {
+        throw (T) e;
     }
 }
