@@ -15,7 +15,9 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -340,7 +342,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException || cause instanceof Http2FrameStreamException) {
+        Http2Exception protocolError = stream ? Http2CodecUtil.getEmbeddedHttp2Exception(cause) : null;
+        if (protocolError != null) {
+            // the client broke HTTP/2 on this stream (a WINDOW_UPDATE of 0, a second HEADERS, a pseudo-header in
+            // trailers, a request without :path, ...): its fault, answered with the RFC 9113 code, never a 500. Passed
+            // on to the end of the stream's pipeline, where Netty resets the stream with that code; the close then
+            // ends the exchange as if the client had gone, so nothing incomplete is sent on upstream
+            server.observer().http2ProtocolError(protocolError.error(), false);
+            log.debug("HTTP/2 client {} stream error {}: {}", ctx.channel().parent().remoteAddress(),
+                    protocolError.error(), protocolError.getMessage());
+            ctx.fireExceptionCaught(cause);
+        } else if (cause instanceof IOException || cause instanceof Http2FrameStreamException) {
             // a stream's protocol error has been answered with RST_STREAM already: like a broken connection, the
             // client's doing, and the exchange ends as if the client had gone
             log.debug("client connection {} failed", ctx.channel().remoteAddress(), cause);

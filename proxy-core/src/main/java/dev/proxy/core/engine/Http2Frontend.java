@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -28,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * connection's own event loop (so a stream and the upstream connections it leases share a loop, as on HTTP/1.1).
  * Each child channel turns frames into {@code HttpRequest}/{@code HttpContent} and back, and is served by a
  * {@link FrontendHandler} in stream mode: every stream is one {@link ProxyExchange} through the same routes, filters
- * and HTTP/1.1 upstream pools. Stateless and shared by all connections.
+ * and HTTP/1.1 upstream pools. A client's protocol error is answered with RFC 9113's code, never a response: a stream
+ * error resets its stream ({@link FrontendHandler#exceptionCaught}), a connection error closes the connection with
+ * GOAWAY (the codec; {@link Http2StreamStateGuard} for HEADERS on ended, closed or skipped streams); each is counted
+ * ({@link ProxyObserver#http2ProtocolError}). Stateless and shared by all connections.
  */
 final class Http2Frontend {
     private static final Logger log = LoggerFactory.getLogger(Http2Frontend.class);
@@ -40,11 +44,13 @@ final class Http2Frontend {
     private final Http2Config config;
     private final long drainMillis;
     private final ChannelHandler streamInitializer = new StreamInitializer();
+    private final ChannelHandler connectionErrors;
 
     Http2Frontend(ProxyServer server, Http2Config config, Duration drainGracePeriod) {
         this.server = server;
         this.config = config;
         this.drainMillis = drainGracePeriod.toMillis();
+        this.connectionErrors = new ConnectionErrors(server.observer());
     }
 
     /** Adds the connection's HTTP/2 handlers at the end of {@code p}, where the preface is read next. */
@@ -53,9 +59,13 @@ final class Http2Frontend {
                 .maxConcurrentStreams(config.maxConcurrentStreams())
                 .maxHeaderListSize(config.maxHeaderListSize())
                 .initialWindowSize(config.initialWindowSize());
+        Http2StreamStateGuard guard = new Http2StreamStateGuard();
         Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                // a request without :method, :scheme or :path (RFC 9113 §8.3.1) is reset with PROTOCOL_ERROR by the
+                // codec, before a stream channel or an exchange sees it
+                .validateRequiredPseudoHeaders(true)
                 // a client that opens streams and resets them at once makes the proxy start work it never
                 // finishes, without ever hitting maxConcurrentStreams: above this rate it gets GOAWAY
                 // ENHANCE_YOUR_CALM
@@ -63,28 +73,39 @@ final class Http2Frontend {
                         (int) config.resetWindow().toSeconds())
                 // closing the connection (draining) sends GOAWAY and lets open streams finish for this long
                 .gracefulShutdownTimeoutMillis(drainMillis)
+                // HEADERS on an ended, closed or skipped stream get RFC 9113's answer rather than the decoder's
+                .frameLogger(guard)
                 .build();
+        guard.watch(codec.connection());
         p.addLast(CODEC, codec)
                 .addLast(CONNECTION, new ConnectionHandler(codec, server.observer()))
                 .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))
-                .addLast("h2-errors", ConnectionErrors.INSTANCE);
+                .addLast("h2-errors", connectionErrors);
     }
 
     /**
      * The end of the connection's pipeline. The codec passes a protocol error on <em>before</em> it answers it
      * (GOAWAY with the error's code, or RST_STREAM for a stream's), so those are left to it: closing here would send
-     * a graceful GOAWAY (NO_ERROR) first. Any other failure (a broken socket) closes the connection. Either is the
-     * client's doing, not the proxy's, so it is logged at debug.
+     * a graceful GOAWAY (NO_ERROR) first. A connection error is counted by its code. Any other failure (a broken
+     * socket) closes the connection. Either is the client's doing, not the proxy's, so it is logged at debug.
+     * Sharable: one per listener.
      */
     @ChannelHandler.Sharable
     private static final class ConnectionErrors extends ChannelInboundHandlerAdapter {
-        static final ConnectionErrors INSTANCE = new ConnectionErrors();
+        private final ProxyObserver observer;
+
+        ConnectionErrors(ProxyObserver observer) {
+            this.observer = observer;
+        }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("HTTP/2 client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
+            Http2Exception protocolError = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+            if (protocolError == null) {
                 ctx.close();
+            } else if (!(protocolError instanceof Http2Exception.StreamException)) {
+                observer.http2ProtocolError(protocolError.error(), true);
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,6 +58,13 @@ final class CompositeObserver implements ProxyObserver {
     public void http2StreamReset() {
         for (ProxyObserver o : observers) {
             o.http2StreamReset();
+        }
+    }
+
+    @Override
+    public void http2ProtocolError(Http2Error error, boolean connection) {
+        for (ProxyObserver o : observers) {
+            o.http2ProtocolError(error, connection);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.proxy.core.observe;
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.Http2Error;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,6 +77,17 @@ public interface ProxyObserver {
      * rapid-reset flood.
      */
     default void http2StreamReset() {
+    }
+
+    /**
+     * An HTTP/2 client broke the protocol and was answered with the protocol's own error: {@code RST_STREAM} for a
+     * stream error (a WINDOW_UPDATE of 0, a request without {@code :method}, a pseudo-header in trailers, ...), or
+     * {@code GOAWAY} for a connection error. The client's fault, never the proxy's: counted, not logged above debug.
+     *
+     * @param error the error code sent to the client
+     * @param connection whether the whole connection was closed (GOAWAY), not only the stream
+     */
+    default void http2ProtocolError(Http2Error error, boolean connection) {
     }
 
     /**

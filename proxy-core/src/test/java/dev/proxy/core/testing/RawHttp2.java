@@ -81,6 +81,23 @@ public final class RawHttp2 implements AutoCloseable {
         run(() -> writer.writeHeaders(ctx, id, h, 0, endStream, ctx.newPromise()));
     }
 
+    /**
+     * Sends HEADERS on stream {@code id} with exactly {@code headers} (pseudo-headers included or left out as given),
+     * not flushed: a request, trailers, or something malformed.
+     */
+    public void headers(int id, Http2Headers headers, boolean endStream) {
+        run(() -> writer.writeHeaders(ctx, id, headers, 0, endStream, ctx.newPromise()));
+    }
+
+    /** Sends WINDOW_UPDATE on stream {@code id} (0: the connection) with any increment, 0 too; not flushed. */
+    public void windowUpdate(int id, int increment) {
+        run(() -> {
+            // the writer refuses an increment of 0, which is what some tests must send: the frame is built by hand
+            ctx.write(ctx.alloc().buffer(13).writeMedium(4).writeByte(0x8).writeByte(0).writeInt(id)
+                    .writeInt(increment));
+        });
+    }
+
     /** Sends RST_STREAM on stream {@code id}, not flushed. */
     public void reset(int id, Http2Error error) {
         run(() -> writer.writeRstStream(ctx, id, error.code(), ctx.newPromise()));

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http2.Http2Error;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +40,8 @@ public final class ProxyMeters implements ProxyObserver {
     private final Counter tunnelBytesDownstream;
     private final Counter http2Streams;
     private final Counter http2Resets;
+    /** By {@link Http2Error} ordinal, twice: stream errors first, then connection errors; registered at first use. */
+    private final AtomicReferenceArray<Counter> http2Errors = new AtomicReferenceArray<>(2 * Http2Error.values().length);
 
     public ProxyMeters(MeterRegistry registry) {
         this.registry = registry;
@@ -116,6 +120,23 @@ public final class ProxyMeters implements ProxyObserver {
     @Override
     public void http2StreamReset() {
         http2Resets.increment();
+    }
+
+    @Override
+    public void http2ProtocolError(Http2Error error, boolean connection) {
+        int i = error.ordinal() + (connection ? Http2Error.values().length : 0);
+        Counter c = http2Errors.get(i);
+        if (c == null) {
+            // bounded: one series per RFC 9113 error code and scope
+            c = Counter.builder("proxy.http2.protocol.errors")
+                    .description("HTTP/2 protocol errors of clients, answered with RST_STREAM (scope stream) or "
+                            + "GOAWAY (scope connection), by the error code sent (protocol_error, "
+                            + "flow_control_error, stream_closed, ...)")
+                    .tag("reason", error.name().toLowerCase(Locale.ROOT))
+                    .tag("scope", connection ? "connection" : "stream").register(registry);
+            http2Errors.set(i, c);
+        }
+        c.increment();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2Error;
 import org.junit.jupiter.api.Test;
 
 /** The meters a route's and a cluster's observer record into, with the names and tags the exposition shows. */
@@ -26,6 +27,21 @@ class ProxyMetersTest {
     void followsNoRequestItself() {
         assertThat(meters.exchangeStarted(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"),
                 HttpProtocol.HTTP_1_1)).isSameAs(ExchangeObserver.NONE);
+    }
+
+    @Test
+    void countsHttp2ProtocolErrorsByTheCodeSentAndItsScope() {
+        meters.http2ProtocolError(Http2Error.PROTOCOL_ERROR, false);
+        meters.http2ProtocolError(Http2Error.PROTOCOL_ERROR, false);
+        meters.http2ProtocolError(Http2Error.PROTOCOL_ERROR, true);
+        meters.http2ProtocolError(Http2Error.FLOW_CONTROL_ERROR, false);
+
+        assertThat(count("proxy.http2.protocol.errors", "reason", "protocol_error", "scope", "stream")).isEqualTo(2);
+        assertThat(count("proxy.http2.protocol.errors", "reason", "protocol_error", "scope", "connection"))
+                .isEqualTo(1);
+        assertThat(count("proxy.http2.protocol.errors", "reason", "flow_control_error", "scope", "stream"))
+                .isEqualTo(1);
+        assertThat(registry.find("proxy.http2.protocol.errors").counters()).as("only what happened").hasSize(3);
     }
 
     @Test
