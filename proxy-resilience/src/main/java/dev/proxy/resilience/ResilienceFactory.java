@@ -59,7 +59,7 @@ public final class ResilienceFactory implements Resilience {
         RoutePolicies policies = route.policies();
         List<RequestFilter> filters = new ArrayList<>(3);
         policies.concurrencyLimit().ifPresent(c -> filters.add(ConcurrencyLimitFilter.of(c, nanoClock)));
-        policies.rateLimit().ifPresent(r -> filters.add(new RateLimitFilter(r, nanoClock)));
+        policies.rateLimit().ifPresent(r -> filters.add(new RateLimitFilter(route.name(), r, nanoClock)));
         policies.fault().ifPresent(f -> filters.add(new FaultFilter(f, random)));
         return List.copyOf(filters);
     }

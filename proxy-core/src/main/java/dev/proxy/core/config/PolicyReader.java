@@ -167,9 +167,14 @@ final class PolicyReader {
         }
         int maxKeys = r.integer("maxKeys", 100_000, 1, MAX_COUNT);
         Duration keyIdleTime = r.positiveDuration("keyIdleTime", Duration.ofMinutes(10));
+        Duration maxQueueTime = r.duration("maxQueueTime", Duration.ZERO);
+        if (maxQueueTime.isNegative()) {
+            r.problem("maxQueueTime", "must not be negative");
+            maxQueueTime = Duration.ZERO;
+        }
         r.finish();
         return new RateLimitConfig(rate > 0 ? rate : 1, burst, clientIp, byHeader ? header : Optional.empty(),
-                maxKeys, keyIdleTime);
+                maxKeys, keyIdleTime, maxQueueTime);
     }
 
     private static ConcurrencyLimitConfig concurrencyLimit(ConfigNode c) {

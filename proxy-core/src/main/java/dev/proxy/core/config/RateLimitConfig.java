@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A token-bucket style limit on a route's request rate, for the whole route or per client key.
+ * A limit on a route's request rate, for the whole route or per client key: {@code burst} permits per period of
+ * {@code burst / requestsPerSecond} seconds, topped up in one batch at the start of each period.
  *
  * @param requestsPerSecond the sustained rate allowed
  * @param burst requests allowed at once; the permits refill as one batch of {@code burst} every
@@ -16,15 +17,27 @@ import java.util.Optional;
  *     one bucket with the others that lack it
  * @param maxKeys the most keys tracked at once; the least recently used are forgotten first
  * @param keyIdleTime a key unused this long is forgotten
+ * @param maxQueueTime how long a request over the limit may wait for its permit instead of being rejected;
+ *     {@link Duration#ZERO} rejects at once
  */
 public record RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
-                              int maxKeys, Duration keyIdleTime) {
+                              int maxKeys, Duration keyIdleTime, Duration maxQueueTime) {
     public RateLimitConfig {
         if (!(requestsPerSecond > 0) || burst < 1 || maxKeys < 1) {
             throw new IllegalArgumentException("out of range: " + requestsPerSecond + ", " + burst + ", " + maxKeys);
         }
         requireNonNull(header, "header");
         requireNonNull(keyIdleTime, "keyIdleTime");
+        requireNonNull(maxQueueTime, "maxQueueTime");
+        if (maxQueueTime.isNegative()) {
+            throw new IllegalArgumentException("negative maxQueueTime: " + maxQueueTime);
+        }
+    }
+
+    /** A limit that rejects at once, without queueing. */
+    public RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
+                           int maxKeys, Duration keyIdleTime) {
+        this(requestsPerSecond, burst, clientIp, header, maxKeys, keyIdleTime, Duration.ZERO);
     }
 
     /** True when each client key gets its own bucket; false for one bucket for the whole route. */

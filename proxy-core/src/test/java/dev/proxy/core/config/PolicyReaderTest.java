@@ -59,6 +59,7 @@ class PolicyReaderTest {
                       keyHeader: X-Api-Key
                       maxKeys: 5000
                       keyIdleTime: 5m
+                      maxQueueTime: 250ms
                     concurrencyLimit: { max: 200, adaptive: true, initial: 50, min: 10 }
                     fault:
                       delay: { percent: 1, duration: 200ms }
@@ -77,7 +78,8 @@ class PolicyReaderTest {
                 Optional.of("x-request-timeout-ms"),
                 Optional.of(new RetryConfig(3, Set.of(RetryOn.RESET, RetryOn.TIMEOUT), Set.of(429, 500),
                         Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(2), 10, 0.5, 128 * 1024)),
-                Optional.of(new RateLimitConfig(2.5, 10, true, Optional.of("x-api-key"), 5000, Duration.ofMinutes(5))),
+                Optional.of(new RateLimitConfig(2.5, 10, true, Optional.of("x-api-key"), 5000, Duration.ofMinutes(5),
+                        Duration.ofMillis(250))),
                 Optional.of(new ConcurrencyLimitConfig(200, true, 50, 10)),
                 Optional.of(new FaultConfig(
                         Optional.of(new FaultConfig.Delay(1, Duration.ofMillis(200))),

@@ -1,5 +1,6 @@
 /**
- * Request rate limits: {@link dev.proxy.resilience.ratelimit.RateLimitFilter}, per route or per client key, over
- * lock-free {@code PermitBucket}s. Shared by all event loops.
+ * Request rate limits: {@link dev.proxy.resilience.ratelimit.RateLimitFilter}, per route or per client key, on
+ * resilience4j's {@code AtomicRateLimiter} held by a {@code GuardedLimiter} so that it never parks an event loop.
+ * Shared by all event loops.
  */
 package dev.proxy.resilience.ratelimit;
