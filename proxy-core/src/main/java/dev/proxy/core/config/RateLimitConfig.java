@@ -19,9 +19,13 @@ import java.util.Optional;
  * @param keyIdleTime a key unused this long is forgotten
  * @param maxQueueTime how long a request over the limit may wait for its permit instead of being rejected;
  *     {@link Duration#ZERO} rejects at once
+ * @param global counted by the whole fleet in Redis ({@code scope: global}); false: by this process alone
+ * @param failOpen for a global limit, whether requests are admitted (true) or answered 503 (false) while Redis
+ *     cannot be reached in time
  */
 public record RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
-                              int maxKeys, Duration keyIdleTime, Duration maxQueueTime) {
+                              int maxKeys, Duration keyIdleTime, Duration maxQueueTime, boolean global,
+                              boolean failOpen) {
     public RateLimitConfig {
         if (!(requestsPerSecond > 0) || burst < 1 || maxKeys < 1) {
             throw new IllegalArgumentException("out of range: " + requestsPerSecond + ", " + burst + ", " + maxKeys);
@@ -34,7 +38,13 @@ public record RateLimitConfig(double requestsPerSecond, int burst, boolean clien
         }
     }
 
-    /** A limit that rejects at once, without queueing. */
+    /** A limit of this process alone. */
+    public RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
+                           int maxKeys, Duration keyIdleTime, Duration maxQueueTime) {
+        this(requestsPerSecond, burst, clientIp, header, maxKeys, keyIdleTime, maxQueueTime, false, true);
+    }
+
+    /** A limit of this process alone that rejects at once, without queueing. */
     public RateLimitConfig(double requestsPerSecond, int burst, boolean clientIp, Optional<String> header,
                            int maxKeys, Duration keyIdleTime) {
         this(requestsPerSecond, burst, clientIp, header, maxKeys, keyIdleTime, Duration.ZERO);

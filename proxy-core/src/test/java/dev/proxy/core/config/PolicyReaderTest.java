@@ -1,6 +1,7 @@
 package dev.proxy.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
@@ -133,6 +134,34 @@ class PolicyReaderTest {
                     .isEqualTo(3);
             assertThat(policiesOf("rateLimit: { requestsPerSecond: 0.5 }").rateLimit().orElseThrow().burst())
                     .isEqualTo(1);
+        }
+
+        @Test
+        void readsTheScopeAndFailureModeOfAGlobalLimit() {
+            ProxyConfig config = ConfigReader.read("redis: { url: redis://127.0.0.1:6379, timeout: 50ms }\n"
+                    + withRoute("rateLimit: { requestsPerSecond: 300, burst: 30, scope: global, failureMode: closed }"),
+                    "test.yaml");
+            RateLimitConfig global = config.routes().get(0).policies().rateLimit().orElseThrow();
+            assertThat(config.redis().orElseThrow().url()).hasToString("redis://127.0.0.1:6379");
+            assertThat(config.redis().orElseThrow().timeout()).isEqualTo(Duration.ofMillis(50));
+            assertThat(global.global()).isTrue();
+            assertThat(global.failOpen()).isFalse();
+            RateLimitConfig local = policiesOf("rateLimit: { requestsPerSecond: 1 }").rateLimit().orElseThrow();
+            assertThat(local.global()).isFalse();
+            assertThat(local.maxQueueTime()).isZero();
+        }
+
+        @Test
+        void aGlobalLimitNeedsRedisAndNoQueueAndFailureModeNeedsAGlobalLimit() {
+            assertThatThrownBy(() -> policiesOf("rateLimit: { requestsPerSecond: 1, scope: global }"))
+                    .hasMessageContaining("scope: global needs the Redis connection");
+            assertThatThrownBy(() -> ConfigReader.read("redis: { url: redis://r:6379 }\n" + withRoute(
+                    "rateLimit: { requestsPerSecond: 1, scope: global, maxQueueTime: 1s }"), "test.yaml"))
+                    .hasMessageContaining("maxQueueTime: is not supported with scope: global");
+            assertThatThrownBy(() -> policiesOf("rateLimit: { requestsPerSecond: 1, failureMode: closed }"))
+                    .hasMessageContaining("failureMode: only scope: global uses it");
+            assertThatThrownBy(() -> ConfigReader.read("redis: { url: http://r:6379 }\n" + withRoute("retry: {}"),
+                    "test.yaml")).hasMessageContaining("redis.url: must be redis://host:port");
         }
 
         @Test

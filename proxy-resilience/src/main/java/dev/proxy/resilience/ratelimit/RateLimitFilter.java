@@ -15,8 +15,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -57,8 +55,7 @@ public final class RateLimitFilter implements RequestFilter {
 
     private final int burst;
     private final long periodNanos;
-    private final boolean byClientIp;
-    private final String header;
+    private final ClientKeys keys;
     /** The route's one limiter when not keyed, else null. */
     private final GuardedLimiter routeLimiter;
     /** Limiters per client key when keyed, else null. */
@@ -76,8 +73,7 @@ public final class RateLimitFilter implements RequestFilter {
         requireNonNull(nanoClock, "nanoClock");
         this.burst = config.burst();
         this.periodNanos = Math.max(1, Math.round(config.burst() / config.requestsPerSecond() * NANOS_PER_SECOND));
-        this.byClientIp = config.clientIp();
-        this.header = config.header().orElse(null);
+        this.keys = new ClientKeys(config);
         // one immutable config shared by all of the route's limiters
         RateLimiterConfig limiterConfig = RateLimiterConfig.custom()
                 .limitForPeriod(burst)
@@ -106,7 +102,7 @@ public final class RateLimitFilter implements RequestFilter {
 
     @Override
     public Verdict onRequest(RequestInfo request) {
-        GuardedLimiter limiter = routeLimiter != null ? routeLimiter : keyed.get(keyOf(request), newLimiter);
+        GuardedLimiter limiter = routeLimiter != null ? routeLimiter : keyed.get(keys.of(request), newLimiter);
         long wait = limiter.reserve();
         if (wait == 0) {
             return Verdict.PASS;
@@ -119,6 +115,11 @@ public final class RateLimitFilter implements RequestFilter {
     }
 
     private Verdict reject(long nanosToWait) {
+        return reject(nanosToWait, burst);
+    }
+
+    /** 429 with {@code Retry-After} and {@code RateLimit-*}: the whole seconds until a permit is free, at least 1. */
+    static Verdict reject(long nanosToWait, int burst) {
         long seconds = Math.max(1, (nanosToWait + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
         HttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.RETRY_AFTER, seconds);
@@ -126,24 +127,6 @@ public final class RateLimitFilter implements RequestFilter {
         headers.setInt(RATELIMIT_REMAINING, 0);
         headers.set(RATELIMIT_RESET, seconds);
         return Verdict.reject(ProxyError.RATE_LIMITED, HttpResponseStatus.TOO_MANY_REQUESTS, headers);
-    }
-
-    /**
-     * The client IP, the header's value, or both joined by a space, which cannot occur in an IP address, so distinct
-     * pairs never share a key. A missing header counts as the empty value: all requests without it share a limiter.
-     */
-    private String keyOf(RequestInfo request) {
-        String value = header == null ? null : request.request().headers().get(header);
-        if (!byClientIp) {
-            return value == null ? "" : value;
-        }
-        String ip = ipOf(request.client());
-        return header == null ? ip : ip + ' ' + (value == null ? "" : value);
-    }
-
-    private static String ipOf(InetSocketAddress client) {
-        InetAddress address = client.getAddress();
-        return address != null ? address.getHostAddress() : client.getHostString();
     }
 
     /** Client keys tracked now (an estimate: forgotten keys may still be counted until the cache's next upkeep). */
