@@ -14,10 +14,10 @@ import java.util.function.LongSupplier;
  * (converted to ours when the grant arrives), so a replica cannot carry permits into a later period beyond the
  * one-way latency of the answer.
  *
- * <p>Accuracy: the source never grants more than {@code limit} per period, so over any span of time the fleet admits at
- * most the configured rate plus the permits of the two periods the span cuts at its ends: at most
- * {@code rate × span + 2 × limit}. Permits drawn by a replica that then receives no requests are lost for that period,
- * so the fleet may admit less than the limit (at most {@code replicas × chunk} less per period).
+ * <p>Accuracy: the source never grants more than {@code limit} per period, so over any span of time the fleet admits
+ * at most the configured rate plus the permits of the two periods the span cuts at its ends: at most
+ * {@code rate × span + 2 × limit}. Permits drawn by a replica that then receives no requests are lost for that
+ * period, so the fleet may admit less than the limit (at most {@code replicas × chunk} less per period).
  *
  * <p>Thread-safe and non-blocking: the event loops spend with one atomic decrement; grants arrive on the source's
  * thread. {@link #tryAcquire} never parks, waits or calls out synchronously.
@@ -125,7 +125,8 @@ final class GlobalLimiter {
         boolean exhausted = grant.permits() < chunk;
         Lease current = lease;
         // the same period when its end is within half a period of the new grant's
-        if (now - current.endNanos < 0 && Math.abs(current.endNanos - end) < TimeUnit.MILLISECONDS.toNanos(periodMillis) / 2) {
+        long halfPeriod = TimeUnit.MILLISECONDS.toNanos(periodMillis) / 2;
+        if (now - current.endNanos < 0 && Math.abs(current.endNanos - end) < halfPeriod) {
             // spent below zero by requests that found none: those were not admitted, so start from zero
             current.left.accumulateAndGet(grant.permits(), (left, add) -> Math.max(left, 0) + add);
             if (exhausted) {
