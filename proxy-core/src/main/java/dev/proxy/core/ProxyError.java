@@ -29,6 +29,8 @@ public enum ProxyError {
     /** A concurrency limit (global or the route's) is reached: shed at once rather than queued. */
     OVERLOADED(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded"),
     CIRCUIT_OPEN(HttpResponseStatus.SERVICE_UNAVAILABLE, "circuit_open"),
+    /** A global rate limit with {@code failureMode: closed} could not reach Redis in time. */
+    RATE_LIMIT_UNAVAILABLE(HttpResponseStatus.SERVICE_UNAVAILABLE, "rate_limit_unavailable"),
     /** The route's fault injection aborted the request; answered with the status the fault names. */
     FAULT_INJECTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "fault_injected"),
     UPSTREAM_CONNECT_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_connect_timeout"),

@@ -14,10 +14,14 @@ import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.resilience.breaker.CircuitBreakerGuard;
 import dev.proxy.resilience.fault.FaultFilter;
 import dev.proxy.resilience.limit.ConcurrencyLimitFilter;
+import dev.proxy.resilience.ratelimit.GlobalLimitHealth;
+import dev.proxy.resilience.ratelimit.GlobalRateLimitFilter;
 import dev.proxy.resilience.ratelimit.RateLimitFilter;
+import dev.proxy.resilience.ratelimit.TokenSource;
 import dev.proxy.resilience.retry.RouteRetryPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -34,10 +38,22 @@ public final class ResilienceFactory implements Resilience {
 
     private final LongSupplier nanoClock;
     private final DoubleSupplier random;
+    private final Optional<TokenSource> globalTokens;
+    private final GlobalLimitHealth globalHealth;
 
-    /** With the system's monotonic clock and thread-local randomness. */
+    /** With the system's monotonic clock and thread-local randomness, and no Redis. */
     public ResilienceFactory() {
         this(System::nanoTime, THREAD_LOCAL_RANDOM);
+    }
+
+    /**
+     * With the system's monotonic clock and thread-local randomness.
+     *
+     * @param globalTokens where the limits with {@code scope: global} draw their permits (Redis); empty when the config
+     *     has none. Not closed here: its owner closes it after the last snapshot using it is gone.
+     */
+    public ResilienceFactory(Optional<TokenSource> globalTokens) {
+        this(System::nanoTime, THREAD_LOCAL_RANDOM, globalTokens);
     }
 
     /**
@@ -45,8 +61,19 @@ public final class ResilienceFactory implements Resilience {
      * @param random returns a uniformly random double in {@code [0, 1)}; called from every event loop at once
      */
     public ResilienceFactory(LongSupplier nanoClock, DoubleSupplier random) {
+        this(nanoClock, random, Optional.empty());
+    }
+
+    private ResilienceFactory(LongSupplier nanoClock, DoubleSupplier random, Optional<TokenSource> globalTokens) {
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.random = requireNonNull(random, "random");
+        this.globalTokens = requireNonNull(globalTokens, "globalTokens");
+        this.globalHealth = new GlobalLimitHealth(nanoClock);
+    }
+
+    /** How the Redis of the global rate limits is doing: for the meters and readiness. */
+    public GlobalLimitHealth globalLimitHealth() {
+        return globalHealth;
     }
 
     @Override
@@ -59,7 +86,11 @@ public final class ResilienceFactory implements Resilience {
         RoutePolicies policies = route.policies();
         List<RequestFilter> filters = new ArrayList<>(3);
         policies.concurrencyLimit().ifPresent(c -> filters.add(ConcurrencyLimitFilter.of(c, nanoClock)));
-        policies.rateLimit().ifPresent(r -> filters.add(new RateLimitFilter(r, nanoClock)));
+        policies.rateLimit().ifPresent(r -> filters.add(r.global()
+                ? new GlobalRateLimitFilter(route.name(), r, globalTokens.orElseThrow(() -> new IllegalStateException(
+                        "route " + route.name() + " has a global rate limit but the proxy has no Redis")),
+                        globalHealth, nanoClock)
+                : new RateLimitFilter(route.name(), r, nanoClock)));
         policies.fault().ifPresent(f -> filters.add(new FaultFilter(f, random)));
         return List.copyOf(filters);
     }

@@ -33,7 +33,8 @@ final class AdminModel implements AdminApi {
 
     AdminModel(ProxyApp app) {
         this.app = app;
-        this.readiness = new ProxyReadiness(app.proxy(), app::discovery, app.watchdog());
+        this.readiness = new ProxyReadiness(app.proxy(), app::discovery, app.watchdog(),
+                app::globalLimitsDegraded);
         // a server setting: it applies at the next start, like the admin address itself
         this.writable = app.config().server().adminAllowWrites();
     }

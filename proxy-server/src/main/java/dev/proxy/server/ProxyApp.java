@@ -18,6 +18,8 @@ import dev.proxy.observability.tracing.ProxyTracing;
 import dev.proxy.observability.watchdog.JvmReadingSource;
 import dev.proxy.observability.watchdog.Watchdog;
 import dev.proxy.resilience.ResilienceFactory;
+import dev.proxy.resilience.ratelimit.RedisTokenSource;
+import dev.proxy.resilience.ratelimit.TokenSource;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
 import dev.proxy.server.reload.ConfigFileWatcher;
@@ -60,6 +62,9 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     private Optional<ConfigFileWatcher> fileWatcher = Optional.empty();
     private Optional<ConfigFileWatcher> certificateWatcher = Optional.empty();
     private AdminServer admin;
+    /** The Redis of the global rate limits, when the config has one; lives as long as the app (a restart changes it). */
+    private Optional<RedisTokenSource> globalTokens = Optional.empty();
+    private ResilienceFactory resilience;
     private volatile boolean stopped;
 
     private ProxyApp(ProxyConfig config) {
@@ -100,7 +105,12 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         // tracing first: the meters and the access log read, at a request's end, the trace it started
         ProxyObserver observer = ProxyObserver.of(List.of(tracing.observer(), new ProxyMeters(metrics.registry()),
                 AccessLog.of(config.observability().accessLog())));
-        proxy = ProxyServer.start(config, Balancers.factory(), new ResilienceFactory(), observer);
+        globalTokens = config.redis().map(RedisTokenSource::create);
+        resilience = new ResilienceFactory(globalTokens.map(TokenSource.class::cast));
+        if (globalTokens.isPresent()) {
+            GlobalLimitMeters.bind(metrics.registry(), resilience.globalLimitHealth());
+        }
+        proxy = ProxyServer.start(config, Balancers.factory(), resilience, observer);
         runtime = RuntimeMeters.bind(metrics.registry(), proxy);
         BuildInfo build = BuildInfo.current();
         // the info-metric idiom: constant 1, the facts in the labels, so dashboards can join on them
@@ -227,6 +237,11 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         return watchdog;
     }
 
+    /** True while the global rate limits' Redis is failing: readiness reports it as a degradation. */
+    boolean globalLimitsDegraded() {
+        return globalTokens.isPresent() && resilience.globalLimitHealth().degraded();
+    }
+
     Optional<ConfigReloader> reloader() {
         return reloader;
     }
@@ -251,6 +266,8 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         if (proxy != null) {
             proxy.shutdown(grace);
         }
+        // after the proxy: no request draws on Redis any more
+        globalTokens.ifPresent(RedisTokenSource::close);
         // after the proxy: the spans of the last requests are exported before the SDK shuts down
         if (tracing != null) {
             tracing.close();

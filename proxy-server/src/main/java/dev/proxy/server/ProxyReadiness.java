@@ -7,6 +7,7 @@ import dev.proxy.server.admin.Readiness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -14,20 +15,25 @@ import java.util.function.Supplier;
  * least once (from etcd or the snapshot file). Stale discovery is a degradation, not unreadiness: every proxy loses
  * etcd at the same moment, and taking them all out of service would turn an etcd outage into a full one. A watchdog
  * threshold crossed makes the proxy unready only with {@code action: fail_readiness}; otherwise it is a degradation.
+ * The global rate limits' Redis failing is a degradation too, for the same reason: the limits follow their
+ * {@code failureMode} meanwhile.
  */
 final class ProxyReadiness implements Readiness {
     private final ProxyServer proxy;
     private final Supplier<? extends Optional<? extends EndpointSource>> discovery;
     private final Watchdog watchdog;
+    private final BooleanSupplier redisFailing;
 
     /**
      * @param discovery the discovery running now (a reload may replace it)
+     * @param redisFailing true while the Redis of the global rate limits is failing
      */
     ProxyReadiness(ProxyServer proxy, Supplier<? extends Optional<? extends EndpointSource>> discovery,
-                   Watchdog watchdog) {
+                   Watchdog watchdog, BooleanSupplier redisFailing) {
         this.proxy = proxy;
         this.discovery = discovery;
         this.watchdog = watchdog;
+        this.redisFailing = redisFailing;
     }
 
     @Override
@@ -57,6 +63,9 @@ final class ProxyReadiness implements Readiness {
         }
         if (!watchdog.healthy() && !watchdog.failsReadiness()) {
             degradations.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));
+        }
+        if (redisFailing.getAsBoolean()) {
+            degradations.add("rate limits' Redis unreachable (global limits follow their failureMode)");
         }
         return degradations;
     }

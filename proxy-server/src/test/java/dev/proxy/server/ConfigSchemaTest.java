@@ -64,6 +64,7 @@ class ConfigSchemaTest {
             Map.entry("## 4. `routes`", "routes[]."),
             Map.entry("### `retry`", "routes[]."),
             Map.entry("### `rateLimit`", "routes[]."),
+            Map.entry("### Limits shared by a fleet (`redis`)", ""),
             Map.entry("### `concurrencyLimit`", "routes[]."),
             Map.entry("### `fault`", "routes[]."),
             Map.entry("### `mirror`", "routes[]."),

@@ -54,6 +54,8 @@ public final class ConfigReader {
         ServerConfig server = server(top.object("server"));
         Optional<EtcdConfig> etcd = DiscoveryReader.etcd(top.object("discovery"));
         ObservabilityConfig observability = ObservabilityReader.read(top.object("observability"));
+        Optional<RedisConfig> redis = RedisReader.read(top.optionalObject("redis"));
+        boolean redisGiven = top.has("redis");
         long defaultBody = server.limits().maxBodySize();
         List<ClusterConfig> clusters = new ArrayList<>();
         List<ConfigNode> clusterNodes = new ArrayList<>();
@@ -82,11 +84,18 @@ public final class ConfigReader {
             }
         }
         policies.checkMirrorClusters(clusters.stream().map(ClusterConfig::name).collect(Collectors.toSet()));
+        for (int i = 0; i < routes.size(); i++) {
+            boolean global = routes.get(i).policies().rateLimit().map(RateLimitConfig::global).orElse(false);
+            if (global && !redisGiven) {
+                routeNodes.get(i).problem("rateLimit", "scope: global needs the Redis connection: add redis.url"
+                        + " at the top of the file");
+            }
+        }
         if (!routesGiven) {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
         problems.throwIfAny(source);
-        return new ProxyConfig(server, etcd, clusters, routes, observability);
+        return new ProxyConfig(server, etcd, clusters, routes, observability, redis);
     }
 
     private static Node parse(Reader reader, String source, Problems problems) {

@@ -167,9 +167,30 @@ final class PolicyReader {
         }
         int maxKeys = r.integer("maxKeys", 100_000, 1, MAX_COUNT);
         Duration keyIdleTime = r.positiveDuration("keyIdleTime", Duration.ofMinutes(10));
+        Duration maxQueueTime = r.duration("maxQueueTime", Duration.ZERO);
+        if (maxQueueTime.isNegative()) {
+            r.problem("maxQueueTime", "must not be negative");
+            maxQueueTime = Duration.ZERO;
+        }
+        String scope = r.string("scope", "local");
+        boolean global = scope.equals("global");
+        if (!global && !scope.equals("local")) {
+            r.problem("scope", "'" + scope + "' is not a rate limit scope; choose local or global");
+        }
+        boolean failureModeGiven = r.has("failureMode");
+        String failureMode = r.string("failureMode", "open");
+        boolean failOpen = !failureMode.equals("closed");
+        if (failOpen && !failureMode.equals("open")) {
+            r.problem("failureMode", "'" + failureMode + "' is not a failure mode; choose open or closed");
+        } else if (!global && failureModeGiven) {
+            r.problem("failureMode", "only scope: global uses it");
+        }
+        if (global && !maxQueueTime.isZero()) {
+            r.problem("maxQueueTime", "is not supported with scope: global");
+        }
         r.finish();
         return new RateLimitConfig(rate > 0 ? rate : 1, burst, clientIp, byHeader ? header : Optional.empty(),
-                maxKeys, keyIdleTime);
+                maxKeys, keyIdleTime, maxQueueTime, global, failOpen);
     }
 
     private static ConcurrencyLimitConfig concurrencyLimit(ConfigNode c) {

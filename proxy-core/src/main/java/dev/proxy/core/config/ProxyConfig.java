@@ -11,15 +11,23 @@ import java.util.Optional;
  * The whole routes file after validation: immutable, safe to share between threads.
  *
  * @param etcd the etcd connection of the clusters that discover their endpoints there; empty when none does
+ * @param redis the Redis of the rate limits with {@code scope: global}; empty when none has it
  */
 public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
-                          List<RouteConfig> routes, ObservabilityConfig observability) {
+                          List<RouteConfig> routes, ObservabilityConfig observability, Optional<RedisConfig> redis) {
     public ProxyConfig {
         requireNonNull(server, "server");
         requireNonNull(etcd, "etcd");
         clusters = List.copyOf(clusters);
         routes = List.copyOf(routes);
         requireNonNull(observability, "observability");
+        requireNonNull(redis, "redis");
+    }
+
+    /** A config without Redis. */
+    public ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
+                       List<RouteConfig> routes, ObservabilityConfig observability) {
+        this(server, etcd, clusters, routes, observability, Optional.empty());
     }
 
     /** The etcd key prefix of each cluster that discovers its endpoints, by cluster name, in file order. */

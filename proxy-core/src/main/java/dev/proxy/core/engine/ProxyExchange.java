@@ -245,7 +245,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                 fail(verdict.error(), null);
                 return;
             }
-            filtersPassed = i + 1;
+            // a filter that asks to be asked again has not passed the request yet
+            filtersPassed = verdict.asksAgain() ? i : i + 1;
             if (!verdict.passes()) {
                 long until = System.nanoTime() + verdict.delayNanos();
                 timers.set(Timer.FILTER_DELAY, until);

@@ -1,6 +1,7 @@
 package dev.proxy.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
@@ -59,6 +60,7 @@ class PolicyReaderTest {
                       keyHeader: X-Api-Key
                       maxKeys: 5000
                       keyIdleTime: 5m
+                      maxQueueTime: 250ms
                     concurrencyLimit: { max: 200, adaptive: true, initial: 50, min: 10 }
                     fault:
                       delay: { percent: 1, duration: 200ms }
@@ -77,7 +79,8 @@ class PolicyReaderTest {
                 Optional.of("x-request-timeout-ms"),
                 Optional.of(new RetryConfig(3, Set.of(RetryOn.RESET, RetryOn.TIMEOUT), Set.of(429, 500),
                         Duration.ofMillis(50), Duration.ofSeconds(1), Duration.ofSeconds(2), 10, 0.5, 128 * 1024)),
-                Optional.of(new RateLimitConfig(2.5, 10, true, Optional.of("x-api-key"), 5000, Duration.ofMinutes(5))),
+                Optional.of(new RateLimitConfig(2.5, 10, true, Optional.of("x-api-key"), 5000, Duration.ofMinutes(5),
+                        Duration.ofMillis(250))),
                 Optional.of(new ConcurrencyLimitConfig(200, true, 50, 10)),
                 Optional.of(new FaultConfig(
                         Optional.of(new FaultConfig.Delay(1, Duration.ofMillis(200))),
@@ -131,6 +134,34 @@ class PolicyReaderTest {
                     .isEqualTo(3);
             assertThat(policiesOf("rateLimit: { requestsPerSecond: 0.5 }").rateLimit().orElseThrow().burst())
                     .isEqualTo(1);
+        }
+
+        @Test
+        void readsTheScopeAndFailureModeOfAGlobalLimit() {
+            ProxyConfig config = ConfigReader.read("redis: { url: redis://127.0.0.1:6379, timeout: 50ms }\n"
+                    + withRoute("rateLimit: { requestsPerSecond: 300, burst: 30, scope: global, failureMode: closed }"),
+                    "test.yaml");
+            RateLimitConfig global = config.routes().get(0).policies().rateLimit().orElseThrow();
+            assertThat(config.redis().orElseThrow().url()).hasToString("redis://127.0.0.1:6379");
+            assertThat(config.redis().orElseThrow().timeout()).isEqualTo(Duration.ofMillis(50));
+            assertThat(global.global()).isTrue();
+            assertThat(global.failOpen()).isFalse();
+            RateLimitConfig local = policiesOf("rateLimit: { requestsPerSecond: 1 }").rateLimit().orElseThrow();
+            assertThat(local.global()).isFalse();
+            assertThat(local.maxQueueTime()).isZero();
+        }
+
+        @Test
+        void aGlobalLimitNeedsRedisAndNoQueueAndFailureModeNeedsAGlobalLimit() {
+            assertThatThrownBy(() -> policiesOf("rateLimit: { requestsPerSecond: 1, scope: global }"))
+                    .hasMessageContaining("scope: global needs the Redis connection");
+            assertThatThrownBy(() -> ConfigReader.read("redis: { url: redis://r:6379 }\n" + withRoute(
+                    "rateLimit: { requestsPerSecond: 1, scope: global, maxQueueTime: 1s }"), "test.yaml"))
+                    .hasMessageContaining("maxQueueTime: is not supported with scope: global");
+            assertThatThrownBy(() -> policiesOf("rateLimit: { requestsPerSecond: 1, failureMode: closed }"))
+                    .hasMessageContaining("failureMode: only scope: global uses it");
+            assertThatThrownBy(() -> ConfigReader.read("redis: { url: http://r:6379 }\n" + withRoute("retry: {}"),
+                    "test.yaml")).hasMessageContaining("redis.url: must be redis://host:port");
         }
 
         @Test

@@ -9,103 +9,124 @@ import dev.proxy.core.config.RateLimitConfig;
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RequestInfo;
 import dev.proxy.core.filter.Verdict;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * A route's rate limit: {@code burst} requests per {@code burst / requestsPerSecond} seconds, for the whole route or
- * per client key (the client's IP address, a request header's value, or both). A request over the limit is answered
- * {@code 429 rate_limited} with {@code Retry-After} and the {@code RateLimit-*} headers of the IETF draft, all in whole
- * seconds until the bucket refills.
+ * A route's rate limit, for the whole route or per client key (the client's IP address, a request header's value, or
+ * both), enforced by resilience4j's {@code AtomicRateLimiter} behind a {@link GuardedLimiter}. The algorithm is
+ * resilience4j's: time is cut into periods of {@code burst / requestsPerSecond} seconds, counted from the limit's
+ * creation; at the start of each period the permits are topped up to {@code burst} in one batch (unused ones do not
+ * pile up beyond that). So at most {@code burst} requests pass in any one period, and over time
+ * {@code requestsPerSecond}.
  *
- * <p>Per-key buckets live in a Caffeine cache bounded by {@code maxKeys} (least recently used forgotten first) and
+ * <p>A request over the limit is answered {@code 429 rate_limited} with {@code Retry-After} and the
+ * {@code RateLimit-*} headers of the IETF draft, in whole seconds until a permit is free. With a queueing time
+ * ({@code maxQueueTime}), a request over the limit instead takes the next free permit and waits for it, when that is
+ * no further away than the queueing time: the filter answers {@link Verdict#delay}, which the exchange serves with a
+ * timer on the request's own event loop (not reading its body meanwhile, counting the wait against the route
+ * deadline, and holding its concurrency permit); only a request whose wait would be longer is rejected.
+ *
+ * <p>Per-key limiters live in a Caffeine cache bounded by {@code maxKeys} (least recently used forgotten first) and
  * expiring after {@code keyIdleTime} unused, so a flood of distinct keys cannot grow memory without bound; a forgotten
- * key starts again with a full bucket. The cache's upkeep runs on the common fork-join pool, not on the event loops.
+ * key starts again with a full set of permits. The cache's upkeep runs on the common fork-join pool, not on the event
+ * loops.
  *
- * <p>Thread-safe and called from every event loop. A known key costs a lock-free cache read and one compare-and-set;
- * a new key computes its bucket in the cache (the only path that may briefly wait on another thread creating the same
- * key). Only a rejection allocates (its headers).
+ * <p>Thread-safe and called from every event loop; never parks or blocks one (see {@link GuardedLimiter}). When
+ * another event loop holds the same limiter at that instant, the request is asked about again on the next turn of its
+ * own event loop ({@link Verdict#askAgain}). A new key computes its limiter in the cache (the only path that may
+ * briefly wait on another thread creating the same key). A rejection and a queued request allocate their verdict.
  */
 public final class RateLimitFilter implements RequestFilter {
     static final AsciiString RATELIMIT_LIMIT = AsciiString.cached("ratelimit-limit");
     static final AsciiString RATELIMIT_REMAINING = AsciiString.cached("ratelimit-remaining");
     static final AsciiString RATELIMIT_RESET = AsciiString.cached("ratelimit-reset");
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** Asks again on the next turn of the event loop: the shortest delay the exchange's timer takes. */
+    private static final Verdict ASK_AGAIN = Verdict.askAgain(1);
 
-    private final LongSupplier nanoClock;
-    private final long periodNanos;
     private final int burst;
-    private final boolean byClientIp;
-    private final String header;
-    /** The route's one bucket when not keyed, else null. */
-    private final PermitBucket routeBucket;
-    /** Buckets per client key when keyed, else null. */
-    private final Cache<String, PermitBucket> keyed;
+    private final long periodNanos;
+    private final ClientKeys keys;
+    /** The route's one limiter when not keyed, else null. */
+    private final GuardedLimiter routeLimiter;
+    /** Limiters per client key when keyed, else null. */
+    private final Cache<String, GuardedLimiter> keyed;
     // a field, not a lambda at the call site, so that looking up a key does not allocate a capturing lambda
-    private final Function<String, PermitBucket> newBucket;
+    private final Function<String, GuardedLimiter> newLimiter;
 
-    public RateLimitFilter(RateLimitConfig config, LongSupplier nanoClock) {
+    /**
+     * @param name names the limiter (the route's name)
+     * @param nanoClock a monotonic nanosecond clock, as {@link System#nanoTime}
+     */
+    public RateLimitFilter(String name, RateLimitConfig config, LongSupplier nanoClock) {
+        requireNonNull(name, "name");
         requireNonNull(config, "config");
-        this.nanoClock = requireNonNull(nanoClock, "nanoClock");
+        requireNonNull(nanoClock, "nanoClock");
         this.burst = config.burst();
         this.periodNanos = Math.max(1, Math.round(config.burst() / config.requestsPerSecond() * NANOS_PER_SECOND));
-        this.byClientIp = config.clientIp();
-        this.header = config.header().orElse(null);
-        this.newBucket = key -> new PermitBucket(nanoClock.getAsLong(), periodNanos, burst);
+        this.keys = new ClientKeys(config);
+        // one immutable config shared by all of the route's limiters
+        RateLimiterConfig limiterConfig = RateLimiterConfig.custom()
+                .limitForPeriod(burst)
+                .limitRefreshPeriod(Duration.ofNanos(periodNanos))
+                .timeoutDuration(config.maxQueueTime())
+                .writableStackTraceEnabled(false)
+                .build();
+        this.newLimiter = key -> new GuardedLimiter(name, limiterConfig, nanoClock);
         if (config.keyed()) {
-            this.routeBucket = null;
+            this.routeLimiter = null;
             this.keyed = Caffeine.newBuilder()
                     .maximumSize(config.maxKeys())
                     .expireAfterAccess(config.keyIdleTime())
                     .ticker(nanoClock::getAsLong)
                     .build();
         } else {
-            this.routeBucket = new PermitBucket(nanoClock.getAsLong(), periodNanos, burst);
+            this.routeLimiter = new GuardedLimiter(name, limiterConfig, nanoClock);
             this.keyed = null;
         }
     }
 
-    @Override
-    public Verdict onRequest(RequestInfo request) {
-        long now = nanoClock.getAsLong();
-        PermitBucket bucket = routeBucket != null ? routeBucket : keyed.get(keyOf(request), newBucket);
-        return bucket.tryAcquire(now) ? Verdict.PASS : reject(bucket.nanosToRefill(now));
+    /** A limit named "rate-limit". */
+    public RateLimitFilter(RateLimitConfig config, LongSupplier nanoClock) {
+        this("rate-limit", config, nanoClock);
     }
 
-    private Verdict reject(long nanosToRefill) {
-        long seconds = Math.max(1, (nanosToRefill + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
+    @Override
+    public Verdict onRequest(RequestInfo request) {
+        GuardedLimiter limiter = routeLimiter != null ? routeLimiter : keyed.get(keys.of(request), newLimiter);
+        long wait = limiter.reserve();
+        if (wait == 0) {
+            return Verdict.PASS;
+        }
+        if (wait > 0) {
+            // queueing mode: the permit is ours, at the end of this wait
+            return Verdict.delay(wait);
+        }
+        return wait == GuardedLimiter.BUSY ? ASK_AGAIN : reject(limiter.nanosToWait());
+    }
+
+    private Verdict reject(long nanosToWait) {
+        return reject(nanosToWait, burst);
+    }
+
+    /** 429 with {@code Retry-After} and {@code RateLimit-*}: the whole seconds until a permit is free, at least 1. */
+    static Verdict reject(long nanosToWait, int burst) {
+        long seconds = Math.max(1, (nanosToWait + NANOS_PER_SECOND - 1) / NANOS_PER_SECOND);
         HttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.RETRY_AFTER, seconds);
         headers.setInt(RATELIMIT_LIMIT, burst);
         headers.setInt(RATELIMIT_REMAINING, 0);
         headers.set(RATELIMIT_RESET, seconds);
         return Verdict.reject(ProxyError.RATE_LIMITED, HttpResponseStatus.TOO_MANY_REQUESTS, headers);
-    }
-
-    /**
-     * The client IP, the header's value, or both joined by a space, which cannot occur in an IP address, so distinct
-     * pairs never share a key. A missing header counts as the empty value: all requests without it share a bucket.
-     */
-    private String keyOf(RequestInfo request) {
-        String value = header == null ? null : request.request().headers().get(header);
-        if (!byClientIp) {
-            return value == null ? "" : value;
-        }
-        String ip = ipOf(request.client());
-        return header == null ? ip : ip + ' ' + (value == null ? "" : value);
-    }
-
-    private static String ipOf(InetSocketAddress client) {
-        InetAddress address = client.getAddress();
-        return address != null ? address.getHostAddress() : client.getHostString();
     }
 
     /** Client keys tracked now (an estimate: forgotten keys may still be counted until the cache's next upkeep). */

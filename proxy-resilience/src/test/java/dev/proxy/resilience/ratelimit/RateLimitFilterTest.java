@@ -22,6 +22,11 @@ class RateLimitFilterTest {
         return new RateLimitConfig(perSecond, burst, false, Optional.empty(), 100, Duration.ofMinutes(10));
     }
 
+    private static RateLimitConfig queueing(double perSecond, int burst, Duration maxQueueTime) {
+        return new RateLimitConfig(perSecond, burst, false, Optional.empty(), 100, Duration.ofMinutes(10),
+                maxQueueTime);
+    }
+
     private static Map<String, String> headers(Verdict v) {
         HttpHeaders h = v.headers();
         return h.names().stream().collect(Collectors.toMap(String::toLowerCase, h::get));
@@ -161,5 +166,106 @@ class RateLimitFilterTest {
         RateLimitFilter filter = new RateLimitFilter(route(100, 100), clock);
         filter.onRequest(TestRequest.get());
         assertThat(filter.keyCount()).isZero();
+    }
+
+    @Test
+    void queuesARequestOverTheLimitForItsTurnAndRejectsOneThatWouldWaitLonger() {
+        RateLimitFilter filter = new RateLimitFilter(queueing(1, 1, Duration.ofSeconds(2)), clock); // 1 a second
+        TestRequest request = TestRequest.get();
+        clock.advance(Duration.ofMillis(250));
+
+        assertThat(filter.onRequest(request)).isSameAs(Verdict.PASS);
+        Verdict second = filter.onRequest(request);
+        Verdict third = filter.onRequest(request);
+        Verdict fourth = filter.onRequest(request);
+
+        // each queued request holds the next free permit: the next period, then the one after
+        assertThat(second.passes()).isFalse();
+        assertThat(second.rejects()).isFalse();
+        assertThat(second.delayNanos()).isEqualTo(Duration.ofMillis(750).toNanos());
+        assertThat(second.asksAgain()).isFalse();
+        assertThat(third.delayNanos()).isEqualTo(Duration.ofMillis(1750).toNanos());
+        // its wait (2.75 s) would exceed maxQueueTime: rejected, told when the queue has room again
+        assertThat(fourth.error()).isEqualTo(ProxyError.RATE_LIMITED);
+        assertThat(headers(fourth)).containsEntry("retry-after", "3");
+    }
+
+    @Test
+    void queuedPermitsAreTakenFromLaterPeriods() {
+        RateLimitFilter filter = new RateLimitFilter(queueing(10, 2, Duration.ofMillis(200)), clock); // 2 per 200 ms
+        TestRequest request = TestRequest.get();
+        filter.onRequest(request);
+        filter.onRequest(request);
+        assertThat(filter.onRequest(request).delayNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
+        assertThat(filter.onRequest(request).delayNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
+        assertThat(filter.onRequest(request).rejects()).isTrue();
+
+        // the next period's two permits went to the queued requests
+        clock.advance(Duration.ofMillis(200));
+        assertThat(filter.onRequest(request).delayNanos()).isEqualTo(Duration.ofMillis(200).toNanos());
+
+        clock.advance(Duration.ofSeconds(5)); // idle: the permits are topped up to burst, no more
+        assertThat(filter.onRequest(request)).isSameAs(Verdict.PASS);
+        assertThat(filter.onRequest(request)).isSameAs(Verdict.PASS);
+        assertThat(filter.onRequest(request).passes()).isFalse();
+    }
+
+    @Test
+    void withoutQueueTimeNothingIsQueued() {
+        RateLimitFilter filter = new RateLimitFilter(route(1000, 1), clock);
+        TestRequest request = TestRequest.get();
+        filter.onRequest(request);
+        // the next permit is a millisecond away, but the limit does not queue
+        assertThat(filter.onRequest(request).rejects()).isTrue();
+    }
+
+    @Test
+    void asksAgainOnTheNextLoopTurnWhenAnotherThreadHoldsTheLimiter() {
+        GuardedLimiter limiter = new GuardedLimiter("t", io.github.resilience4j.ratelimiter.RateLimiterConfig.custom()
+                .limitForPeriod(1).limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build(),
+                clock);
+        limiter.busy.set(true);
+        assertThat(limiter.reserve()).isEqualTo(GuardedLimiter.BUSY);
+
+        limiter.busy.set(false);
+        assertThat(limiter.reserve()).isZero();
+        assertThat(limiter.reserve()).isEqualTo(GuardedLimiter.REJECTED);
+    }
+
+    @Test
+    void threadsContendingForOneLimitAdmitExactlyTheBurst() throws Exception {
+        int burst = 20_000;
+        RateLimitFilter filter = new RateLimitFilter(route(1, burst), clock); // the clock stands still
+        int threads = 4;
+        java.util.concurrent.atomic.AtomicInteger passed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger rejected = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<Thread> workers = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                TestRequest request = TestRequest.get();
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < burst / 2; i++) {
+                    Verdict v = filter.onRequest(request);
+                    while (v.asksAgain()) {
+                        v = filter.onRequest(request);
+                    }
+                    (v.passes() ? passed : rejected).incrementAndGet();
+                }
+            });
+            worker.start();
+            workers.add(worker);
+        }
+        start.countDown();
+        for (Thread worker : workers) {
+            worker.join(60_000);
+        }
+
+        assertThat(passed.get()).isEqualTo(burst);
+        assertThat(rejected.get()).isEqualTo(threads * burst / 2 - burst);
     }
 }

@@ -55,6 +55,10 @@ public record ConfigDiff(List<String> routesAdded, List<String> routesRemoved, L
         if (!old.observability().equals(next.observability())) {
             restart.add("observability");
         }
+        // the Redis client of the global rate limits is made once, at start
+        if (!old.redis().equals(next.redis())) {
+            restart.add("redis");
+        }
         return new ConfigDiff(ra, rr, rc, ca, cr, cc, !old.etcd().equals(next.etcd()), restart);
     }
 

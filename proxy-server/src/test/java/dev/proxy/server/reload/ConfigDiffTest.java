@@ -22,6 +22,15 @@ class ConfigDiffTest {
     }
 
     @Test
+    void theRedisOfTheGlobalRateLimitsAppliesAtTheNextStart() {
+        // "%s" is followed by a top-level key: the server lines end where the redis block begins
+        ProxyConfig without = config("eventLoops: 1");
+        ProxyConfig with = config("eventLoops: 1\nredis: { url: redis://10.0.0.9:6379 }");
+        assertThat(ConfigDiff.between(without, with).needRestart()).containsExactly("redis");
+        assertThat(ConfigDiff.between(with, with).needRestart()).isEmpty();
+    }
+
+    @Test
     void http2SettingsApplyAtTheNextStart() {
         ConfigDiff diff = ConfigDiff.between(config("http2: { maxConcurrentStreams: 100 }"),
                 config("http2: { maxConcurrentStreams: 50 }"));

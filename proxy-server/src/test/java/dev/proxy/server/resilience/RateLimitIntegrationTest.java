@@ -16,6 +16,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.net.http.HttpRequest.Builder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,6 +29,10 @@ class RateLimitIntegrationTest {
     final Closer closer = new Closer();
 
     private TestProxy proxy(TestBackend backend, String rateLimit) throws Exception {
+        return proxy(backend, rateLimit, "30s");
+    }
+
+    private TestProxy proxy(TestBackend backend, String rateLimit, String timeout) throws Exception {
         return closer.keep(Proxies.start("""
                 clusters:
                   - name: b
@@ -33,8 +41,9 @@ class RateLimitIntegrationTest {
                   - name: limited
                     match: { pathPrefix: / }
                     cluster: b
+                    timeout: %s
                     rateLimit: %s
-                """.formatted(backend.address(), rateLimit)));
+                """.formatted(backend.address(), timeout, rateLimit)));
     }
 
     private static HttpResponse<String> get(TestProxy proxy, String key) throws Exception {
@@ -114,5 +123,42 @@ class RateLimitIntegrationTest {
         assertThat(filter.keyCount()).isLessThanOrEqualTo(1000);
         // a recent key is still remembered, and limited
         assertThat(get(proxy, "key-99999").statusCode()).isEqualTo(429);
+    }
+
+    @Test
+    void aQueueingLimitLetsARequestWaitForItsTurnAndRejectsOneThatWouldWaitLonger() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
+        // one permit a second; a request may wait up to one second for it
+        TestProxy proxy = proxy(backend, "{ requestsPerSecond: 1, burst: 1, maxQueueTime: 1s }");
+        // takes the current period's permit, or waits for the next one (at most a second away)
+        assertThat(get(proxy, null).statusCode()).isEqualTo(200);
+
+        // of two more at once, one gets the next permit within a second; the other's would be over a second away
+        CompletableFuture<HttpResponse<String>> a = getAsync(proxy);
+        CompletableFuture<HttpResponse<String>> b = getAsync(proxy);
+        List<Integer> statuses = Stream.of(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS))
+                .map(HttpResponse::statusCode).sorted().toList();
+
+        assertThat(statuses).containsExactly(200, 429);
+        assertThat(backend.requestCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aQueuedRequestCountsAgainstTheRouteDeadline() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
+        // one permit per 100 s, so the second request's turn is far beyond the route's 300 ms
+        TestProxy proxy = proxy(backend, "{ requestsPerSecond: 0.01, burst: 1, maxQueueTime: 1h }", "300ms");
+        assertThat(get(proxy, null).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> queued = get(proxy, null);
+
+        assertThat(queued.statusCode()).isEqualTo(504);
+        assertThat(queued.headers().firstValue("x-proxy-error")).hasValue("route_timeout");
+        assertThat(backend.requestCount()).isEqualTo(1);
+    }
+
+    private static CompletableFuture<HttpResponse<String>> getAsync(TestProxy proxy) {
+        return proxy.client().sendAsync(java.net.http.HttpRequest.newBuilder(proxy.uri("/q")).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }
