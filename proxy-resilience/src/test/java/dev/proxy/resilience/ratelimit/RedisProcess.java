@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * be killed and started again on the same port. Closing it kills the process.
  */
 public final class RedisProcess implements AutoCloseable {
-    private static final String BINARY = "/usr/bin/redis-server";
+    /** The first {@code redis-server} on the PATH (Debian's package puts it in /usr/bin). */
+    private static final Path BINARY = onPath("redis-server");
 
     private final int port;
     private final Path dir;
@@ -28,7 +29,7 @@ public final class RedisProcess implements AutoCloseable {
     }
 
     public static boolean installed() {
-        return Files.isExecutable(Path.of(BINARY));
+        return Files.isExecutable(BINARY);
     }
 
     public static RedisProcess start() throws IOException, InterruptedException {
@@ -41,13 +42,23 @@ public final class RedisProcess implements AutoCloseable {
         return redis;
     }
 
+    private static Path onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir, name);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        return Path.of("/usr/bin", name);
+    }
+
     public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Starts the server (again) and waits until it answers PING, for at most 30 s. */
     public void restart() throws IOException, InterruptedException {
-        process = new ProcessBuilder(BINARY, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        process = new ProcessBuilder(BINARY.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.out").toFile()))
