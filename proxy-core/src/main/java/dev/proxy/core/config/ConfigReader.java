@@ -200,7 +200,8 @@ public final class ConfigReader {
                 p.positiveDuration("maxIdleTime", Duration.ofSeconds(30)),
                 p.duration("maxLifeTime", Duration.ZERO),
                 p.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE),
-                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000));
+                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000),
+                p.bool("learnIdleTimeout", true));
         p.finish();
         ConfigNode t = n.object("timeouts");
         ClusterTimeouts timeouts = new ClusterTimeouts(

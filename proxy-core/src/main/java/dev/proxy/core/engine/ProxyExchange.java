@@ -393,6 +393,11 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     }
 
     @Override
+    public boolean idempotent() {
+        return idempotent;
+    }
+
+    @Override
     public void acquired(PooledConnection c) {
         if (done) {
             c.release();
@@ -728,12 +733,16 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         if (connectionReused && !staleRetried && !bodyForwarded && idempotent) {
             staleRetried = true;
+            pool.reusedConnectionLost(true);
             cancelAttemptTimers();
             observeRetry(0, ProxyError.UPSTREAM_RESET);
             log.debug("reused connection to {} closed before a response; retrying once on a new one", endpoint);
             pool.acquireNew(client.eventLoop(), this);
             pauseUntilConnected();
             return;
+        }
+        if (connectionReused) {
+            pool.reusedConnectionLost(false);
         }
         attemptFailed(ProxyError.UPSTREAM_RESET, cause);
     }
