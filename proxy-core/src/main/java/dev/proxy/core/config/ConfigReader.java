@@ -123,7 +123,8 @@ public final class ConfigReader {
                 l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
                 l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
                 l.integer("maxInFlightRequests", 0, 0, 10_000_000),
-                l.positiveDuration("websocketIdleTimeout", LimitsConfig.DEFAULT_WEBSOCKET_IDLE_TIMEOUT));
+                l.positiveDuration("websocketIdleTimeout", LimitsConfig.DEFAULT_WEBSOCKET_IDLE_TIMEOUT),
+                l.positiveDuration("tlsHandshakeTimeout", LimitsConfig.DEFAULT_TLS_HANDSHAKE_TIMEOUT));
         l.finish();
         ConfigNode drain = n.object("drain");
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));

@@ -54,8 +54,8 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
         }
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            // the handshake counts against the header timeout's budget: a client slow to handshake is slowloris too
-            p.addLast("tls", tls.newHandler(limits.requestHeaderTimeout().toMillis()))
+            // a client slow to say hello or to finish the handshake is slowloris too; the header timer starts after
+            p.addLast("tls", tls.newHandler(limits.tlsHandshakeTimeout().toMillis()))
                     .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
         }
         // before the protocol is known too: a connection that never says anything is closed after idleTimeout
@@ -98,5 +98,8 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
     /** Adds the HTTP/2 handlers at the end of {@code p}. */
     void addHttp2(ChannelPipeline p) {
         http2.install(p);
+        // last: the codec passes the client's SETTINGS frames along the connection's pipeline
+        p.addLast("h2-preface-timeout", new Http2PrefaceTimeout(limits.requestHeaderTimeout().toNanos(),
+                server.observer()));
     }
 }
