@@ -10,6 +10,8 @@ public enum ProxyError {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request"),
     REQUEST_HEADER_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_header_timeout"),
     CLIENT_BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "client_body_timeout"),
+    /** The request body arrives slower than {@code limits.minRequestBodyDataRate} (after its grace period). */
+    CLIENT_BODY_TOO_SLOW(HttpResponseStatus.REQUEST_TIMEOUT, "client_body_too_slow"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no_route"),
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
@@ -87,6 +89,7 @@ public enum ProxyError {
             case UPSTREAM_CONNECT_TIMEOUT:
             case REQUEST_HEADER_TIMEOUT:
             case CLIENT_BODY_TIMEOUT:
+            case CLIENT_BODY_TOO_SLOW:
                 return 4;   // DEADLINE_EXCEEDED
             case RATE_LIMITED:
             case BODY_TOO_LARGE:

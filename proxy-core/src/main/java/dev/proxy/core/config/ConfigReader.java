@@ -115,6 +115,7 @@ public final class ConfigReader {
         admin.finish();
         int eventLoops = n.integer("eventLoops", 0, 0, 1024);
         ConfigNode l = n.object("limits");
+        ConfigNode rate = l.object("minRequestBodyDataRate");
         LimitsConfig limits = new LimitsConfig(
                 l.integer("maxConnections", 10_000, 1, 10_000_000),
                 intSize(l, "maxHeaderSize", 64 * 1024, 1024),
@@ -124,7 +125,11 @@ public final class ConfigReader {
                 l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
                 l.integer("maxInFlightRequests", 0, 0, 10_000_000),
                 l.positiveDuration("websocketIdleTimeout", LimitsConfig.DEFAULT_WEBSOCKET_IDLE_TIMEOUT),
-                l.positiveDuration("tlsHandshakeTimeout", LimitsConfig.DEFAULT_TLS_HANDSHAKE_TIMEOUT));
+                l.positiveDuration("tlsHandshakeTimeout", LimitsConfig.DEFAULT_TLS_HANDSHAKE_TIMEOUT),
+                rate.integer("bytesPerSecond", (int) LimitsConfig.DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND, 0,
+                        Integer.MAX_VALUE),
+                rate.duration("gracePeriod", LimitsConfig.DEFAULT_MIN_REQUEST_BODY_GRACE_PERIOD));
+        rate.finish();
         l.finish();
         ConfigNode drain = n.object("drain");
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));

@@ -91,8 +91,12 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
                 .setValidateHeaders(true);
-        p.addLast(CODEC, new HttpServerCodec(decoder))
-                .addLast(PROXY, new FrontendHandler(server, headerTimeout));
+        p.addLast(CODEC, new HttpServerCodec(decoder));
+        if (limits.minRequestBodyBytesPerSecond() > 0) {
+            p.addLast("body-rate", new RequestBodyRate(limits.minRequestBodyBytesPerSecond(),
+                    limits.minRequestBodyGracePeriod().toNanos()));
+        }
+        p.addLast(PROXY, new FrontendHandler(server, headerTimeout));
     }
 
     /** Adds the HTTP/2 handlers at the end of {@code p}. */

@@ -706,6 +706,14 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
     }
 
+    /** The client's body arrives slower than the listener's minimum data rate: 408, and the connection closes. */
+    void onClientBodyTooSlow() {
+        if (!requestComplete) {
+            clientKeepAlive = false;
+            fail(ProxyError.CLIENT_BODY_TOO_SLOW, null);
+        }
+    }
+
     void clientClosed() {
         if (!done) {
             clientKeepAlive = false;

@@ -114,4 +114,33 @@ class ClientTimeoutsIntegrationTest {
             assertThat(readToClose(c.input())).isEmpty();
         }
     }
+
+    @Test
+    void answers408AndClosesWhenARequestBodyTricklesBelowTheMinimumRate() throws Exception {
+        TestProxy proxy = proxy("  limits: { idleTimeout: 60s, minRequestBodyDataRate: { bytesPerSecond: 100,"
+                + " gracePeriod: 1s } }");
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.setReadTimeoutMillis(READ_TIMEOUT_MILLIS);
+            c.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n");
+            Thread trickle = new Thread(() -> {
+                // the client's pattern, 5 bytes a second, until the proxy closes: not a wait for a condition
+                try {
+                    for (int i = 0; i < 1000; i++) {
+                        c.send("x");
+                        Thread.sleep(200);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // closed by the proxy, or the test is over
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+            try {
+                String answer = readToClose(c.input());
+                assertThat(answer).startsWith("HTTP/1.1 408 ").contains("x-proxy-error: client_body_too_slow");
+            } finally {
+                trickle.interrupt();
+            }
+        }
+    }
 }
