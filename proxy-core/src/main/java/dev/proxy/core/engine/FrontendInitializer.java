@@ -90,7 +90,9 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxInitialLineLength(limits.maxRequestLineSize())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
-                .setValidateHeaders(true);
+                .setValidateHeaders(true)
+                // RFC 9110 §8.6: a list of identical values ("5, 5") is one length; differing ones are refused (400)
+                .setAllowDuplicateContentLengths(true);
         p.addLast(CODEC, new HttpServerCodec(decoder));
         if (limits.minRequestBodyBytesPerSecond() > 0) {
             p.addLast("body-rate", new RequestBodyRate(limits.minRequestBodyBytesPerSecond(),

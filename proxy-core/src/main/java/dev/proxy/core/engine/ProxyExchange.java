@@ -181,6 +181,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                     true);
             return;
         }
+        if (clientProtocol != HttpProtocol.HTTP_2 && !MessageHeaders.isHttp1(request.protocolVersion())) {
+            respondEarly(ProxyError.HTTP_VERSION_NOT_SUPPORTED, true);
+            return;
+        }
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && clientProtocol != HttpProtocol.HTTP_1_0)) {
             respondEarly(ProxyError.BAD_REQUEST, true);
@@ -316,6 +320,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
                 frontend.isTls(), webSocket);
+        if (cluster.config().protocol() != UpstreamProtocol.H2) {
+            // TE is hop-by-hop (RFC 9110 §10.1.4): "trailers" is kept for HTTP/2 upstreams only, where gRPC needs it
+            request.headers().remove(HttpHeaderNames.TE);
+        }
         Cluster shadow = target.mirror();
         // an upgrade is not mirrored: a shadow's 101 would leave a switched connection with nothing to read it
         if (shadow != null && !webSocket) {
@@ -752,7 +760,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (connectionReused) {
             pool.reusedConnectionLost(false);
         }
-        attemptFailed(ProxyError.UPSTREAM_RESET, cause);
+        attemptFailed(ProxyError.ofUpstreamLoss(cause), cause);
     }
 
     /**
@@ -874,8 +882,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseComplete = true;
         boolean bodyExpected = MessageHeaders.hasBody(request) && !requestComplete;
         if (bodyExpected) {
-            long length = HttpUtil.getContentLength(request, -1L);
-            if (expectContinue || length < 0 || length - bodyBytes > DISCARD_LIMIT) {
+            long length = MessageHeaders.contentLength(request);
+            if (expectContinue || length <= 0 || length - bodyBytes > DISCARD_LIMIT) {
                 clientKeepAlive = false;
             }
         }

@@ -54,8 +54,9 @@ final class RequestBodyRate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // a head the decoder refused is answered 400 by the exchange, with no body read: nothing to time
         if (msg instanceof HttpRequest request && !(msg instanceof LastHttpContent)
-                && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0)) {
+                && request.decoderResult().isSuccess() && hasBody(request)) {
             start();
         }
         if (timer != null && msg instanceof HttpContent content) {
@@ -65,6 +66,14 @@ final class RequestBodyRate extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    private static boolean hasBody(HttpRequest request) {
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+            return true;
+        }
+        String length = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
+        return length != null && !length.equals("0");
     }
 
     private void start() {
