@@ -26,6 +26,7 @@ public final class ConnectionPool {
     private final ClusterObserver observer;
     private final UpstreamTls tls;
     private final IdleTimeoutLearner idleLearner;
+    private final boolean http2;
     private final ConcurrentHashMap<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
     /**
      * The same loop pools as an array, replaced when one is added: what the request path reads, with no hashing,
@@ -56,6 +57,7 @@ public final class ConnectionPool {
         this.observer = requireNonNull(observer, "observer");
         this.tls = tls;
         this.idleLearner = new IdleTimeoutLearner(System::nanoTime, config.learnIdleTimeout());
+        this.http2 = bootstrap.config().handler() instanceof UpstreamChannelInitializer u && u.isHttp2();
     }
 
     public Endpoint endpoint() {
@@ -89,6 +91,10 @@ public final class ConnectionPool {
      * {@code resent} says whether the request goes again on a new connection or failed. Any thread.
      */
     public void reusedConnectionLost(boolean resent) {
+        if (http2) {
+            // a stream lost on a shared HTTP/2 connection is no keep-alive race: GOAWAY says which streams may be resent
+            return;
+        }
         String address = endpoint.toString();
         observer.staleClose(address);
         if (!resent) {
