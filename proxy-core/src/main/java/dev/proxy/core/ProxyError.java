@@ -10,7 +10,11 @@ public enum ProxyError {
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "bad_request"),
     REQUEST_HEADER_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "request_header_timeout"),
     CLIENT_BODY_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "client_body_timeout"),
+    /** The request body arrives slower than {@code limits.minRequestBodyDataRate} (after its grace period). */
+    CLIENT_BODY_TOO_SLOW(HttpResponseStatus.REQUEST_TIMEOUT, "client_body_too_slow"),
     NO_ROUTE(HttpResponseStatus.NOT_FOUND, "no_route"),
+    /** A request line naming another version than HTTP/1.0 or HTTP/1.1 ({@code HTTP/2.0}, {@code HTTP/3.1}). */
+    HTTP_VERSION_NOT_SUPPORTED(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "http_version_not_supported"),
     BODY_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "body_too_large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "uri_too_long"),
     EXPECTATION_FAILED(HttpResponseStatus.EXPECTATION_FAILED, "expectation_failed"),
@@ -89,6 +93,7 @@ public enum ProxyError {
             case UPSTREAM_CONNECT_TIMEOUT:
             case REQUEST_HEADER_TIMEOUT:
             case CLIENT_BODY_TIMEOUT:
+            case CLIENT_BODY_TOO_SLOW:
                 return 4;   // DEADLINE_EXCEEDED
             case RATE_LIMITED:
             case BODY_TOO_LARGE:
@@ -99,12 +104,28 @@ public enum ProxyError {
             case BAD_REQUEST:
             case URI_TOO_LONG:
             case EXPECTATION_FAILED:
+            case HTTP_VERSION_NOT_SUPPORTED:
             case INTERNAL:
             case UPSTREAM_BAD_RESPONSE:
                 return 13;  // INTERNAL
             default:
                 return 14;  // UNAVAILABLE: the call may be tried again
         }
+    }
+
+    /**
+     * What an upstream connection lost before its response ended failed with: {@link #UPSTREAM_TLS_FAILURE} when
+     * {@code cause} is a TLS alert or error (under TLS 1.3 the client's side of the handshake ends before the server
+     * has checked the client certificate, so a refusal arrives as an alert on the first read, after the handshake),
+     * else {@link #UPSTREAM_RESET}. {@code cause} may be null (a plain close).
+     */
+    public static ProxyError ofUpstreamLoss(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return UPSTREAM_TLS_FAILURE;
+            }
+        }
+        return UPSTREAM_RESET;
     }
 
     /** The machine-readable reason, sent as {@code x-proxy-error}. */

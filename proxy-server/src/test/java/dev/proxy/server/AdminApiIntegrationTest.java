@@ -156,6 +156,8 @@ class AdminApiIntegrationTest {
         assertThat(users.at("/endpoints/0/health").asText()).isEqualTo("available");
         assertThat(users.at("/endpoints/0/breaker").isNull()).as("no breaker configured").isTrue();
         assertThat(users.at("/pool/idle").asInt()).as("the kept-alive connection").isEqualTo(1);
+        assertThat(users.at("/endpoints/0/learnedIdleTimeoutSeconds").isNull())
+                .as("the backend has closed no idle connection yet").isTrue();
         assertThat(clusters.get(1).get("discovered").asBoolean()).isTrue();
     }
 

@@ -124,6 +124,7 @@ public final class ConfigReader {
         admin.finish();
         int eventLoops = n.integer("eventLoops", 0, 0, 1024);
         ConfigNode l = n.object("limits");
+        ConfigNode rate = l.object("minRequestBodyDataRate");
         LimitsConfig limits = new LimitsConfig(
                 l.integer("maxConnections", 10_000, 1, 10_000_000),
                 intSize(l, "maxHeaderSize", 64 * 1024, 1024),
@@ -132,7 +133,12 @@ public final class ConfigReader {
                 l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
                 l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
                 l.integer("maxInFlightRequests", 0, 0, 10_000_000),
-                l.positiveDuration("websocketIdleTimeout", LimitsConfig.DEFAULT_WEBSOCKET_IDLE_TIMEOUT));
+                l.positiveDuration("websocketIdleTimeout", LimitsConfig.DEFAULT_WEBSOCKET_IDLE_TIMEOUT),
+                l.positiveDuration("tlsHandshakeTimeout", LimitsConfig.DEFAULT_TLS_HANDSHAKE_TIMEOUT),
+                rate.integer("bytesPerSecond", (int) LimitsConfig.DEFAULT_MIN_REQUEST_BODY_BYTES_PER_SECOND, 0,
+                        Integer.MAX_VALUE),
+                rate.duration("gracePeriod", LimitsConfig.DEFAULT_MIN_REQUEST_BODY_GRACE_PERIOD));
+        rate.finish();
         l.finish();
         ConfigNode drain = n.object("drain");
         Duration grace = drain.duration("gracePeriod", Duration.ofSeconds(20));
@@ -209,7 +215,8 @@ public final class ConfigReader {
                 p.positiveDuration("maxIdleTime", Duration.ofSeconds(30)),
                 p.duration("maxLifeTime", Duration.ZERO),
                 p.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE),
-                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000));
+                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000),
+                p.bool("learnIdleTimeout", true));
         p.finish();
         ConfigNode t = n.object("timeouts");
         ClusterTimeouts timeouts = new ClusterTimeouts(

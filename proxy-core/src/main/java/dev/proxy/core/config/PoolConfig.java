@@ -15,10 +15,12 @@ import java.time.Duration;
  * @param maxRequestsPerConnection a connection is closed after this many requests; 0 means no limit
  * @param maxStreamsPerConnection HTTP/2 only: requests one connection carries at once (the upstream's own
  *     {@code SETTINGS_MAX_CONCURRENT_STREAMS} may lower it)
+ * @param learnIdleTimeout HTTP/1.1 only: learn each endpoint's unannounced idle timeout from the idle connections it
+ *     closes, and stop reusing connections before it (see {@code IdleTimeoutLearner})
  */
 public record PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, Duration acquireTimeout,
                          Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection,
-                         int maxStreamsPerConnection) {
+                         int maxStreamsPerConnection, boolean learnIdleTimeout) {
     public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
 
     public PoolConfig {
@@ -31,5 +33,13 @@ public record PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, 
         requireNonNull(acquireTimeout, "acquireTimeout");
         requireNonNull(maxIdleTime, "maxIdleTime");
         requireNonNull(maxLifeTime, "maxLifeTime");
+    }
+
+    /** A pool that learns idle timeouts, as the config file's default. */
+    public PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, Duration acquireTimeout,
+                      Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection,
+                      int maxStreamsPerConnection) {
+        this(maxConnectionsPerEndpoint, maxPendingAcquires, acquireTimeout, maxIdleTime, maxLifeTime,
+                maxRequestsPerConnection, maxStreamsPerConnection, true);
     }
 }

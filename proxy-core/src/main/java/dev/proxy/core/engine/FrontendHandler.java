@@ -325,6 +325,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             } else {
                 exchange.onClientIdle();
             }
+        } else if (evt == RequestBodyRate.TOO_SLOW) {
+            if (exchange != null) {
+                exchange.onClientBodyTooSlow();
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -54,8 +54,8 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
         }
         ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            // the handshake counts against the header timeout's budget: a client slow to handshake is slowloris too
-            p.addLast("tls", tls.newHandler(limits.requestHeaderTimeout().toMillis()))
+            // a client slow to say hello or to finish the handshake is slowloris too; the header timer starts after
+            p.addLast("tls", tls.newHandler(limits.tlsHandshakeTimeout().toMillis()))
                     .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
         }
         // before the protocol is known too: a connection that never says anything is closed after idleTimeout
@@ -90,13 +90,22 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxInitialLineLength(limits.maxRequestLineSize())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
-                .setValidateHeaders(true);
-        p.addLast(CODEC, new HttpServerCodec(decoder))
-                .addLast(PROXY, new FrontendHandler(server, headerTimeout));
+                .setValidateHeaders(true)
+                // RFC 9110 §8.6: a list of identical values ("5, 5") is one length; differing ones are refused (400)
+                .setAllowDuplicateContentLengths(true);
+        p.addLast(CODEC, new HttpServerCodec(decoder));
+        if (limits.minRequestBodyBytesPerSecond() > 0) {
+            p.addLast("body-rate", new RequestBodyRate(limits.minRequestBodyBytesPerSecond(),
+                    limits.minRequestBodyGracePeriod().toNanos()));
+        }
+        p.addLast(PROXY, new FrontendHandler(server, headerTimeout));
     }
 
     /** Adds the HTTP/2 handlers at the end of {@code p}. */
     void addHttp2(ChannelPipeline p) {
         http2.install(p);
+        // last: the codec passes the client's SETTINGS frames along the connection's pipeline
+        p.addLast("h2-preface-timeout", new Http2PrefaceTimeout(limits.requestHeaderTimeout().toNanos(),
+                server.observer()));
     }
 }

@@ -217,9 +217,30 @@ final class MessageHeaders {
         return !headRequest && code >= 200 && code != 204 && code != 304;
     }
 
-    /** Whether a request announces a body (a Content-Length above 0 or chunked framing). */
+    /**
+     * Whether a request announces a body (a Content-Length above 0 or chunked framing). A Content-Length the decoder
+     * refused ({@code 5, 6}) counts as a body of unknown length.
+     */
     static boolean hasBody(HttpMessage message) {
-        return HttpUtil.isTransferEncodingChunked(message) || HttpUtil.getContentLength(message, 0L) > 0;
+        return HttpUtil.isTransferEncodingChunked(message) || contentLength(message) != 0;
+    }
+
+    /** HTTP/1.0 or HTTP/1.1: the versions an HTTP/1 request line may name (anything else is answered 505). */
+    static boolean isHttp1(HttpVersion version) {
+        return version.majorVersion() == 1 && (version.minorVersion() == 0 || version.minorVersion() == 1)
+                && "HTTP".equals(version.protocolName());
+    }
+
+    /**
+     * The message's Content-Length: 0 when it has none, -1 when it cannot be read (a list of differing values, which
+     * the decoder refuses, or garbage); never throws, so answering such a request cannot fail in turn.
+     */
+    static long contentLength(HttpMessage message) {
+        try {
+            return HttpUtil.getContentLength(message, 0L);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -43,5 +44,15 @@ final class PriorKnowledgeDetector extends ByteToMessageDecoder {
         }
         // what was read here goes on to the new handlers as this decoder leaves
         ctx.pipeline().remove(this);
+    }
+
+    /** The idle timer fired before the protocol was known: no handler after this one would close the connection. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close();
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
     }
 }

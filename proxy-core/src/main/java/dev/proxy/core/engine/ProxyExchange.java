@@ -181,6 +181,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                     true);
             return;
         }
+        if (clientProtocol != HttpProtocol.HTTP_2 && !MessageHeaders.isHttp1(request.protocolVersion())) {
+            respondEarly(ProxyError.HTTP_VERSION_NOT_SUPPORTED, true);
+            return;
+        }
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && clientProtocol != HttpProtocol.HTTP_1_0)) {
             respondEarly(ProxyError.BAD_REQUEST, true);
@@ -317,6 +321,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
                 frontend.isTls(), webSocket);
+        if (cluster.config().protocol() != UpstreamProtocol.H2) {
+            // TE is hop-by-hop (RFC 9110 §10.1.4): "trailers" is kept for HTTP/2 upstreams only, where gRPC needs it
+            request.headers().remove(HttpHeaderNames.TE);
+        }
         Cluster shadow = target.mirror();
         // an upgrade is not mirrored: a shadow's 101 would leave a switched connection with nothing to read it
         if (shadow != null && !webSocket) {
@@ -391,6 +399,11 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (connection != null) {
             connection.channel().flush();
         }
+    }
+
+    @Override
+    public boolean idempotent() {
+        return idempotent;
     }
 
     @Override
@@ -702,6 +715,14 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
     }
 
+    /** The client's body arrives slower than the listener's minimum data rate: 408, and the connection closes. */
+    void onClientBodyTooSlow() {
+        if (!requestComplete) {
+            clientKeepAlive = false;
+            fail(ProxyError.CLIENT_BODY_TOO_SLOW, null);
+        }
+    }
+
     void clientClosed() {
         if (!done) {
             clientKeepAlive = false;
@@ -729,6 +750,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         if (connectionReused && !staleRetried && !bodyForwarded && idempotent) {
             staleRetried = true;
+            pool.reusedConnectionLost(true);
             cancelAttemptTimers();
             observeRetry(0, ProxyError.UPSTREAM_RESET);
             log.debug("reused connection to {} closed before a response; retrying once on a new one", endpoint);
@@ -736,7 +758,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             pauseUntilConnected();
             return;
         }
-        attemptFailed(ProxyError.UPSTREAM_RESET, cause);
+        if (connectionReused) {
+            pool.reusedConnectionLost(false);
+        }
+        attemptFailed(ProxyError.ofUpstreamLoss(cause), cause);
     }
 
     /**
@@ -858,8 +883,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseComplete = true;
         boolean bodyExpected = MessageHeaders.hasBody(request) && !requestComplete;
         if (bodyExpected) {
-            long length = HttpUtil.getContentLength(request, -1L);
-            if (expectContinue || length < 0 || length - bodyBytes > DISCARD_LIMIT) {
+            long length = MessageHeaders.contentLength(request);
+            if (expectContinue || length <= 0 || length - bodyBytes > DISCARD_LIMIT) {
                 clientKeepAlive = false;
             }
         }

@@ -10,7 +10,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Bounds the time from the first byte of a request to its last header byte, the defence against slowloris. Sits
+ * Bounds the time from the first byte of a request to its last header byte, the defence against slowloris; for the
+ * first request of a connection, from the moment the handler is added (at accept on a plain listener, after the TLS
+ * handshake on a TLS one), so a connection that connects and sends nothing is answered 408 and closed too, as
+ * HAProxy's {@code timeout http-request} does, instead of holding a slot of {@code maxConnections}. Between requests
+ * of a keep-alive connection the client idle timeout applies until the next head's first byte. Sits
  * before the HTTP codec and watches raw bytes; {@link FrontendHandler} tells it when a head was decoded and when the
  * next one is awaited. A client too slow gets a raw 408 and the connection closes. One per connection; runs on its
  * event loop.
@@ -39,6 +43,24 @@ final class RequestHeaderTimeout extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            startFirstHead();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        startFirstHead();
+        ctx.fireChannelActive();
+    }
+
+    /** The first head's time runs from now, whether or not a byte has come. */
+    private void startFirstHead() {
+        if (awaitingHead && !readingHead && timer == null) {
+            readingHead = true;
+            headStartNanos = ctx.executor().ticker().nanoTime();
+            timer = ctx.executor().schedule(expiry, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override

@@ -44,6 +44,27 @@ public interface ClusterObserver {
     default void leased(boolean reused) {
     }
 
+    /**
+     * The upstream {@code endpoint} closed a kept-alive connection while it sat idle in the pool, or just as a request
+     * was sent on it (before any response): the stale keep-alive race.
+     */
+    default void staleClose(String endpoint) {
+    }
+
+    /**
+     * An idle connection to {@code endpoint} was closed by the proxy, unused, because it had been idle for longer than
+     * the endpoint's learned idle timeout allows.
+     */
+    default void retiredByLearnedIdleTimeout(String endpoint) {
+    }
+
+    /**
+     * A request to {@code endpoint} failed because the reused connection it was sent on closed before any response,
+     * and it could not be sent again (not idempotent, or its body was already forwarded).
+     */
+    default void staleRequestFailed(String endpoint) {
+    }
+
     /** A request waited for a connection at the pool's cap for the whole acquire timeout. */
     default void acquireTimedOut() {
     }

@@ -9,4 +9,12 @@ public interface AcquireCallback {
 
     /** No connection: the pool was full, the wait timed out or the connect failed. */
     void acquireFailed(ProxyError error, Throwable cause);
+
+    /**
+     * Whether the request may be sent twice. One that may not gets only a connection idle for well under the
+     * endpoint's learned idle timeout, else a new one (see {@link IdleTimeoutLearner}).
+     */
+    default boolean idempotent() {
+        return true;
+    }
 }

@@ -7,6 +7,8 @@ import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.tls.UpstreamTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,6 +25,8 @@ public final class ConnectionPool {
     private final Bootstrap bootstrap;
     private final ClusterObserver observer;
     private final UpstreamTls tls;
+    private final IdleTimeoutLearner idleLearner;
+    private final boolean http2;
     private final ConcurrentHashMap<EventLoop, LoopPool> loops = new ConcurrentHashMap<>();
     /**
      * The same loop pools as an array, replaced when one is added: what the request path reads, with no hashing,
@@ -52,6 +56,8 @@ public final class ConnectionPool {
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         this.observer = requireNonNull(observer, "observer");
         this.tls = tls;
+        this.idleLearner = new IdleTimeoutLearner(System::nanoTime, config.learnIdleTimeout());
+        this.http2 = bootstrap.config().handler() instanceof UpstreamChannelInitializer u && u.isHttp2();
     }
 
     public Endpoint endpoint() {
@@ -68,6 +74,32 @@ public final class ConnectionPool {
 
     UpstreamTls tls() {
         return tls;
+    }
+
+    IdleTimeoutLearner idleLearner() {
+        return idleLearner;
+    }
+
+    /** The idle time after which this endpoint was seen to close kept-alive connections; empty until one is seen. */
+    public Optional<Duration> learnedIdleTimeout() {
+        long nanos = idleLearner.learnedNanos();
+        return nanos == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * A request's reused connection closed before any response (the stale keep-alive race): counted, and
+     * {@code resent} says whether the request goes again on a new connection or failed. Any thread.
+     */
+    public void reusedConnectionLost(boolean resent) {
+        if (http2) {
+            // a stream lost on a shared HTTP/2 connection is no keep-alive race: GOAWAY says which streams may be resent
+            return;
+        }
+        String address = endpoint.toString();
+        observer.staleClose(address);
+        if (!resent) {
+            observer.staleRequestFailed(address);
+        }
     }
 
     /**

@@ -7,7 +7,11 @@ import io.netty.handler.codec.http.HttpClientCodec;
 
 /** A keep-alive HTTP/1.1 connection to one endpoint: one request at a time, so the connection is its own lease. */
 final class Http1Connection extends PooledConnection {
-    /** DETACHED: handed over for good (a protocol upgrade); it holds no pool slot and only its close is counted. */
+    /**
+     * DETACHED: handed over for good (a protocol upgrade), or closed with its slot handed to a new connection (a
+     * non-idempotent request at the cap, see {@link Http1LoopPool#lendExisting}); it holds no pool slot and only its
+     * close is counted.
+     */
     enum State { CONNECTING, LEASED, IDLE, CLOSING, DETACHED, CLOSED }
 
     private final Channel channel;

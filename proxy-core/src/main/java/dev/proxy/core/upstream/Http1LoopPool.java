@@ -8,20 +8,43 @@ import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 
-/** One loop's HTTP/1.1 connections to an endpoint: each carries one request at a time; idle ones most recent first. */
+/**
+ * One loop's HTTP/1.1 connections to an endpoint: each carries one request at a time; idle ones most recent first,
+ * and lent most recent first (LIFO), so the connection least likely to have been closed by the upstream goes out.
+ * An idle connection is reused only while idle for less than the shortest of {@code pool.maxIdleTime}, the upstream's
+ * announced {@code Keep-Alive: timeout} and, where none is announced, what the endpoint's {@link IdleTimeoutLearner}
+ * learned; one the upstream closes while idle teaches the learner.
+ */
 final class Http1LoopPool extends LoopPool {
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+    private final IdleTimeoutLearner learner;
 
     Http1LoopPool(ConnectionPool parent, EventLoop loop, Bootstrap bootstrap) {
         super(parent, loop, bootstrap);
+        this.learner = parent.idleLearner();
     }
 
     @Override
     boolean lendExisting(AcquireCallback callback) {
-        Http1Connection c = pollIdle();
-        if (c == null) {
+        if (!canLendExisting()) {
             return false;
         }
+        Http1Connection c = idle.peekFirst();
+        if (!callback.idempotent() && !freshEnoughForNonIdempotent(c, System.nanoTime())) {
+            // even the freshest idle connection may be closed by the upstream as the request goes out, and a request
+            // that must not be sent twice could not be resent: it gets a new connection; the idle ones stay for others
+            if (parent.tryReserveConnection()) {
+                connect(callback);
+                return true;
+            }
+            // at the cap: the idle connection's slot goes to the new one (its own close is then not counted again)
+            takeIdle();
+            c.state = State.DETACHED;
+            closeLater(c.channel());
+            connect(callback);
+            return true;
+        }
+        takeIdle();
         lease(c);
         observer.leased(true);
         callback.acquired(c);
@@ -34,8 +57,7 @@ final class Http1LoopPool extends LoopPool {
         Http1Connection c;
         while ((c = idle.peekFirst()) != null && !usable(c, now)) {
             idle.pollFirst();
-            c.state = State.CLOSING;
-            c.channel().close();
+            retire(c, now);
         }
         idleCount = idle.size();
         return c != null;
@@ -118,6 +140,12 @@ final class Http1LoopPool extends LoopPool {
         }
         switch (c.state) {
             case IDLE -> {
+                // closed by the upstream (or the network) while idle: the proxy closes idle ones in state CLOSING
+                long idleNanos = System.nanoTime() - c.idleSinceNanos;
+                observer.staleClose(endpointAddress());
+                if (c.keepAliveNanos == Long.MAX_VALUE) {
+                    learner.observeIdleClose(idleNanos);
+                }
                 idle.remove(c);
                 idleCount = idle.size();
             }
@@ -160,8 +188,7 @@ final class Http1LoopPool extends LoopPool {
             Http1Connection c = it.next();
             if (idleExpired(c, now) || !withinLifetime(c.createdNanos(), now)) {
                 it.remove();
-                c.state = State.CLOSING;
-                c.channel().close();
+                retire(c, now);
             }
         }
         idleCount = idle.size();
@@ -172,8 +199,19 @@ final class Http1LoopPool extends LoopPool {
         leasedCount++;
     }
 
-    private Http1Connection pollIdle() {
-        return canLendExisting() ? takeIdle() : null;
+    /** Closes an idle connection taken out of the deque; counted when it is the learned limit that retires it. */
+    private void retire(Http1Connection c, long now) {
+        if (c.channel().isActive() && c.keepAliveNanos == Long.MAX_VALUE
+                && now - c.idleSinceNanos < config.maxIdleTime().toNanos()
+                && now - c.idleSinceNanos >= learner.reuseLimitNanos()) {
+            observer.retiredByLearnedIdleTimeout(endpointAddress());
+        }
+        c.state = State.CLOSING;
+        closeLater(c.channel());
+    }
+
+    private String endpointAddress() {
+        return parent.endpoint().toString();
     }
 
     private Http1Connection takeIdle() {
@@ -186,8 +224,15 @@ final class Http1LoopPool extends LoopPool {
         return c.channel().isActive() && !idleExpired(c, now) && withinLifetime(c.createdNanos(), now);
     }
 
+    /** An announced {@code Keep-Alive: timeout} wins over what was learned; {@code maxIdleTime} caps both. */
     private boolean idleExpired(Http1Connection c, long now) {
-        long limit = Math.min(config.maxIdleTime().toNanos(), c.keepAliveNanos);
-        return now - c.idleSinceNanos >= limit;
+        long announcedOrLearned = c.keepAliveNanos != Long.MAX_VALUE ? c.keepAliveNanos : learner.reuseLimitNanos();
+        return now - c.idleSinceNanos >= Math.min(config.maxIdleTime().toNanos(), announcedOrLearned);
+    }
+
+    private boolean freshEnoughForNonIdempotent(Http1Connection c, long now) {
+        // an announced timeout already has its margin (ProxyExchange takes 250 ms off it)
+        long limit = c.keepAliveNanos != Long.MAX_VALUE ? c.keepAliveNanos : learner.nonIdempotentLimitNanos();
+        return now - c.idleSinceNanos < limit;
     }
 }

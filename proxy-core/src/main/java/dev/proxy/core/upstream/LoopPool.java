@@ -232,6 +232,16 @@ abstract class LoopPool {
         void failed(ProxyError error, Throwable cause);
     }
 
+    /**
+     * Closes an idle connection taken out of the pool, after the event loop has handled the I/O events at hand: epoll
+     * reports ready sockets by file descriptor number, so a connection closed now while an event of it is still
+     * waiting in the current batch frees its number, the new connection opened for the same request may get it, and
+     * that stale event would then reach (and close) the new connection before it has connected.
+     */
+    final void closeLater(Channel ch) {
+        loop.execute(ch::close);
+    }
+
     /** The cluster's connect timeout, which also bounds a new connection's handshakes. */
     final int connectTimeoutMillis() {
         return bootstrap.config().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS) instanceof Integer ms

@@ -101,6 +101,7 @@ class ConfigReaderTest {
                       maxIdleTime: 45s
                       maxLifeTime: 1h
                       maxRequestsPerConnection: 1000
+                      learnIdleTimeout: false
                     timeouts: { connect: 500ms, responseHeader: 5s, idle: 90s }
                   - name: orders
                     endpoints: [ { address: 10.0.0.2:80 } ]
@@ -141,7 +142,8 @@ class ConfigReaderTest {
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 3),
                         new EndpointConfig(new HostPort("users.internal", 8081), 1)),
                 BalancerConfig.of(BalancerPolicy.RANDOM),
-                new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000, 100),
+                new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000, 100,
+                        false),
                 new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)),
                 new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40),
                 Optional.of(new HealthCheckConfig("/ready", Duration.ofSeconds(2), Duration.ofMillis(300), 1, 4,

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The header-read timer on a fake clock: each head gets its whole time from its first byte, with one timer. */
+/**
+ * The header-read timer on a fake clock: the first head's time runs from accept, each later one gets its whole time
+ * from its first byte, with one timer.
+ */
 class RequestHeaderTimeoutTest {
     private final MockTicker ticker = Ticker.newMockTicker();
     private final List<ProxyError> rejected = new ArrayList<>();
@@ -66,6 +69,27 @@ class RequestHeaderTimeoutTest {
         assertThat(answer()).startsWith("HTTP/1.1 408 ").contains("x-proxy-error: request_header_timeout");
         assertThat(channel.isOpen()).isFalse();
         assertThat(rejected).containsExactly(ProxyError.REQUEST_HEADER_TIMEOUT);
+    }
+
+    @Test
+    void answers408AndClosesAConnectionThatSendsNothingFromAccept() {
+        assertThat(advanceMillis(299)).isEqualTo(1);
+        assertThat(channel.isOpen()).isTrue();
+        assertThat(advanceMillis(1)).isEqualTo(-1);
+        assertThat(answer()).startsWith("HTTP/1.1 408 ");
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(rejected).containsExactly(ProxyError.REQUEST_HEADER_TIMEOUT);
+    }
+
+    @Test
+    void aWaitBetweenKeepAliveRequestsIsLeftToTheIdleTimeout() {
+        receive("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        timeout.headReceived();
+        timeout.awaitNextHead();
+        assertThat(advanceMillis(300)).isEqualTo(-1);
+        assertThat(advanceMillis(10_000)).isEqualTo(-1);
+        assertThat(answer()).isNull();
+        assertThat(channel.isOpen()).isTrue();
     }
 
     @Test

@@ -311,4 +311,32 @@ class TlsIntegrationTest {
         }
         assertThat(expired.requestCount()).isZero();
     }
+
+    @Test
+    void anUpstreamRefusingTheMissingClientCertificateIsATlsFailureUnderTls13AsUnderTls12() throws Exception {
+        TestCertificates.Issued backendCert = ca.server("backend", "backend.internal");
+        StringBuilder yaml = new StringBuilder("clusters:\n");
+        for (String protocol : new String[] {"TLSv1.3", "TLSv1.2"}) {
+            TestBackend strict = closer.keep(TestBackend.https(SslContextBuilder.forServer(
+                            backendCert.certificate().toFile(), backendCert.key().toFile())
+                    .protocols(protocol).clientAuth(io.netty.handler.ssl.ClientAuth.REQUIRE)
+                    .trustManager(ca.caFile().toFile()).build(), TestBackend.ok("never")));
+            yaml.append("  - name: ").append(protocol.replace('.', '-')).append('\n')
+                    .append("    endpoints: [ { address: ").append(strict.address()).append(" } ]\n")
+                    .append("    tls: { trustedCa: ").append(ca.caFile()).append(", serverName: backend.internal }\n");
+        }
+        yaml.append("routes:\n")
+                .append("  - { name: v13, match: { pathPrefix: /v13/ }, cluster: TLSv1-3 }\n")
+                .append("  - { name: v12, match: { pathPrefix: /v12/ }, cluster: TLSv1-2 }\n");
+        TestProxy proxy = closer.keep(TestProxy.start(yaml.toString()));
+
+        // under TLS 1.3 the proxy's handshake is done before the upstream checks for a client certificate: its
+        // refusal comes as an alert after the request was sent, and is a TLS failure all the same
+        for (String path : new String[] {"/v13/x", "/v12/x"}) {
+            var r = proxy.get(path);
+            assertThat(r.statusCode()).as(path).isEqualTo(502);
+            assertThat(r.headers().firstValue("x-proxy-error")).as(path)
+                    .hasValue(ProxyError.UPSTREAM_TLS_FAILURE.reason());
+        }
+    }
 }

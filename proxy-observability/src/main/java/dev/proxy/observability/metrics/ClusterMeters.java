@@ -6,6 +6,7 @@ import dev.proxy.core.observe.ClusterObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -40,6 +41,8 @@ final class ClusterMeters implements ClusterObserver {
     private final Counter connectFailures;
     private final Counter acquireTimeouts;
     private final Counter ejections;
+    /** The stale keep-alive meters, by meter name and endpoint: endpoints are the cluster's, so the labels stay bounded. */
+    private final ConcurrentHashMap<String, Counter> byEndpoint = new ConcurrentHashMap<>();
 
     ClusterMeters(MeterRegistry registry, String cluster) {
         this.registry = registry;
@@ -128,6 +131,32 @@ final class ClusterMeters implements ClusterObserver {
         if (wasReused) {
             reused.increment();
         }
+    }
+
+    @Override
+    public void staleClose(String endpoint) {
+        endpointCounter("proxy.upstream.stale.closes", endpoint,
+                "Kept-alive connections the upstream closed while idle in the pool or as a request was sent on them")
+                .increment();
+    }
+
+    @Override
+    public void retiredByLearnedIdleTimeout(String endpoint) {
+        endpointCounter("proxy.upstream.connections.retired.idle", endpoint,
+                "Idle connections closed unused because they had been idle longer than the endpoint's learned idle"
+                        + " timeout allows").increment();
+    }
+
+    @Override
+    public void staleRequestFailed(String endpoint) {
+        endpointCounter("proxy.upstream.stale.failures", endpoint,
+                "Requests that failed because their reused connection closed before a response and they could not be"
+                        + " sent again").increment();
+    }
+
+    private Counter endpointCounter(String name, String endpoint, String description) {
+        return byEndpoint.computeIfAbsent(name + ' ' + endpoint, k -> Counter.builder(name).description(description)
+                .tag("cluster", cluster).tag("endpoint", endpoint).register(registry));
     }
 
     @Override

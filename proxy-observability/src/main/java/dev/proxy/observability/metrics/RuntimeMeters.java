@@ -6,6 +6,7 @@ import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.tls.ServerTls;
 import dev.proxy.core.tls.TlsProvider;
+import dev.proxy.core.upstream.Endpoint;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,10 +35,12 @@ public final class RuntimeMeters {
     private final MultiGauge poolUtilization;
     private final MultiGauge endpoints;
     private final MultiGauge breakers;
+    private final MultiGauge learnedIdle;
     private final Counter loadsOk;
     private final Counter loadsFailed;
     private final AtomicLong lastLoadEpochMillis = new AtomicLong();
     private Set<String> shownClusters = Set.of();
+    private Set<List<String>> shownEndpoints = Set.of();
 
     private RuntimeMeters(MeterRegistry registry, ProxyServer server) {
         this.server = server;
@@ -66,6 +70,9 @@ public final class RuntimeMeters {
                 .register(registry);
         breakers = MultiGauge.builder("proxy.circuit.breakers")
                 .description("A cluster's circuit breakers by state (one, or one per endpoint)").register(registry);
+        learnedIdle = MultiGauge.builder("proxy.upstream.idle.timeout.learned").baseUnit("seconds")
+                .description("The idle time after which the endpoint was seen to close kept-alive connections"
+                        + " (relaxed slowly over time); NaN until one is seen").register(registry);
     }
 
     /** Binds the gauges of {@code server} to {@code registry}; counts its first config as a successful load. */
@@ -99,6 +106,7 @@ public final class RuntimeMeters {
 
     /** Rebuilds the per-cluster rows if the clusters changed since the last call. */
     public synchronized void refresh() {
+        refreshEndpoints();
         Set<String> names = server.snapshot().clusters().keySet();
         if (names.equals(shownClusters)) {
             return;
@@ -120,6 +128,39 @@ public final class RuntimeMeters {
         }
         endpoints.register(endpointRows, true);
         breakers.register(breakerRows, true);
+    }
+
+    /** The per-endpoint rows: rebuilt when the endpoints change (discovery), read live. */
+    private void refreshEndpoints() {
+        Set<List<String>> pairs = new HashSet<>();
+        for (Cluster c : server.snapshot().clusters().values()) {
+            for (Endpoint e : c.endpoints()) {
+                pairs.add(List.of(c.name(), e.toString()));
+            }
+        }
+        if (pairs.equals(shownEndpoints)) {
+            return;
+        }
+        shownEndpoints = Set.copyOf(pairs);
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (List<String> pair : pairs) {
+            rows.add(MultiGauge.Row.of(Tags.of("cluster", pair.get(0), "endpoint", pair.get(1)), this,
+                    m -> m.learnedIdleSeconds(pair.get(0), pair.get(1))));
+        }
+        learnedIdle.register(rows, true);
+    }
+
+    private double learnedIdleSeconds(String cluster, String endpoint) {
+        Cluster c = server.snapshot().clusters().get(cluster);
+        if (c == null) {
+            return Double.NaN;
+        }
+        for (Endpoint e : c.endpoints()) {
+            if (e.toString().equals(endpoint)) {
+                return c.pool(e).learnedIdleTimeout().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+            }
+        }
+        return Double.NaN;
     }
 
     private static double secondsLeft(ServerTls tls, String certificate) {

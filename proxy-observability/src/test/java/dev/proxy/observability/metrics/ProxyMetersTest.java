@@ -108,6 +108,22 @@ class ProxyMetersTest {
     }
 
     @Test
+    void countsStaleKeepAliveClosesRetirementsAndFailuresByEndpoint() {
+        ClusterObserver app = meters.cluster("app");
+        app.staleClose("10.0.0.1:80");
+        app.staleClose("10.0.0.1:80");
+        app.staleClose("10.0.0.2:80");
+        app.retiredByLearnedIdleTimeout("10.0.0.1:80");
+        app.staleRequestFailed("10.0.0.2:80");
+
+        assertThat(count("proxy.upstream.stale.closes", "cluster", "app", "endpoint", "10.0.0.1:80")).isEqualTo(2);
+        assertThat(count("proxy.upstream.stale.closes", "cluster", "app", "endpoint", "10.0.0.2:80")).isEqualTo(1);
+        assertThat(count("proxy.upstream.connections.retired.idle", "cluster", "app", "endpoint", "10.0.0.1:80"))
+                .isEqualTo(1);
+        assertThat(count("proxy.upstream.stale.failures", "cluster", "app", "endpoint", "10.0.0.2:80")).isEqualTo(1);
+    }
+
+    @Test
     void connectionsTurnedAwayAndHandshakesAreCountedByReasonAndProtocol() {
         meters.connectionRejected(ProxyError.OVERLOADED);
         meters.connectionRejected(ProxyError.OVERLOADED);

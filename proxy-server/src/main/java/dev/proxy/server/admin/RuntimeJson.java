@@ -56,6 +56,9 @@ public final class RuntimeJson {
                 endpoint.put("breaker", c.guard().state(e));
                 endpoint.put("inFlight", stats.leased());
                 pool(endpoint.putObject("pool"), stats);
+                // null until the endpoint is seen closing an idle connection; seconds, as a decimal
+                endpoint.put("learnedIdleTimeoutSeconds", p.learnedIdleTimeout().map(d -> d.toNanos() / 1e9)
+                        .orElse(null));
             }
         }
         return clusters;
