@@ -66,6 +66,7 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
     void initStream(Channel stream, Http2Stream lease) {
         // Netty gives a stream channel the JVM-wide default allocator; it allocates as its connection does
         stream.config().setAllocator(stream.parent().config().getAllocator());
+        stream.pipeline().addLast(WindowUpdateFlusher.INSTANCE);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
         stream.pipeline().addLast(Http2MessageParts.INSTANCE);
         stream.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
