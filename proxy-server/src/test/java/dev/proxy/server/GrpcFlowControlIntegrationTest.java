@@ -184,6 +184,27 @@ class GrpcFlowControlIntegrationTest {
     }
 
     @Test
+    void anUploadOfFourMebibytesReachesAnUpstreamWithASixtyFourKibibyteWindow() {
+        byte[] request = pattern(LARGE);
+        ByteBuffer.wrap(request).putInt(4);
+
+        byte[] response = ClientCalls.blockingUnaryCall(channel, SIZED, deadline(), request);
+
+        assertThat(lastRequestSize.get()).isEqualTo(LARGE);
+        assertThat(response).hasSize(4);
+    }
+
+    @Test
+    void aDownloadOfFourMebibytesReachesAClientWithASixtyFourKibibyteWindow() {
+        byte[] request = new byte[4];
+        ByteBuffer.wrap(request).putInt(LARGE);
+
+        byte[] response = ClientCalls.blockingUnaryCall(channel, SIZED, deadline(), request);
+
+        assertThat(Arrays.equals(response, pattern(LARGE))).as("the response arrives intact").isTrue();
+    }
+
+    @Test
     void aBidirectionalStreamOfTenThousandMessagesEchoesEveryOneInOrder() throws Exception {
         int messages = 10_000;
         List<byte[]> received = new CopyOnWriteArrayList<>();

@@ -31,10 +31,10 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamChannelInitializer extends ChannelInitializer<Channel> {
     static final String IDLE = "idle";
     private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
-    private final long idleNanos;
     /** The windows of a health check's own connection, whose answers are small. */
     private static final UpstreamHttp2Config CHECK_WINDOWS = UpstreamHttp2Config.withStreamWindow(
             UpstreamHttp2Config.MIN_WINDOW, 2);
+    private final long idleNanos;
     private final UpstreamProtocol protocol;
     private final UpstreamHttp2Config windows;
 
@@ -95,9 +95,10 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
             try {
                 flow.incrementWindowSize(connection.connectionStream(), more);
             } catch (Http2Exception e) {
-                // cannot happen: the window stays below 2^31 by the config's checks; should it, the codec's window
-                // (twice the stream window) is still a working one
-                ch.pipeline().fireExceptionCaught(e);
+                // the config keeps the window below 2^31, so this cannot happen; were it to, the connection closes
+                // and its waiting requests fail over as for any connection lost before use
+                ch.close();
+                return;
             }
             ch.flush();
         }
