@@ -37,11 +37,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * gRPC flow control end to end, with grpc-java on both sides and HTTP/2's smallest useful windows at both edges: the
- * client's and the server's windows are 64 KiB (fixed: {@code flowControlWindow} turns grpc-java's BDP-based window
- * growth off), so every large message crosses the proxy in many window-sized steps, and each step needs the
- * proxy's {@code WINDOW_UPDATE} to the side it reads from to go out at once. Before the fix a response stalled after
- * 2 x 65,535 bytes.
+ * gRPC flow control end to end, with grpc-java on both sides and HTTP/2's own 64 KiB windows at every hop: the
+ * client's and the server's (fixed: {@code flowControlWindow} turns grpc-java's BDP-based window growth off) and the
+ * ones the proxy offers the server ({@code clusters[].http2}), so every large message crosses the proxy in many
+ * window-sized steps, and each step needs the proxy's {@code WINDOW_UPDATE} to the side it reads from to go out at
+ * once. Without {@link dev.proxy.core.upstream.WindowUpdateFlusher} a response stalled after 2 x 65,535 bytes.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GrpcFlowControlIntegrationTest {
@@ -127,6 +127,8 @@ class GrpcFlowControlIntegrationTest {
                   - name: grpc
                     endpoints: [ { address: 127.0.0.1:%d } ]
                     protocol: h2
+                    # HTTP/2's own 64 KiB towards the server too: the smallest window at every hop
+                    http2: { initialStreamWindow: 65535, connectionWindow: 131070 }
                 routes:
                   - name: flow
                     match: { pathPrefix: /flow.Test/ }
