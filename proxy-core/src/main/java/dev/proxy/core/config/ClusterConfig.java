@@ -14,12 +14,13 @@ import java.util.Optional;
  *     etcd under this key prefix
  * @param tls TLS to the endpoints; empty for plain HTTP
  * @param protocol HTTP/1.1 or HTTP/2 to the endpoints
+ * @param http2 the flow-control windows offered to the endpoints over HTTP/2 (unused over HTTP/1.1)
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
                             Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
-                            UpstreamProtocol protocol) {
+                            UpstreamProtocol protocol, UpstreamHttp2Config http2) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -32,6 +33,16 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(etcdPrefix, "etcdPrefix");
         requireNonNull(tls, "tls");
         requireNonNull(protocol, "protocol");
+        requireNonNull(http2, "http2");
+    }
+
+    /** A cluster with the default HTTP/2 windows. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls, UpstreamProtocol protocol) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
+                protocol, UpstreamHttp2Config.defaults(pool.maxStreamsPerConnection()));
     }
 
     /** A cluster over HTTP/1.1. */

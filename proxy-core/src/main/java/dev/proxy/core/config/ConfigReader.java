@@ -239,12 +239,33 @@ public final class ConfigReader {
         } else if (!protocolName.equals(UpstreamProtocol.HTTP1.configName())) {
             n.problem("protocol", "'" + protocolName + "' is not one of http1, h2");
         }
+        if (n.has("http2") && protocol != UpstreamProtocol.H2) {
+            n.problem("http2", "applies to protocol: h2 only");
+        }
+        UpstreamHttp2Config http2 = upstreamHttp2(n.object("http2"), pool.maxStreamsPerConnection());
         n.finish();
         // a missing prefix is already reported; an empty one stands in so routes are not also told it is undefined
         Optional<String> prefix = discovered ? Optional.of(etcdPrefix.orElse("")) : Optional.empty();
         UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, prefix, tls, chosen));
+                breaker, prefix, tls, chosen, http2));
+    }
+
+    private static UpstreamHttp2Config upstreamHttp2(ConfigNode n, int maxStreams) {
+        long stream = n.size("initialStreamWindow", UpstreamHttp2Config.DEFAULT_INITIAL_STREAM_WINDOW);
+        if (stream < UpstreamHttp2Config.MIN_WINDOW || stream > UpstreamHttp2Config.MAX_STREAM_WINDOW) {
+            n.problem("initialStreamWindow", "must be between 65535 bytes and 1GiB");
+            stream = UpstreamHttp2Config.DEFAULT_INITIAL_STREAM_WINDOW;
+        }
+        UpstreamHttp2Config defaults = UpstreamHttp2Config.withStreamWindow((int) stream, maxStreams);
+        long connection = n.size("connectionWindow", defaults.connectionWindow());
+        if (connection < 2 * stream || connection > Integer.MAX_VALUE) {
+            n.problem("connectionWindow", "must be between twice initialStreamWindow (" + 2 * stream
+                    + " bytes) and 2GiB-1");
+            connection = defaults.connectionWindow();
+        }
+        n.finish();
+        return new UpstreamHttp2Config((int) stream, (int) connection);
     }
 
     private static HealthCheckConfig healthCheck(ConfigNode h) {

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import dev.proxy.core.config.Http2Config;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.Http2MessageParts;
+import dev.proxy.core.upstream.WindowUpdateFlusher;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -154,6 +155,7 @@ final class Http2Frontend {
             // Netty gives a stream channel the JVM-wide default allocator; it allocates as its connection does
             ch.config().setAllocator(ch.parent().config().getAllocator());
             ch.pipeline()
+                    .addLast("h2-window-updates", WindowUpdateFlusher.INSTANCE)
                     .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
                     .addLast("h2-request", Http2MessageParts.INSTANCE)
                     .addLast("h2-trailers-only", new TrailersOnlyResponses())

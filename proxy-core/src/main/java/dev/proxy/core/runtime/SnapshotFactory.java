@@ -157,7 +157,7 @@ public final class SnapshotFactory {
         Bootstrap bootstrap = predecessor != null ? predecessor.bootstrap() : upstreamBootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cc.timeouts().connect().toMillis()))
-                .handler(new UpstreamChannelInitializer(cc.timeouts(), cc.protocol()));
+                .handler(new UpstreamChannelInitializer(cc.timeouts(), cc.protocol(), cc.http2()));
         UpstreamTls tls = predecessor != null ? predecessor.tls()
                 : cc.tls().map(t -> UpstreamTls.of(cc.name(), t, cc.protocol())).orElse(null);
         Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();

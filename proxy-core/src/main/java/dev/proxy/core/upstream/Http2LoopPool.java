@@ -106,7 +106,7 @@ final class Http2LoopPool extends LoopPool {
 
             @Override
             public void opened() {
-                UpstreamChannelInitializer.addHttp2(c.channel);
+                pipelines.addPooledHttp2(c.channel);
                 c.channel.pipeline().addLast(new ConnectionFrames(c));
                 c.state = State.OPEN;
                 // an upstream that never says its SETTINGS is not speaking HTTP/2: requests waiting to learn the

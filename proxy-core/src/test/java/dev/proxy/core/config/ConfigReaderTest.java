@@ -365,6 +365,33 @@ class ConfigReaderTest {
         }
 
         @Test
+        void readsTheWindowsOfferedToHttp2Upstreams() {
+            ClusterConfig byDefault = ConfigReader.read(withCluster("protocol: h2"), "test.yaml").clusters().get(0);
+            assertThat(byDefault.http2()).isEqualTo(new UpstreamHttp2Config(1024 * 1024, 100 * 1024 * 1024));
+            ClusterConfig given = ConfigReader.read(withCluster("protocol: h2\n    pool: { maxStreamsPerConnection: 4 }\n"
+                    + "    http2: { initialStreamWindow: 256KiB }"), "test.yaml").clusters().get(0);
+            assertThat(given.http2()).as("the connection window follows the stream window and the stream limit")
+                    .isEqualTo(new UpstreamHttp2Config(256 * 1024, 1024 * 1024));
+            ClusterConfig both = ConfigReader.read(withCluster(
+                    "protocol: h2\n    http2: { initialStreamWindow: 64KiB, connectionWindow: 1MiB }"), "test.yaml")
+                    .clusters().get(0);
+            assertThat(both.http2()).isEqualTo(new UpstreamHttp2Config(64 * 1024, 1024 * 1024));
+        }
+
+        @Test
+        void reportsBadUpstreamHttp2Windows() {
+            assertThat(problemsOf(withCluster("http2: { initialStreamWindow: 1MiB }")))
+                    .containsExactly("clusters[0].http2: applies to protocol: h2 only (line 4)");
+            assertThat(problemsOf(withCluster("protocol: h2\n    http2: { initialStreamWindow: 1KiB }")))
+                    .containsExactly("clusters[0].http2.initialStreamWindow: must be between 65535 bytes and 1GiB"
+                            + " (line 5)");
+            assertThat(problemsOf(withCluster(
+                    "protocol: h2\n    http2: { initialStreamWindow: 1MiB, connectionWindow: 1MiB }")))
+                    .containsExactly("clusters[0].http2.connectionWindow: must be between twice initialStreamWindow"
+                            + " (2097152 bytes) and 2GiB-1 (line 5)");
+        }
+
+        @Test
         void reportsZeroWhereADurationMustBePositive() {
             assertThat(problemsOf(withCluster("timeouts: { connect: 0ms }")))
                     .containsExactly("clusters[0].timeouts.connect: must be greater than 0 (line 4)");

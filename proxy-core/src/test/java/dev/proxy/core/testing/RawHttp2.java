@@ -103,6 +103,14 @@ public final class RawHttp2 implements AutoCloseable {
         run(() -> writer.writeRstStream(ctx, id, error.code(), ctx.newPromise()));
     }
 
+    /**
+     * Sends WINDOW_UPDATE for stream {@code id} (0: the connection), not flushed. This client sends none of its own:
+     * what it reads is not given back until a test says so, so a server can send it only its initial windows.
+     */
+    public void windowUpdate(int id, int increment) {
+        run(() -> writer.writeWindowUpdate(ctx, id, increment, ctx.newPromise()));
+    }
+
     /** Sends PING, not flushed: its ACK tells that the server has read every frame sent before it. */
     public void ping() {
         run(() -> writer.writePing(ctx, false, pings.get() + 1, ctx.newPromise()));
