@@ -36,7 +36,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * One event loop, so every request meets the same per-loop connections.
  */
 class Http2UpstreamPoolIntegrationTest {
-    private static final Duration BOUND = Duration.ofSeconds(10);
+    /** Generous: a bound, not a timing; a loaded 2-core machine once took longer than 10 s here. */
+    private static final Duration BOUND = Duration.ofSeconds(30);
+    /**
+     * A request that waits at the pool's cap waits until the test releases the held ones, however long a loaded
+     * machine takes to get there: with the default acquireTimeout (2s) it fails with 503 pool_acquire_timeout when
+     * the test's first check comes later than that (shown with acquireTimeout: 50ms).
+     */
+    private static final String WAIT_AT_THE_CAP = "acquireTimeout: 60s";
 
     @RegisterExtension
     final Closer closer = new Closer();
@@ -123,7 +130,8 @@ class Http2UpstreamPoolIntegrationTest {
     void concurrentRequestsShareConnectionsUpToTheirStreamLimitAndThenWait() throws Exception {
         Held held = new Held();
         TestBackend backend = closer.keep(TestBackend.h2(null, held));
-        TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 2, maxStreamsPerConnection: 4 }", ONE_ROUTE);
+        TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 2, maxStreamsPerConnection: 4, "
+                + WAIT_AT_THE_CAP + " }", ONE_ROUTE);
 
         List<CompletableFuture<HttpResponse<String>>> sent = send(proxy, "/held", 9);
         await().atMost(BOUND).until(() -> held.held() == 8 && pool(proxy).pending() == 1);
@@ -146,7 +154,8 @@ class Http2UpstreamPoolIntegrationTest {
         Held held = new Held();
         TestBackend backend = closer.keep(TestBackend.h2(null, Http2Settings.defaultSettings().maxConcurrentStreams(3),
                 held));
-        TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 1, maxStreamsPerConnection: 100 }", ONE_ROUTE);
+        TestProxy proxy = proxy(backend, "{ maxConnectionsPerEndpoint: 1, maxStreamsPerConnection: 100, "
+                + WAIT_AT_THE_CAP + " }", ONE_ROUTE);
 
         List<CompletableFuture<HttpResponse<String>>> sent = send(proxy, "/held", 6);
         await().atMost(BOUND).until(() -> held.held() == 3);

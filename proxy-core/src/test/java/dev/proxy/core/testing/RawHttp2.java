@@ -89,7 +89,11 @@ public final class RawHttp2 implements AutoCloseable {
         run(() -> writer.writeHeaders(ctx, id, headers, 0, endStream, ctx.newPromise()));
     }
 
-    /** Sends WINDOW_UPDATE on stream {@code id} (0: the connection) with any increment, 0 too; not flushed. */
+    /**
+     * Sends WINDOW_UPDATE on stream {@code id} (0: the connection) with any increment, 0 too; not flushed. This client
+     * sends none of its own: what it reads is not given back until a test says so, so a server can send it only its
+     * initial windows.
+     */
     public void windowUpdate(int id, int increment) {
         run(() -> {
             // the writer refuses an increment of 0, which is what some tests must send: the frame is built by hand
@@ -101,14 +105,6 @@ public final class RawHttp2 implements AutoCloseable {
     /** Sends RST_STREAM on stream {@code id}, not flushed. */
     public void reset(int id, Http2Error error) {
         run(() -> writer.writeRstStream(ctx, id, error.code(), ctx.newPromise()));
-    }
-
-    /**
-     * Sends WINDOW_UPDATE for stream {@code id} (0: the connection), not flushed. This client sends none of its own:
-     * what it reads is not given back until a test says so, so a server can send it only its initial windows.
-     */
-    public void windowUpdate(int id, int increment) {
-        run(() -> writer.writeWindowUpdate(ctx, id, increment, ctx.newPromise()));
     }
 
     /** Sends PING, not flushed: its ACK tells that the server has read every frame sent before it. */
