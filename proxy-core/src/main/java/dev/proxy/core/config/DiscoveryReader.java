@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads the etcd connection ({@code discovery.etcd} at the top of the file) and a cluster's
- * {@code discovery.etcd.prefix}. Part of {@link ConfigReader}: the only other place that knows these keys.
+ * Reads the etcd connection ({@code discovery.etcd} at the top of the file) and a cluster's {@code discovery}: its
+ * {@code etcd.prefix} or its {@code dns} name. Part of {@link ConfigReader}: the only other place that knows these keys.
  */
 final class DiscoveryReader {
     private DiscoveryReader() {
@@ -93,12 +93,57 @@ final class DiscoveryReader {
         return Optional.empty();
     }
 
-    /** A cluster's {@code discovery} block: the etcd key prefix its endpoints are registered under. */
-    static Optional<String> clusterPrefix(ConfigNode discovery) {
-        ConfigNode etcd = discovery.object("etcd");
-        Optional<String> prefix = etcd.requiredString("prefix");
-        etcd.finish();
+    /** What a cluster's {@code discovery} block says: an etcd key prefix or a DNS name, one of the two. */
+    record ClusterDiscovery(Optional<String> etcdPrefix, Optional<DnsDiscoveryConfig> dns) {
+    }
+
+    /**
+     * A cluster's {@code discovery} block: {@code etcd: { prefix }} or {@code dns: { name, port, ... }}. A missing
+     * etcd prefix comes back as an empty one (already reported), so that routes are not also told the cluster is
+     * undefined.
+     */
+    static ClusterDiscovery cluster(ConfigNode discovery) {
+        Optional<ConfigNode> etcd = discovery.optionalObject("etcd");
+        Optional<ConfigNode> dns = discovery.optionalObject("dns");
+        if (etcd.isPresent() == dns.isPresent()) {
+            discovery.problem(null, "give exactly one of etcd and dns");
+        }
+        Optional<String> prefix = etcd.map(e -> {
+            Optional<String> p = e.requiredString("prefix");
+            e.finish();
+            return p.orElse("");
+        });
+        Optional<DnsDiscoveryConfig> name = dns.isPresent() && etcd.isEmpty() ? dns(dns.get()) : Optional.empty();
         discovery.finish();
-        return prefix;
+        return new ClusterDiscovery(prefix, name);
+    }
+
+    private static Optional<DnsDiscoveryConfig> dns(ConfigNode d) {
+        Optional<String> name = d.requiredString("name");
+        boolean portGiven = d.require("port");
+        int port = d.integer("port", 1, 1, 65535);
+        var minRefresh = d.positiveDuration("minRefresh", DnsDiscoveryConfig.DEFAULT_MIN_REFRESH);
+        var maxRefresh = d.positiveDuration("maxRefresh", DnsDiscoveryConfig.DEFAULT_MAX_REFRESH);
+        if (maxRefresh.compareTo(minRefresh) < 0) {
+            d.problem("maxRefresh", "must not be shorter than minRefresh (" + minRefresh + ")");
+            maxRefresh = minRefresh;
+        }
+        List<HostPort> servers = new ArrayList<>();
+        for (String text : d.strings("servers")) {
+            try {
+                servers.add(HostPort.parse(text.trim()));
+            } catch (IllegalArgumentException ex) {
+                d.problem("servers", ex.getMessage());
+            }
+        }
+        d.finish();
+        if (name.isEmpty() || !portGiven) {
+            return Optional.empty();
+        }
+        if (name.get().isBlank() || name.get().contains(" ")) {
+            d.problem("name", "'" + name.get() + "' is not a DNS name");
+            return Optional.empty();
+        }
+        return Optional.of(new DnsDiscoveryConfig(name.get(), port, minRefresh, maxRefresh, servers));
     }
 }
