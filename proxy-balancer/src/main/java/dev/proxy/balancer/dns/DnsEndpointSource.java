@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,6 +100,12 @@ public final class DnsEndpointSource implements EndpointSource {
             }
         }
         return new DiscoveryStatus(synced, connected, Optional.ofNullable(last), updates, 0, counts, failures);
+    }
+
+    /** The wait before the next resolution of {@code cluster}'s name; zero before the first. For tests. */
+    Duration nextRefresh(String cluster) {
+        return refreshes.stream().filter(r -> r.cluster().equals(cluster)).findFirst()
+                .map(r -> r.state().nextRefresh()).orElse(Duration.ZERO);
     }
 
     @Override

@@ -44,9 +44,10 @@ final class NameRefresh {
      *
      * @param applied the endpoint set handed to the sink last; empty before the first success
      * @param failing the last resolution failed (the applied set, if any, keeps serving)
+     * @param nextRefresh the wait before the next resolution, chosen when the last one ended
      */
     record State(Optional<List<EndpointConfig>> applied, boolean failing, long updates, long failures,
-                 Optional<Instant> lastUpdate) {
+                 Optional<Instant> lastUpdate, Duration nextRefresh) {
     }
 
     private final String cluster;
@@ -56,7 +57,8 @@ final class NameRefresh {
     private final EndpointSink sink;
     private final TtlRecorder ttls = new TtlRecorder();
     private final DnsNameResolver resolver;
-    private volatile State state = new State(Optional.empty(), false, 0, 0, Optional.empty());
+    private volatile State state = new State(Optional.empty(), false, 0, 0, Optional.empty(),
+            Duration.ZERO);
 
     NameRefresh(String cluster, DnsDiscoveryConfig dns, EventLoop loop, ScheduledExecutorService executor,
                 EndpointSink sink) {
@@ -123,12 +125,14 @@ final class NameRefresh {
                 .distinct()
                 .sorted(Comparator.comparing((EndpointConfig e) -> e.address().host()))
                 .toList();
+        Duration ttl = ttlSeconds.isPresent() ? Duration.ofSeconds(ttlSeconds.getAsLong()) : dns.minRefresh();
+        Duration next = dns.refreshAfter(ttl);
         State s = state;
         if (s.failing()) {
             log.info("cluster {}: DNS name {} resolves again", cluster, dns.name());
         }
         if (s.applied().isPresent() && s.applied().get().equals(endpoints)) {
-            state = new State(s.applied(), false, s.updates(), s.failures(), s.lastUpdate());
+            state = new State(s.applied(), false, s.updates(), s.failures(), s.lastUpdate(), next);
         } else {
             long started = System.nanoTime();
             try {
@@ -136,14 +140,13 @@ final class NameRefresh {
                 log.info("cluster {}: {} endpoint(s) from DNS name {}, applied in {} µs", cluster, endpoints.size(),
                         dns.name(), (System.nanoTime() - started) / 1000);
                 state = new State(Optional.of(endpoints), false, s.updates() + 1, s.failures(),
-                        Optional.of(Instant.now()));
+                        Optional.of(Instant.now()), next);
             } catch (RuntimeException e) {
                 // a sink that fails must not stop discovery: the next refresh tries again
                 log.error("cluster {}: applying {} endpoints failed", cluster, endpoints.size(), e);
             }
         }
-        Duration ttl = ttlSeconds.isPresent() ? Duration.ofSeconds(ttlSeconds.getAsLong()) : dns.minRefresh();
-        schedule(dns.refreshAfter(ttl));
+        schedule(next);
     }
 
     private void failed(Throwable cause) {
@@ -155,7 +158,7 @@ final class NameRefresh {
         } else {
             log.debug("cluster {}: DNS name {} still unresolved: {}", cluster, dns.name(), reason);
         }
-        state = new State(s.applied(), true, s.updates(), s.failures() + 1, s.lastUpdate());
+        state = new State(s.applied(), true, s.updates(), s.failures() + 1, s.lastUpdate(), dns.minRefresh());
         schedule(dns.minRefresh());
     }
 

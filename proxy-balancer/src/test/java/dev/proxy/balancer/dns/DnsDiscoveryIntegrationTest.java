@@ -51,16 +51,20 @@ class DnsDiscoveryIntegrationTest {
     }
 
     private Running proxy(LoopbackDnsServer dns, int port) throws Exception {
+        return proxy(dns, port, "300ms");
+    }
+
+    private Running proxy(LoopbackDnsServer dns, int port, String maxRefresh) throws Exception {
         String yaml = """
                 clusters:
                   - name: orders
                     discovery:
-                      dns: { name: %s, port: %d, minRefresh: 100ms, maxRefresh: 300ms, servers: ["%s"] }
+                      dns: { name: %s, port: %d, minRefresh: 100ms, maxRefresh: %s, servers: ["%s"] }
                 routes:
                   - name: all
                     match: { pathPrefix: / }
                     cluster: orders
-                """.formatted(NAME, port, dns.address());
+                """.formatted(NAME, port, maxRefresh, dns.address());
         TestProxy proxy = closer.keep(TestProxy.start(yaml, Balancers.factory()));
         DnsEndpointSource source = closer.keep(DnsEndpointSource.of(proxy.server().snapshot().config()).orElseThrow());
         source.start(proxy.server());
@@ -90,6 +94,27 @@ class DnsDiscoveryIntegrationTest {
         assertThat(status.connected()).isTrue();
         assertThat(status.endpoints()).containsEntry("orders", 1);
         assertThat(status.updatesApplied()).isEqualTo(3);
+    }
+
+    @Test
+    void theRecordsTtlWithinMinAndMaxRefreshSetsTheNextResolution() throws Exception {
+        LoopbackBackends backends = closer.keep(new LoopbackBackends("127.0.0.1", "127.0.0.2"));
+        LoopbackDnsServer dns = closer.keep(new LoopbackDnsServer());
+        dns.setA(NAME, 0, "127.0.0.1");
+        Running running = proxy(dns, backends.port(), "60s");
+        running.awaitEndpoints("127.0.0.1");
+        // TTL 0: no sooner than minRefresh
+        await().atMost(BOUND).until(() -> running.source().nextRefresh("orders").equals(Duration.ofMillis(100)));
+
+        dns.setA(NAME, 2, "127.0.0.1", "127.0.0.2");
+        running.awaitEndpoints("127.0.0.1", "127.0.0.2");
+        await().atMost(BOUND).until(() -> running.source().nextRefresh("orders").equals(Duration.ofSeconds(2)));
+
+        // a TTL of an hour: no later than maxRefresh
+        dns.setA(NAME, 3600, "127.0.0.2");
+        running.awaitEndpoints("127.0.0.2");
+        await().atMost(BOUND).until(() -> running.source().nextRefresh("orders").equals(Duration.ofSeconds(60)));
+        assertThat(running.served(4)).containsExactly("127.0.0.2");
     }
 
     @Test

@@ -245,13 +245,9 @@ public final class ConfigReader {
         }
         UpstreamHttp2Config http2 = upstreamHttp2(n.object("http2"), pool.maxStreamsPerConnection());
         n.finish();
-        // a broken discovery block is already reported; an empty prefix stands in so routes are not also told the
-        // cluster is undefined
-        Optional<String> prefix = discovered && discovery.dns().isEmpty()
-                ? Optional.of(discovery.etcdPrefix().orElse("")) : Optional.empty();
         UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, prefix, tls, chosen, http2, discovery.dns()));
+                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns()));
     }
 
     private static UpstreamHttp2Config upstreamHttp2(ConfigNode n, int maxStreams) {

@@ -1,5 +1,6 @@
 package dev.proxy.core.config;
 
+import io.netty.util.NetUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -98,24 +99,28 @@ final class DiscoveryReader {
     }
 
     /**
-     * A cluster's {@code discovery} block: {@code etcd: { prefix }} or {@code dns: { name, port, ... }}. A missing
-     * etcd prefix comes back as an empty one (already reported), so that routes are not also told the cluster is
-     * undefined.
+     * Stands in for a broken {@code discovery} block (already reported), so that routes are not also told the cluster
+     * is undefined and no etcd connection is asked for; the file is rejected anyway.
      */
+    private static final DnsDiscoveryConfig STAND_IN = new DnsDiscoveryConfig("invalid.", 1,
+            DnsDiscoveryConfig.DEFAULT_MIN_REFRESH, DnsDiscoveryConfig.DEFAULT_MAX_REFRESH, List.of());
+
+    /** A cluster's {@code discovery} block: {@code etcd: { prefix }} or {@code dns: { name, port, ... }}. */
     static ClusterDiscovery cluster(ConfigNode discovery) {
         Optional<ConfigNode> etcd = discovery.optionalObject("etcd");
         Optional<ConfigNode> dns = discovery.optionalObject("dns");
+        discovery.finish();
         if (etcd.isPresent() == dns.isPresent()) {
             discovery.problem(null, "give exactly one of etcd and dns");
+            return new ClusterDiscovery(Optional.empty(), Optional.of(STAND_IN));
         }
-        Optional<String> prefix = etcd.map(e -> {
-            Optional<String> p = e.requiredString("prefix");
-            e.finish();
-            return p.orElse("");
-        });
-        Optional<DnsDiscoveryConfig> name = dns.isPresent() && etcd.isEmpty() ? dns(dns.get()) : Optional.empty();
-        discovery.finish();
-        return new ClusterDiscovery(prefix, name);
+        if (etcd.isPresent()) {
+            Optional<String> prefix = etcd.get().requiredString("prefix");
+            etcd.get().finish();
+            // a missing prefix is reported; an empty one stands in, for the same reason as STAND_IN
+            return new ClusterDiscovery(Optional.of(prefix.orElse("")), Optional.empty());
+        }
+        return new ClusterDiscovery(Optional.empty(), Optional.of(dns(dns.get()).orElse(STAND_IN)));
     }
 
     private static Optional<DnsDiscoveryConfig> dns(ConfigNode d) {
@@ -125,13 +130,18 @@ final class DiscoveryReader {
         var minRefresh = d.positiveDuration("minRefresh", DnsDiscoveryConfig.DEFAULT_MIN_REFRESH);
         var maxRefresh = d.positiveDuration("maxRefresh", DnsDiscoveryConfig.DEFAULT_MAX_REFRESH);
         if (maxRefresh.compareTo(minRefresh) < 0) {
-            d.problem("maxRefresh", "must not be shorter than minRefresh (" + minRefresh + ")");
+            d.problem("maxRefresh", "must not be shorter than minRefresh");
             maxRefresh = minRefresh;
         }
         List<HostPort> servers = new ArrayList<>();
         for (String text : d.strings("servers")) {
             try {
-                servers.add(HostPort.parse(text.trim()));
+                HostPort server = HostPort.parse(text.trim());
+                if (NetUtil.isValidIpV4Address(server.host()) || NetUtil.isValidIpV6Address(server.host())) {
+                    servers.add(server);
+                } else {
+                    d.problem("servers", "'" + text + "' must be an IP address and port, e.g. 10.96.0.10:53");
+                }
             } catch (IllegalArgumentException ex) {
                 d.problem("servers", ex.getMessage());
             }
