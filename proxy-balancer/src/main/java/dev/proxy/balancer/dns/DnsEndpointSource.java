@@ -42,7 +42,8 @@ public final class DnsEndpointSource implements EndpointSource {
     private final Map<String, DnsDiscoveryConfig> names;
     private final ScheduledThreadPoolExecutor executor;
     private final EventLoopGroup resolverLoop;
-    private final List<NameRefresh> refreshes = new ArrayList<>();
+    /** Set once by {@link #start}; read by {@link #status()} from any thread. */
+    private volatile List<NameRefresh> refreshes = List.of();
 
     /** @param names the DNS name of each cluster to follow, by cluster name */
     public DnsEndpointSource(Map<String, DnsDiscoveryConfig> names) {
@@ -68,9 +69,11 @@ public final class DnsEndpointSource implements EndpointSource {
     public void start(EndpointSink sink) {
         requireNonNull(sink, "sink");
         EventLoop loop = resolverLoop.next();
-        // on the caller's thread, so that a bad server address fails the start instead of a silent task
-        names.forEach((cluster, dns) -> refreshes.add(new NameRefresh(cluster, dns, loop, executor, sink)));
-        refreshes.forEach(NameRefresh::start);
+        List<NameRefresh> started = new ArrayList<>();
+        // on the caller's thread, so that a resolver that cannot be built fails the start instead of a silent task
+        names.forEach((cluster, dns) -> started.add(new NameRefresh(cluster, dns, loop, executor, sink)));
+        refreshes = List.copyOf(started);
+        started.forEach(NameRefresh::start);
         log.info("following {} cluster(s) by DNS: {}", names.size(), names.values().stream()
                 .map(DnsDiscoveryConfig::name).toList());
     }
@@ -82,13 +85,14 @@ public final class DnsEndpointSource implements EndpointSource {
 
     @Override
     public DiscoveryStatus status() {
-        boolean synced = refreshes.size() == names.size();
+        List<NameRefresh> current = refreshes;
+        boolean synced = current.size() == names.size();
         boolean connected = true;
         Instant last = null;
         long updates = 0;
         long failures = 0;
         Map<String, Integer> counts = new HashMap<>();
-        for (NameRefresh r : refreshes) {
+        for (NameRefresh r : current) {
             NameRefresh.State s = r.state();
             synced &= s.applied().isPresent();
             connected &= !s.failing();

@@ -3,6 +3,7 @@ package dev.proxy.balancer.dns;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -29,13 +30,16 @@ import java.util.concurrent.TimeUnit;
  * HTTP backends on one port of several loopback addresses (127.0.0.1, 127.0.0.2, ...), as the pods behind a headless
  * Service: each answers every request with the address it is bound to. Linux routes all of 127.0.0.0/8 to lo.
  */
-final class LoopbackBackends implements AutoCloseable {
+public final class LoopbackBackends implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<Channel> servers = new ArrayList<>();
     private final int port;
 
-    /** Binds {@code hosts[0]} on a free port, then the others on the same port. */
-    LoopbackBackends(String... hosts) throws InterruptedException {
+    /**
+     * Binds {@code hosts[0]} on a free port, then the others on the same port; a port another process holds on one
+     * of the other addresses is given up for a new one.
+     */
+    public LoopbackBackends(String... hosts) throws InterruptedException {
         ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -44,20 +48,35 @@ final class LoopbackBackends implements AutoCloseable {
                                 new Echo());
                     }
                 });
-        try {
+        int bound = -1;
+        for (int attempt = 0; attempt < 10 && bound < 0; attempt++) {
             Channel first = bootstrap.bind(new InetSocketAddress(hosts[0], 0)).sync().channel();
             servers.add(first);
-            port = ((InetSocketAddress) first.localAddress()).getPort();
-            for (int i = 1; i < hosts.length; i++) {
-                servers.add(bootstrap.bind(new InetSocketAddress(hosts[i], port)).sync().channel());
+            int candidate = ((InetSocketAddress) first.localAddress()).getPort();
+            boolean all = true;
+            for (int i = 1; i < hosts.length && all; i++) {
+                ChannelFuture f = bootstrap.bind(new InetSocketAddress(hosts[i], candidate)).await();
+                if (f.isSuccess()) {
+                    servers.add(f.channel());
+                } else {
+                    all = false;
+                }
             }
-        } catch (RuntimeException | InterruptedException e) {
-            close();
-            throw e;
+            if (all) {
+                bound = candidate;
+            } else {
+                servers.forEach(c -> c.close().syncUninterruptibly());
+                servers.clear();
+            }
         }
+        if (bound < 0) {
+            close();
+            throw new IllegalStateException("no port free on all of " + String.join(", ", hosts));
+        }
+        port = bound;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 

@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * records the test sets, NOERROR without records for other types of a known name, NXDOMAIN for unknown names.
  * Thread-safe: the test changes the records while the server answers on its own event loop.
  */
-final class LoopbackDnsServer implements AutoCloseable {
+public final class LoopbackDnsServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Map<String, Records> names = new ConcurrentHashMap<>();
     private final AtomicInteger queries = new AtomicInteger();
@@ -45,7 +45,7 @@ final class LoopbackDnsServer implements AutoCloseable {
     private record Records(List<InetAddress> addresses, long ttlSeconds) {
     }
 
-    LoopbackDnsServer() throws InterruptedException {
+    public LoopbackDnsServer() throws InterruptedException {
         channel = new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
@@ -58,12 +58,12 @@ final class LoopbackDnsServer implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:port}, as the {@code servers} list of the config wants it. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
     /** From now on {@code name} has these A records (IPv4 literals) with this TTL. */
-    void setA(String name, long ttlSeconds, String... ipv4) {
+    public void setA(String name, long ttlSeconds, String... ipv4) {
         List<InetAddress> addresses = new java.util.ArrayList<>();
         for (String ip : ipv4) {
             try {
@@ -76,11 +76,11 @@ final class LoopbackDnsServer implements AutoCloseable {
     }
 
     /** From now on {@code name} is unknown: NXDOMAIN. */
-    void remove(String name) {
+    public void remove(String name) {
         names.remove(key(name));
     }
 
-    int queries() {
+    public int queries() {
         return queries.get();
     }
 
