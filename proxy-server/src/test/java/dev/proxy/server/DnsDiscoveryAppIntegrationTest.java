@@ -93,6 +93,8 @@ class DnsDiscoveryAppIntegrationTest {
         JsonNode status = new ObjectMapper().readTree(get(admin, "/status").body()).get("discovery");
         assertThat(status.get("stale").asBoolean()).isTrue();
         assertThat(status.get("failures").asLong()).isPositive();
+        JsonNode cluster = new ObjectMapper().readTree(get(admin, "/clusters").body());
+        assertThat(cluster.toString()).contains("\"dnsName\":\"" + NAME + "\"", "127.0.0.3:" + backends.port());
         String metrics = get(admin, "/metrics").body();
         assertThat(metrics).contains("proxy_discovery_endpoints{cluster=\"orders\"} 1", "proxy_discovery_stale 1");
         assertThat(metrics).containsPattern("proxy_discovery_failures_total [1-9]");
