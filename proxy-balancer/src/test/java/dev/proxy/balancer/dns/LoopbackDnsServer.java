@@ -28,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny authoritative DNS server on a free UDP port of 127.0.0.1, built on Netty's DNS codec: it answers the A
@@ -38,7 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoopbackDnsServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Map<String, Records> names = new ConcurrentHashMap<>();
-    private final AtomicInteger queries = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Channel channel;
 
@@ -80,10 +78,6 @@ public final class LoopbackDnsServer implements AutoCloseable {
         names.remove(key(name));
     }
 
-    public int queries() {
-        return queries.get();
-    }
-
     private static String key(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
@@ -103,7 +97,6 @@ public final class LoopbackDnsServer implements AutoCloseable {
     private final class Answerer extends SimpleChannelInboundHandler<DatagramDnsQuery> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
-            queries.incrementAndGet();
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
             DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
             response.setAuthoritativeAnswer(true);
