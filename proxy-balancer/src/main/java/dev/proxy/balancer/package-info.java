@@ -18,6 +18,6 @@
  *
  * <p>Every balancer is built once per endpoint set (off the event loops, as part of a config snapshot) and is then
  * immutable apart from an atomic counter: picks are thread-safe, lock-free and allocation-free, called from every event
- * loop. Health checking, outlier ejection and endpoint discovery will live here too.
+ * loop. Endpoint discovery lives in the {@code etcd} and {@code dns} subpackages.
  */
 package dev.proxy.balancer;

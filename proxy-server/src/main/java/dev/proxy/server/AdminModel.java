@@ -137,6 +137,7 @@ final class AdminModel implements AdminApi {
             d.put("connected", s.connected());
             d.put("stale", s.stale());
             d.put("updates", s.updatesApplied());
+            d.put("failures", s.failures());
         } else {
             node.putNull("discovery");
         }

@@ -1,11 +1,13 @@
 package dev.proxy.server;
 
 import dev.proxy.balancer.Balancers;
+import dev.proxy.balancer.dns.DnsEndpointSource;
 import dev.proxy.balancer.etcd.EtcdEndpointSource;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.discovery.EndpointSource;
 import dev.proxy.core.engine.ProxyServer;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.observability.accesslog.AccessLog;
@@ -33,6 +35,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -56,7 +59,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     private RuntimeMeters runtime;
     private Watchdog watchdog;
     /** Replaced when a reload changes what is discovered; guarded by {@code this} for writes. */
-    private volatile Optional<EtcdEndpointSource> discovery = Optional.empty();
+    private volatile Optional<EndpointSource> discovery = Optional.empty();
     private List<Meter> discoveryMeters = List.of();
     private Optional<ConfigReloader> reloader = Optional.empty();
     private Optional<ConfigFileWatcher> fileWatcher = Optional.empty();
@@ -148,18 +151,23 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         });
     }
 
-    /** Follows the discovered clusters of {@code c}, if any; the endpoints go to the proxy. */
+    /** Follows the discovered clusters of {@code c} (in etcd, by DNS), if any; the endpoints go to the proxy. */
     private synchronized void startDiscovery(ProxyConfig c) {
-        Optional<EtcdEndpointSource> source = EtcdEndpointSource.of(c);
+        List<EndpointSource> sources = new ArrayList<>();
+        EtcdEndpointSource.of(c).ifPresent(sources::add);
+        DnsEndpointSource.of(c).ifPresent(sources::add);
+        Optional<EndpointSource> source = sources.isEmpty() ? Optional.empty()
+                : Optional.of(EndpointSource.combine(sources));
+        // set before starting, so that a source failing to start is closed by stop() with the others
+        discovery = source;
         source.ifPresent(d -> {
             discoveryMeters = DiscoveryMeters.bind(metrics.registry(), d);
             d.start(proxy);
         });
-        discovery = source;
     }
 
     private synchronized void stopDiscovery() {
-        discovery.ifPresent(EtcdEndpointSource::close);
+        discovery.ifPresent(EndpointSource::close);
         discoveryMeters.forEach(metrics.registry()::remove);
         discoveryMeters = List.of();
         discovery = Optional.empty();
@@ -167,8 +175,9 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
 
     /**
      * Swaps in a new config: new requests use it at once, requests in flight finish on the old one, clusters that did
-     * not change keep their pools, health and breakers. When the discovered clusters or the etcd connection change,
-     * discovery starts again on the new ones; the endpoints already known keep serving meanwhile.
+     * not change keep their pools, health and breakers. When the discovered clusters (etcd prefixes, DNS names) or the
+     * etcd connection change, discovery starts again on the new ones; the endpoints already known keep serving
+     * meanwhile.
      */
     @Override
     public synchronized long apply(ProxyConfig next) {
@@ -178,7 +187,8 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         ProxyConfig previous = config;
         long generation = proxy.apply(next).generation();
         config = next;
-        if (!previous.etcdPrefixes().equals(next.etcdPrefixes()) || !previous.etcd().equals(next.etcd())) {
+        if (!previous.etcdPrefixes().equals(next.etcdPrefixes()) || !previous.etcd().equals(next.etcd())
+                || !previous.dnsClusters().equals(next.dnsClusters())) {
             stopDiscovery();
             startDiscovery(next);
         }
@@ -229,7 +239,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         return metrics;
     }
 
-    Optional<EtcdEndpointSource> discovery() {
+    Optional<EndpointSource> discovery() {
         return discovery;
     }
 

@@ -46,7 +46,7 @@ final class ProxyReadiness implements Readiness {
         }
         Optional<? extends EndpointSource> source = discovery.get();
         if (source.isPresent() && !source.get().status().synced()) {
-            reasons.add("discovery not synced (no endpoints from etcd yet)");
+            reasons.add("discovery not synced (no endpoints from etcd or DNS yet)");
         }
         if (watchdog.failsReadiness()) {
             reasons.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));
@@ -59,7 +59,7 @@ final class ProxyReadiness implements Readiness {
         List<String> degradations = new ArrayList<>();
         Optional<? extends EndpointSource> source = discovery.get();
         if (source.isPresent() && source.get().status().stale()) {
-            degradations.add("discovery stale (etcd unreachable, serving the last known endpoints)");
+            degradations.add("discovery stale (etcd unreachable or DNS failing, serving the last known endpoints)");
         }
         if (!watchdog.healthy() && !watchdog.failsReadiness()) {
             degradations.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));

@@ -53,10 +53,11 @@ class OperatorArtifactsTest {
     private static final Set<String> NOT_SCRAPED_HERE = Set.of(
             // Prometheus' own series for each target (ProxyDown), not a proxy metric
             "up",
-            // registered only when discovery.etcd is configured, which needs an etcd; DiscoveryIntegrationTest
-            // checks all six on a proxy that follows a real etcd
+            // registered only when a cluster discovers its endpoints (etcd or DNS); DiscoveryIntegrationTest
+            // checks them on a proxy that follows a real etcd
             "proxy_discovery_connected", "proxy_discovery_stale", "proxy_discovery_synced",
             "proxy_discovery_updates_total", "proxy_discovery_decode_errors_total", "proxy_discovery_endpoints",
+            "proxy_discovery_failures_total",
             // registered only with server.tls; TlsServerIntegrationTest reads it with its certificate label
             "proxy_tls_certificate_expiry_seconds");
 

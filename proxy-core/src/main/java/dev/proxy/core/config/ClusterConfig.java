@@ -15,12 +15,15 @@ import java.util.Optional;
  * @param tls TLS to the endpoints; empty for plain HTTP
  * @param protocol HTTP/1.1 or HTTP/2 to the endpoints
  * @param http2 the flow-control windows offered to the endpoints over HTTP/2 (unused over HTTP/1.1)
+ * @param dns when present, the endpoints are not listed here ({@code endpoints} is empty) but are the addresses of a
+ *     DNS name; at most one of {@code etcdPrefix} and {@code dns}
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
                             Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
-                            UpstreamProtocol protocol, UpstreamHttp2Config http2) {
+                            UpstreamProtocol protocol, UpstreamHttp2Config http2,
+                            Optional<DnsDiscoveryConfig> dns) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -34,6 +37,20 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(tls, "tls");
         requireNonNull(protocol, "protocol");
         requireNonNull(http2, "http2");
+        requireNonNull(dns, "dns");
+        if (etcdPrefix.isPresent() && dns.isPresent()) {
+            throw new IllegalArgumentException("cluster " + name + ": discovery by etcd or by DNS, not both");
+        }
+    }
+
+    /** A cluster with static endpoints or etcd discovery. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
+                         UpstreamProtocol protocol, UpstreamHttp2Config http2) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
+                protocol, http2, Optional.empty());
     }
 
     /** A cluster with the default HTTP/2 windows. */
@@ -73,7 +90,7 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
 
     /** True when the endpoints come from discovery rather than from the file. */
     public boolean discovered() {
-        return etcdPrefix.isPresent();
+        return etcdPrefix.isPresent() || dns.isPresent();
     }
 
     /** A cluster without a circuit breaker. */

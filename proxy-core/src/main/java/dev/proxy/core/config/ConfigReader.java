@@ -78,7 +78,7 @@ public final class ConfigReader {
         top.finish();
         crossCheck(clusters, clusterNodes, routes, routeNodes);
         for (int i = 0; i < clusters.size(); i++) {
-            if (clusters.get(i).discovered() && etcd.isEmpty()) {
+            if (clusters.get(i).etcdPrefix().isPresent() && etcd.isEmpty()) {
                 clusterNodes.get(i).problem("discovery", "needs the etcd connection: add discovery.etcd.endpoints"
                         + " at the top of the file");
             }
@@ -199,12 +199,13 @@ public final class ConfigReader {
                 }
             }
         }
-        Optional<String> etcdPrefix = n.optionalObject("discovery").flatMap(DiscoveryReader::clusterPrefix);
         boolean discovered = n.has("discovery");
+        DiscoveryReader.ClusterDiscovery discovery = n.optionalObject("discovery").map(DiscoveryReader::cluster)
+                .orElse(new DiscoveryReader.ClusterDiscovery(Optional.empty(), Optional.empty()));
         if (discovered && !endpointNodes.isEmpty()) {
             n.problem("endpoints", "give either endpoints or discovery, not both");
         } else if (!discovered && endpointNodes.isEmpty()) {
-            n.problem("endpoints", "is required: list at least one endpoint, or discover them (discovery.etcd.prefix)");
+            n.problem("endpoints", "is required: list at least one endpoint, or discover them (discovery.etcd.prefix or discovery.dns.name)");
         }
         BalancerConfig balancer = balancer(n.object("balancer"));
         ConfigNode p = n.object("pool");
@@ -244,11 +245,9 @@ public final class ConfigReader {
         }
         UpstreamHttp2Config http2 = upstreamHttp2(n.object("http2"), pool.maxStreamsPerConnection());
         n.finish();
-        // a missing prefix is already reported; an empty one stands in so routes are not also told it is undefined
-        Optional<String> prefix = discovered ? Optional.of(etcdPrefix.orElse("")) : Optional.empty();
         UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, prefix, tls, chosen, http2));
+                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns()));
     }
 
     private static UpstreamHttp2Config upstreamHttp2(ConfigNode n, int maxStreams) {

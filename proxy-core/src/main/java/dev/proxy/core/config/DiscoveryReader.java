@@ -1,5 +1,6 @@
 package dev.proxy.core.config;
 
+import io.netty.util.NetUtil;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -8,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads the etcd connection ({@code discovery.etcd} at the top of the file) and a cluster's
- * {@code discovery.etcd.prefix}. Part of {@link ConfigReader}: the only other place that knows these keys.
+ * Reads the etcd connection ({@code discovery.etcd} at the top of the file) and a cluster's {@code discovery}: its
+ * {@code etcd.prefix} or its {@code dns} name. Part of {@link ConfigReader}: the only other place that knows these keys.
  */
 final class DiscoveryReader {
     private DiscoveryReader() {
@@ -93,12 +94,66 @@ final class DiscoveryReader {
         return Optional.empty();
     }
 
-    /** A cluster's {@code discovery} block: the etcd key prefix its endpoints are registered under. */
-    static Optional<String> clusterPrefix(ConfigNode discovery) {
-        ConfigNode etcd = discovery.object("etcd");
-        Optional<String> prefix = etcd.requiredString("prefix");
-        etcd.finish();
+    /** What a cluster's {@code discovery} block says: an etcd key prefix or a DNS name, one of the two. */
+    record ClusterDiscovery(Optional<String> etcdPrefix, Optional<DnsDiscoveryConfig> dns) {
+    }
+
+    /**
+     * Stands in for a broken {@code discovery} block (already reported), so that routes are not also told the cluster
+     * is undefined and no etcd connection is asked for; the file is rejected anyway.
+     */
+    private static final DnsDiscoveryConfig STAND_IN = new DnsDiscoveryConfig("invalid.", 1,
+            DnsDiscoveryConfig.DEFAULT_MIN_REFRESH, DnsDiscoveryConfig.DEFAULT_MAX_REFRESH, List.of());
+
+    /** A cluster's {@code discovery} block: {@code etcd: { prefix }} or {@code dns: { name, port, ... }}. */
+    static ClusterDiscovery cluster(ConfigNode discovery) {
+        Optional<ConfigNode> etcd = discovery.optionalObject("etcd");
+        Optional<ConfigNode> dns = discovery.optionalObject("dns");
         discovery.finish();
-        return prefix;
+        if (etcd.isPresent() == dns.isPresent()) {
+            discovery.problem(null, "give exactly one of etcd and dns");
+            return new ClusterDiscovery(Optional.empty(), Optional.of(STAND_IN));
+        }
+        if (etcd.isPresent()) {
+            Optional<String> prefix = etcd.get().requiredString("prefix");
+            etcd.get().finish();
+            // a missing prefix is reported; an empty one stands in, for the same reason as STAND_IN
+            return new ClusterDiscovery(Optional.of(prefix.orElse("")), Optional.empty());
+        }
+        return new ClusterDiscovery(Optional.empty(), Optional.of(dns(dns.get()).orElse(STAND_IN)));
+    }
+
+    private static Optional<DnsDiscoveryConfig> dns(ConfigNode d) {
+        Optional<String> name = d.requiredString("name");
+        boolean portGiven = d.require("port");
+        int port = d.integer("port", 1, 1, 65535);
+        var minRefresh = d.positiveDuration("minRefresh", DnsDiscoveryConfig.DEFAULT_MIN_REFRESH);
+        var maxRefresh = d.positiveDuration("maxRefresh", DnsDiscoveryConfig.DEFAULT_MAX_REFRESH);
+        if (maxRefresh.compareTo(minRefresh) < 0) {
+            d.problem("maxRefresh", "must not be shorter than minRefresh");
+            maxRefresh = minRefresh;
+        }
+        List<HostPort> servers = new ArrayList<>();
+        for (String text : d.strings("servers")) {
+            try {
+                HostPort server = HostPort.parse(text.trim());
+                if (NetUtil.isValidIpV4Address(server.host()) || NetUtil.isValidIpV6Address(server.host())) {
+                    servers.add(server);
+                } else {
+                    d.problem("servers", "'" + text + "' must be an IP address and port, e.g. 10.96.0.10:53");
+                }
+            } catch (IllegalArgumentException ex) {
+                d.problem("servers", ex.getMessage());
+            }
+        }
+        d.finish();
+        if (name.isEmpty() || !portGiven) {
+            return Optional.empty();
+        }
+        if (name.get().isBlank() || name.get().contains(" ")) {
+            d.problem("name", "'" + name.get() + "' is not a DNS name");
+            return Optional.empty();
+        }
+        return Optional.of(new DnsDiscoveryConfig(name.get(), port, minRefresh, maxRefresh, servers));
     }
 }

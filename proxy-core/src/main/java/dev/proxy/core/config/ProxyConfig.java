@@ -39,6 +39,15 @@ public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<C
         return prefixes;
     }
 
+    /** The DNS name of each cluster that discovers its endpoints by DNS, by cluster name, in file order. */
+    public Map<String, DnsDiscoveryConfig> dnsClusters() {
+        Map<String, DnsDiscoveryConfig> names = new LinkedHashMap<>();
+        for (ClusterConfig c : clusters) {
+            c.dns().ifPresent(d -> names.put(c.name(), d));
+        }
+        return names;
+    }
+
     public Optional<ClusterConfig> cluster(String name) {
         return clusters.stream().filter(c -> c.name().equals(name)).findFirst();
     }

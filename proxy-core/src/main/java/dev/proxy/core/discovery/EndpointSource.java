@@ -1,5 +1,6 @@
 package dev.proxy.core.discovery;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -14,6 +15,17 @@ public interface EndpointSource extends AutoCloseable {
     Set<String> clusters();
 
     DiscoveryStatus status();
+
+    /**
+     * The sources together as one (etcd for some clusters, DNS for others): started and closed together, their
+     * statuses combined. The only source itself when there is one.
+     */
+    static EndpointSource combine(List<? extends EndpointSource> sources) {
+        if (sources.size() == 1) {
+            return sources.get(0);
+        }
+        return new CombinedEndpointSource(sources);
+    }
 
     /** Stops following and releases the source's connections and threads. */
     @Override

@@ -578,7 +578,7 @@ class ConfigReaderTest {
                     clusters:
                       - name: app
                     routes: []
-                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix)");
+                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix or discovery.dns.name)");
         }
 
         @Test
@@ -588,7 +588,7 @@ class ConfigReaderTest {
                       - name: app
                         endpoints: []
                     routes: []
-                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix) (line 3)");
+                    """)).containsExactly("clusters[0].endpoints: is required: list at least one endpoint, or discover them (discovery.etcd.prefix or discovery.dns.name) (line 3)");
         }
 
         @Test

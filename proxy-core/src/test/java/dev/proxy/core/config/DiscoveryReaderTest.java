@@ -139,4 +139,67 @@ class DiscoveryReaderTest {
         assertThat(e.problems()).containsExactly(
                 "discovery.etcd.tls: is set but the endpoints are http://; use https:// URLs (line 4)");
     }
+
+    @Test
+    void readsADnsClusterWithItsDefaultsAndNeedsNoEtcdConnection() {
+        ProxyConfig config = ConfigReader.read("""
+                clusters:
+                  - name: users
+                    discovery:
+                      dns: { name: users.default.svc.cluster.local, port: 8080, servers: ["10.96.0.10:53", "[::1]:5353"] }
+                  - name: orders
+                    discovery:
+                      dns: { name: orders.internal, port: 80, minRefresh: 1s, maxRefresh: 10s }
+                """ + ROUTES, "dns.yaml");
+
+        assertThat(config.etcd()).isEmpty();
+        assertThat(config.etcdPrefixes()).isEmpty();
+        ClusterConfig users = config.clusters().get(0);
+        assertThat(users.discovered()).isTrue();
+        assertThat(users.endpoints()).isEmpty();
+        assertThat(users.dns()).contains(new DnsDiscoveryConfig("users.default.svc.cluster.local", 8080,
+                Duration.ofSeconds(5), Duration.ofSeconds(60),
+                List.of(new HostPort("10.96.0.10", 53), new HostPort("::1", 5353))));
+        assertThat(config.dnsClusters().get("orders")).isEqualTo(new DnsDiscoveryConfig("orders.internal", 80,
+                Duration.ofSeconds(1), Duration.ofSeconds(10), List.of()));
+    }
+
+    @Test
+    void theTtlIsKeptBetweenMinAndMaxRefresh() {
+        DnsDiscoveryConfig dns = new DnsDiscoveryConfig("a.test", 80, Duration.ofSeconds(5), Duration.ofSeconds(60),
+                List.of());
+
+        assertThat(dns.refreshAfter(Duration.ZERO)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(dns.refreshAfter(Duration.ofSeconds(30))).isEqualTo(Duration.ofSeconds(30));
+        assertThat(dns.refreshAfter(Duration.ofDays(1))).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void reportsEveryDnsProblemWithItsPath() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                clusters:
+                  - name: users
+                    discovery: { dns: { port: 80 } }
+                  - name: b
+                    discovery: { dns: { name: b.test, port: 0, minRefresh: 10s, maxRefresh: 5s } }
+                  - name: c
+                    discovery: { dns: { name: c.test, servers: ["dns.local:53", "nonsense"] } }
+                  - name: d
+                    discovery: { dns: { name: d.test, port: 80 }, etcd: { prefix: /d/ } }
+                  - name: e
+                    discovery: {}
+                """ + ROUTES, "bad.yaml"));
+
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "clusters[0].discovery.dns.name: is required",
+                "clusters[1].discovery.dns.port: must be between 1 and 65535, was 0 (line 5)",
+                "clusters[1].discovery.dns.maxRefresh: must not be shorter than minRefresh (line 5)",
+                "clusters[2].discovery.dns.port: is required",
+                "clusters[2].discovery.dns.servers: 'dns.local:53' must be an IP address and port, e.g. 10.96.0.10:53"
+                        + " (line 7)",
+                "clusters[2].discovery.dns.servers: 'nonsense' is not host:port (line 7)",
+                "clusters[3].discovery: give exactly one of etcd and dns",
+                "clusters[4].discovery: give exactly one of etcd and dns");
+    }
 }

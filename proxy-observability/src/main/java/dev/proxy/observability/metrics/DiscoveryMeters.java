@@ -38,6 +38,9 @@ public final class DiscoveryMeters {
         meters.add(FunctionCounter.builder("proxy.discovery.decode.errors", source, s -> s.status().decodeErrors())
                 .description("Registration values that could not be read and were skipped")
                 .register(registry));
+        meters.add(FunctionCounter.builder("proxy.discovery.failures", source, s -> s.status().failures())
+                .description("DNS resolutions that failed; the last known endpoints kept serving")
+                .register(registry));
         for (String cluster : source.clusters()) {
             meters.add(Gauge.builder("proxy.discovery.endpoints", source, s -> endpoints(s.status(), cluster))
                     .description("Endpoints discovered for the cluster")

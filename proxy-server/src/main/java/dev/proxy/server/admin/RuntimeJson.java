@@ -36,6 +36,8 @@ public final class RuntimeJson {
             cluster.put("name", c.name());
             cluster.put("balancer", c.config().balancer().policy().configName());
             cluster.put("discovered", c.config().discovered());
+            // which name a DNS-discovered cluster follows: its endpoints are that name's addresses
+            c.config().dns().ifPresent(d -> cluster.put("dnsName", d.name()));
             cluster.put("maxConnectionsPerEndpoint", c.config().pool().maxConnectionsPerEndpoint());
             ObjectNode breakers = cluster.putObject("breakers");
             for (String state : UpstreamGuard.STATES) {
