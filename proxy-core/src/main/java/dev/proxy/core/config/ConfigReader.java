@@ -386,11 +386,13 @@ public final class ConfigReader {
         Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
         long maxBody = n.size("maxBodySize", defaultBody);
         RoutePolicies policies = policyReader.route(n, timeout);
+        HeadersConfig headers = HeadersReader.read(n.object("headers"));
         n.finish();
         if (name.isEmpty() || clusters.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies));
+        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies,
+                headers));
     }
 
     private static RouteMatch match(ConfigNode n) {

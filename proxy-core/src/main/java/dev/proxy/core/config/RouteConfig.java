@@ -12,9 +12,10 @@ import java.util.List;
  * @param timeout the overall deadline of a request on this route; {@link Duration#ZERO} means none
  * @param maxBodySize request body limit on this route, answered 413
  * @param policies retries, limits, faults and mirroring
+ * @param headers the header edits of the request sent upstream and of the response sent back
  */
 public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                          Duration timeout, long maxBodySize, RoutePolicies policies) {
+                          Duration timeout, long maxBodySize, RoutePolicies policies, HeadersConfig headers) {
     public RouteConfig {
         requireNonNull(name, "name");
         requireNonNull(match, "match");
@@ -25,6 +26,13 @@ public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> c
         requireNonNull(rewrite, "rewrite");
         requireNonNull(timeout, "timeout");
         requireNonNull(policies, "policies");
+        requireNonNull(headers, "headers");
+    }
+
+    /** A route without header edits. */
+    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
+                       Duration timeout, long maxBodySize, RoutePolicies policies) {
+        this(name, match, clusters, rewrite, timeout, maxBodySize, policies, HeadersConfig.NONE);
     }
 
     /** A route that only forwards. */

@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.HeaderVariable;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
@@ -320,7 +321,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
-                frontend.isTls(), webSocket);
+                frontend.isTls(), webSocket, target.requestHeaders(), this::headerVariable);
         if (cluster.config().protocol() != UpstreamProtocol.H2) {
             // TE is hop-by-hop (RFC 9110 §10.1.4): "trailers" is kept for HTTP/2 upstreams only, where gRPC needs it
             request.headers().remove(HttpHeaderNames.TE);
@@ -596,7 +597,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         boolean keepClient = clientKeepAlive && !frontend.isDraining();
         clientKeepAlive = MessageHeaders.forResponse(response, upstreamProtocol(response), clientProtocol, headRequest,
-                keepClient);
+                keepClient, target.responseHeaders(), this::headerVariable);
         client.write(response);
         if (response instanceof HttpContent) {
             onResponseContent((HttpContent) response);
@@ -625,7 +626,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseComplete = true;
         status = 101;
         answerStartNanos = attemptStartNanos;
-        MessageHeaders.forUpgradeResponse(response);
+        MessageHeaders.forUpgradeResponse(response, target.responseHeaders(), this::headerVariable);
         client.write(response);
         PooledConnection c = connection;
         connection = null;
@@ -1097,6 +1098,17 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     @Override
     public long upstreamNanos() {
         return answerStartNanos < 0 ? -1 : (done ? endNanos : System.nanoTime()) - answerStartNanos;
+    }
+
+    /** A header edit's variable for this request (see {@link HeaderVariable}); null when it has none. */
+    private String headerVariable(HeaderVariable variable) {
+        return switch (variable) {
+            case CLIENT_IP -> frontend.clientIp();
+            case REQUEST_ID -> request.headers().get(MessageHeaders.X_REQUEST_ID);
+            case ROUTE -> route.name();
+            case HOST -> requestTarget.originalHost();
+            case TLS_IDENTITY -> frontend.tlsIdentity();
+        };
     }
 
     private String upstreamPath(String path) {
