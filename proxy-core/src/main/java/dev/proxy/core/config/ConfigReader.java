@@ -145,8 +145,12 @@ public final class ConfigReader {
         drain.finish();
         Optional<TlsConfig> tls = n.optionalObject("tls").map(TlsReader::listener);
         Http2Config http2 = http2(n.object("http2"), limits.maxHeaderSize());
+        ConfigNode id = n.object("requestId");
+        RequestIdConfig requestId = new RequestIdConfig(id.bool("enabled", RequestIdConfig.DEFAULT.enabled()),
+                id.bool("trustClient", RequestIdConfig.DEFAULT.trustClient()));
+        id.finish();
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2, requestId);
     }
 
     private static Http2Config http2(ConfigNode n, int maxHeaderSize) {

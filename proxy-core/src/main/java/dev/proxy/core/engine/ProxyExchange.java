@@ -91,6 +91,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private final ExchangeTimers timers;
 
     private RouteTarget target;
+    /** The request's X-Request-Id, or null when ids are off (or the head could not be decoded). */
+    private String requestId;
     private RouteConfig route;
     private RequestTarget requestTarget;
     private RetryPolicy retry = RetryPolicy.NONE;
@@ -186,6 +188,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             respondEarly(ProxyError.HTTP_VERSION_NOT_SUPPORTED, true);
             return;
         }
+        requestId = RequestIds.assign(request.headers(), snapshot.config().server().requestId());
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && clientProtocol != HttpProtocol.HTTP_1_0)) {
             respondEarly(ProxyError.BAD_REQUEST, true);
@@ -596,6 +599,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             connection.keepAliveTimeout(Math.max(0, TimeUnit.SECONDS.toNanos(keepAlive) - 250_000_000L));
         }
         boolean keepClient = clientKeepAlive && !frontend.isDraining();
+        echoRequestId(response);
         clientKeepAlive = MessageHeaders.forResponse(response, upstreamProtocol(response), clientProtocol, headRequest,
                 keepClient, target.responseHeaders(), this::headerVariable);
         client.write(response);
@@ -626,6 +630,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseComplete = true;
         status = 101;
         answerStartNanos = attemptStartNanos;
+        echoRequestId(response);
         MessageHeaders.forUpgradeResponse(response, target.responseHeaders(), this::headerVariable);
         client.write(response);
         PooledConnection c = connection;
@@ -896,7 +901,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         status = answer.code();
         // a stream needs no Connection: close to end, and HTTP/2 has no such header
         boolean keepOpen = clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2;
-        client.write(ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request), client.alloc()));
+        HttpResponse errorResponse = ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request),
+                client.alloc());
+        echoRequestId(errorResponse);
+        client.write(errorResponse);
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
@@ -1098,6 +1106,18 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     @Override
     public long upstreamNanos() {
         return answerStartNanos < 0 ? -1 : (done ? endNanos : System.nanoTime()) - answerStartNanos;
+    }
+
+    /** Tells the client the request's id; before the route's response edits, which may remove it. */
+    private void echoRequestId(HttpResponse response) {
+        if (requestId != null) {
+            response.headers().set(MessageHeaders.X_REQUEST_ID, requestId);
+        }
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
     }
 
     /** A header edit's variable for this request (see {@link HeaderVariable}); null when it has none. */
