@@ -356,10 +356,17 @@ public final class ConfigReader {
         List<WeightedCluster> clusters = new ArrayList<>();
         boolean single = n.has("cluster");
         boolean weighted = n.has("weightedClusters");
+        boolean redirects = n.has("redirect");
+        boolean direct = n.has("directResponse");
         if (single && weighted) {
             n.problem("weightedClusters", "give either cluster or weightedClusters, not both");
-        } else if (!single && !weighted) {
-            n.problem("cluster", "is required (or weightedClusters)");
+        } else if ((single || weighted) && (redirects || direct)) {
+            n.problem(redirects ? "redirect" : "directResponse", "a route that answers itself has no cluster:"
+                    + " give one of cluster, weightedClusters, redirect and directResponse");
+        } else if (redirects && direct) {
+            n.problem("directResponse", "give either redirect or directResponse, not both");
+        } else if (!single && !weighted && !redirects && !direct) {
+            n.problem("cluster", "is required (or weightedClusters, redirect or directResponse)");
         }
         n.string("cluster").ifPresent(c -> clusters.add(new WeightedCluster(c, 1)));
         long total = 0;
@@ -391,12 +398,19 @@ public final class ConfigReader {
         long maxBody = n.size("maxBodySize", defaultBody);
         RoutePolicies policies = policyReader.route(n, timeout);
         HeadersConfig headers = HeadersReader.read(n.object("headers"));
+        boolean prefixMatch = match.path().kind() == PathMatch.Kind.PREFIX;
+        Optional<RedirectConfig> redirect = n.optionalObject("redirect").map(r2 -> AnswerReader.redirect(r2,
+                prefixMatch));
+        Optional<DirectResponseConfig> directResponse = n.optionalObject("directResponse")
+                .map(AnswerReader::directResponse);
         n.finish();
-        if (name.isEmpty() || clusters.isEmpty()) {
+        int answers = (clusters.isEmpty() ? 0 : 1) + (redirect.isPresent() ? 1 : 0)
+                + (directResponse.isPresent() ? 1 : 0);
+        if (name.isEmpty() || answers != 1) {
             return Optional.empty();
         }
         return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies,
-                headers));
+                headers, redirect, directResponse));
     }
 
     private static RouteMatch match(ConfigNode n) {

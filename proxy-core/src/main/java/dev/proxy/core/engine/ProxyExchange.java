@@ -25,6 +25,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -48,6 +49,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -222,6 +224,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         requestTarget = parsed;
+        if (route.answersItself()) {
+            answerItself();
+            return;
+        }
         long timeoutNanos = route.timeout().toNanos();
         if (Grpc.isGrpc(request)) {
             // the caller's own deadline: a call it has given up on is not worth an upstream's time
@@ -887,6 +893,35 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         responseStarted = true;
         responseComplete = true;
+        HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
+        writeOwnResponse(answer.code(), keepOpen -> ErrorResponses.of(error, answer, failHeaders, keepOpen,
+                Grpc.isGrpc(request), client.alloc()));
+    }
+
+    /**
+     * The route answers by itself ({@code redirect} or {@code directResponse}): no filters, no upstream. The route's
+     * response header edits apply, as to an upstream's response.
+     */
+    private void answerItself() {
+        responseStarted = true;
+        responseComplete = true;
+        int code = route.redirect().map(r -> r.status())
+                .orElseGet(() -> route.directResponse().orElseThrow().status());
+        writeOwnResponse(code, keepOpen -> {
+            FullHttpResponse r = LocalAnswers.of(route, target.directBody(), requestTarget, frontend.isTls(),
+                    headRequest, keepOpen);
+            target.responseHeaders().apply(r.headers(), this::headerVariable);
+            return r;
+        });
+    }
+
+    /**
+     * Writes a response the proxy makes itself, made by {@code response} given whether the connection stays open,
+     * and ends the exchange once the request has ended too (a small unread body is read and dropped).
+     *
+     * @param code the status the exchange reports (an error's, even where gRPC gets a 200 trailers-only answer)
+     */
+    private void writeOwnResponse(int code, Function<Boolean, FullHttpResponse> response) {
         boolean bodyExpected = MessageHeaders.hasBody(request) && !requestComplete;
         if (bodyExpected) {
             long length = MessageHeaders.contentLength(request);
@@ -897,14 +932,12 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (frontend.isDraining()) {
             clientKeepAlive = false;
         }
-        HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
-        status = answer.code();
+        status = code;
         // a stream needs no Connection: close to end, and HTTP/2 has no such header
         boolean keepOpen = clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2;
-        HttpResponse errorResponse = ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request),
-                client.alloc());
-        echoRequestId(errorResponse);
-        client.write(errorResponse);
+        FullHttpResponse own = response.apply(keepOpen);
+        echoRequestId(own);
+        client.write(own);
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);

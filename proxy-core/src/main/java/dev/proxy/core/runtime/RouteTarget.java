@@ -4,6 +4,7 @@ import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -23,6 +24,7 @@ public final class RouteTarget {
     private final RouteObserver observer;
     private final HeaderRules requestHeaders;
     private final HeaderRules responseHeaders;
+    private final byte[] directBody;
 
     /**
      * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
@@ -55,6 +57,8 @@ public final class RouteTarget {
         // compiled here, once per snapshot, so that no request parses a header edit
         this.requestHeaders = HeaderRules.of(route.config().headers().request());
         this.responseHeaders = HeaderRules.of(route.config().headers().response());
+        this.directBody = route.config().directResponse().map(d -> d.body().getBytes(StandardCharsets.UTF_8))
+                .orElse(null);
     }
 
     public Route route() {
@@ -93,6 +97,14 @@ public final class RouteTarget {
     /** The route's edits of the upstream's response head sent to the client. */
     public HeaderRules responseHeaders() {
         return responseHeaders;
+    }
+
+    /**
+     * The body of the route's {@code directResponse} as UTF-8, encoded once per snapshot; null for a route without
+     * one. Shared by every request: read it, never write to it.
+     */
+    public byte[] directBody() {
+        return directBody;
     }
 
     public RetryPolicy retry() {
