@@ -77,8 +77,9 @@ final class LocalAnswers {
         } else {
             port = scheme.equals(requestScheme) ? hostAndPort[1] : null;
         }
-        if (port != null && (scheme.equals("http") && port.equals("80") || scheme.equals("https")
-                && port.equals("443"))) {
+        boolean defaultPort = scheme.equals("http") && "80".equals(port)
+                || scheme.equals("https") && "443".equals(port);
+        if (defaultPort) {
             port = null;
         }
         String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> rewritePrefix(route, target.path(), p))
@@ -103,7 +104,10 @@ final class LocalAnswers {
         return result.isEmpty() ? "/" : result;
     }
 
-    /** {@code [host, port]} of an authority as the client sent it (port null when absent); {@code [null, null]} for none. */
+    /**
+     * {@code [host, port]} of an authority as the client sent it (port null when absent); {@code [null, null]} for
+     * none.
+     */
     private static String[] splitAuthority(String authority) {
         if (authority == null || authority.isEmpty()) {
             return new String[] {null, null};

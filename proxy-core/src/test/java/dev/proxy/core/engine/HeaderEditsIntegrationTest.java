@@ -1,14 +1,17 @@
 package dev.proxy.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.testing.RawHttp;
+import dev.proxy.core.testing.RawHttp2;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -87,6 +90,28 @@ class HeaderEditsIntegrationTest {
         FullHttpRequest seen = backend.lastRequest();
         assertThat(seen.headers().get("x-debug")).isEqualTo("1");
         assertThat(seen.headers().contains("x-env")).isFalse();
+    }
+
+    @Test
+    void editsAnHttp2StreamsRequestAndResponseToo() throws Exception {
+        TestBackend backend = backend();
+        TestProxy proxy = proxy(backend);
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/api/h2", true, "x-debug", "1", "x-tag", "client");
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1));
+            assertThat(h2.status(1)).isEqualTo("200");
+            assertThat(h2.responseHeaders(1).get("cache-control").toString()).isEqualTo("no-store");
+            assertThat(h2.responseHeaders(1).contains("server")).isFalse();
+            assertThat(h2.responseHeaders(1).getAll("x-served-by")).extracting(CharSequence::toString)
+                    .containsExactly("backend", "api");
+        }
+        FullHttpRequest seen = backend.lastRequest();
+        assertThat(seen.headers().get("x-env")).isEqualTo("prod");
+        assertThat(seen.headers().get("x-original-host")).isEqualTo("test");
+        assertThat(seen.headers().getAll("x-tag")).containsExactly("client", "proxy");
+        assertThat(seen.headers().contains("x-debug")).isFalse();
+        assertThat(seen.headers().get("via")).isEqualTo("2 proxy");
     }
 
     private TestBackend backend() throws InterruptedException {

@@ -1,10 +1,13 @@
 package dev.proxy.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.proxy.core.testing.RawHttp;
+import dev.proxy.core.testing.RawHttp2;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -111,5 +114,24 @@ class LocalAnswersIntegrationTest {
         }
         assertThat(backend.requestCount()).isZero();
         assertThat(backend.acceptedConnections()).isZero();
+    }
+
+    @Test
+    void answersHttp2StreamsWithoutConnectionHeaders() throws Exception {
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port())) {
+            h2.request(1, "GET", "/old/a?b=c", true);
+            h2.request(3, "GET", "/down", true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1) && h2.ended(3));
+            assertThat(h2.status(1)).isEqualTo("308");
+            assertThat(h2.responseHeaders(1).get("location").toString())
+                    .isEqualTo("http://new.example:8443/new/a?b=c");
+            assertThat(h2.status(3)).isEqualTo("503");
+            assertThat(h2.dataBytes(3)).isEqualTo("<h1>back soon</h1>".length());
+            assertThat(h2.responseHeaders(3).get("cache-control").toString()).isEqualTo("no-store");
+            assertThat(h2.responseHeaders(3).contains("connection")).isFalse();
+            assertThat(h2.isOpen()).isTrue();
+        }
+        assertThat(backend.requestCount()).isZero();
     }
 }

@@ -27,7 +27,8 @@ class HeaderRulesTest {
                 values("x-a", "added", "x-c", "c"),
                 List.of("x-a", "x-gone")));
         HttpHeaders h = new DefaultHttpHeaders()
-                .add("X-A", "client-1").add("x-a", "client-2").add("x-b", "client").add("x-gone", "g").add("x-kept", "k");
+                .add("X-A", "client-1").add("x-a", "client-2").add("x-b", "client").add("x-gone", "g")
+                .add("x-kept", "k");
 
         rules.apply(h, VARIABLES);
 
