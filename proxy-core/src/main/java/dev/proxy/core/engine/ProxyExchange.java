@@ -894,8 +894,12 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseStarted = true;
         responseComplete = true;
         HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
-        writeOwnResponse(answer.code(), keepOpen -> ErrorResponses.of(error, answer, failHeaders, keepOpen,
-                Grpc.isGrpc(request), client.alloc()));
+        writeOwnResponse(answer.code(), keepOpen -> {
+            FullHttpResponse r = ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request),
+                    client.alloc());
+            echoRequestId(r);
+            return r;
+        });
     }
 
     /**
@@ -910,6 +914,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         writeOwnResponse(code, keepOpen -> {
             FullHttpResponse r = LocalAnswers.of(route, target.directBody(), requestTarget, frontend.isTls(),
                     headRequest, keepOpen);
+            echoRequestId(r);
             target.responseHeaders().apply(r.headers(), this::headerVariable);
             return r;
         });
@@ -935,9 +940,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         status = code;
         // a stream needs no Connection: close to end, and HTTP/2 has no such header
         boolean keepOpen = clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2;
-        FullHttpResponse own = response.apply(keepOpen);
-        echoRequestId(own);
-        client.write(own);
+        client.write(response.apply(keepOpen));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
@@ -1157,7 +1160,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private String headerVariable(HeaderVariable variable) {
         return switch (variable) {
             case CLIENT_IP -> frontend.clientIp();
-            case REQUEST_ID -> request.headers().get(MessageHeaders.X_REQUEST_ID);
+            // the id the proxy gave, which a request edit may have removed from the head; else the client's header
+            case REQUEST_ID -> requestId != null ? requestId : request.headers().get(MessageHeaders.X_REQUEST_ID);
             case ROUTE -> route.name();
             case HOST -> requestTarget.originalHost();
             case TLS_IDENTITY -> frontend.tlsIdentity();
