@@ -1,6 +1,7 @@
 package dev.proxy.core.config;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -72,6 +73,23 @@ final class AnswerReader {
         }
         n.finish();
         return new DirectResponseConfig(status, body, contentType);
+    }
+
+    /**
+     * Reports the route keys that would never run beside {@code answer}: the answer comes before the filters and
+     * without an upstream.
+     */
+    static void refuseForwardingKeys(ConfigNode route, String answer, HeadersConfig headers) {
+        String why = "does not apply to a route with " + answer + ", which answers without an upstream";
+        for (String key : List.of("rewrite", "perTryTimeout", "deadlineHeader", "retry", "rateLimit",
+                "concurrencyLimit", "fault", "mirror")) {
+            if (route.has(key)) {
+                route.problem(key, why);
+            }
+        }
+        if (!headers.request().isEmpty()) {
+            route.problem("headers.request", why);
+        }
     }
 
     private static void checkPath(ConfigNode n, String key, String path) {

@@ -403,6 +403,9 @@ public final class ConfigReader {
                 prefixMatch));
         Optional<DirectResponseConfig> directResponse = n.optionalObject("directResponse")
                 .map(AnswerReader::directResponse);
+        if (redirect.isPresent() || directResponse.isPresent()) {
+            AnswerReader.refuseForwardingKeys(n, redirect.isPresent() ? "redirect" : "directResponse", headers);
+        }
         n.finish();
         int answers = (clusters.isEmpty() ? 0 : 1) + (redirect.isPresent() ? 1 : 0)
                 + (directResponse.isPresent() ? 1 : 0);

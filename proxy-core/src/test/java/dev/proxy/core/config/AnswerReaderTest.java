@@ -43,6 +43,24 @@ class AnswerReaderTest {
     }
 
     @Test
+    void refusesWhatWouldNeverRunBesideAnAnswer() {
+        assertThat(problemsOf("""
+                - name: r
+                  match: { pathPrefix: /a/ }
+                  redirect: { scheme: https }
+                  rewrite: { pathPrefix: /b/ }
+                  retry: { attempts: 2 }
+                  headers: { request: { set: { x-a: b } }, response: { set: { x-c: d } } }
+                """)).containsExactlyInAnyOrder(
+                "routes[0].rewrite: does not apply to a route with redirect, which answers without an upstream"
+                        + " (line 8)",
+                "routes[0].retry: does not apply to a route with redirect, which answers without an upstream"
+                        + " (line 9)",
+                "routes[0].headers.request: does not apply to a route with redirect, which answers without an"
+                        + " upstream");
+    }
+
+    @Test
     void refusesBadRedirects() {
         assertThat(problemsOf("""
                 - name: r
