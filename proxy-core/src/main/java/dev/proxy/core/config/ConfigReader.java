@@ -145,8 +145,12 @@ public final class ConfigReader {
         drain.finish();
         Optional<TlsConfig> tls = n.optionalObject("tls").map(TlsReader::listener);
         Http2Config http2 = http2(n.object("http2"), limits.maxHeaderSize());
+        ConfigNode id = n.object("requestId");
+        RequestIdConfig requestId = new RequestIdConfig(id.bool("enabled", RequestIdConfig.DEFAULT.enabled()),
+                id.bool("trustClient", RequestIdConfig.DEFAULT.trustClient()));
+        id.finish();
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2, requestId);
     }
 
     private static Http2Config http2(ConfigNode n, int maxHeaderSize) {
@@ -351,10 +355,17 @@ public final class ConfigReader {
         List<WeightedCluster> clusters = new ArrayList<>();
         boolean single = n.has("cluster");
         boolean weighted = n.has("weightedClusters");
+        boolean redirects = n.has("redirect");
+        boolean direct = n.has("directResponse");
         if (single && weighted) {
             n.problem("weightedClusters", "give either cluster or weightedClusters, not both");
-        } else if (!single && !weighted) {
-            n.problem("cluster", "is required (or weightedClusters)");
+        } else if ((single || weighted) && (redirects || direct)) {
+            n.problem(redirects ? "redirect" : "directResponse", "a route that answers itself has no cluster:"
+                    + " give one of cluster, weightedClusters, redirect and directResponse");
+        } else if (redirects && direct) {
+            n.problem("directResponse", "give either redirect or directResponse, not both");
+        } else if (!single && !weighted && !redirects && !direct) {
+            n.problem("cluster", "is required (or weightedClusters, redirect or directResponse)");
         }
         n.string("cluster").ifPresent(c -> clusters.add(new WeightedCluster(c, 1)));
         long total = 0;
@@ -385,11 +396,23 @@ public final class ConfigReader {
         Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
         long maxBody = n.size("maxBodySize", defaultBody);
         RoutePolicies policies = policyReader.route(n, timeout);
+        HeadersConfig headers = HeadersReader.read(n.object("headers"));
+        boolean prefixMatch = match.path().kind() == PathMatch.Kind.PREFIX;
+        Optional<RedirectConfig> redirect = n.optionalObject("redirect").map(r2 -> AnswerReader.redirect(r2,
+                prefixMatch));
+        Optional<DirectResponseConfig> directResponse = n.optionalObject("directResponse")
+                .map(AnswerReader::directResponse);
+        if (redirect.isPresent() || directResponse.isPresent()) {
+            AnswerReader.refuseForwardingKeys(n, redirect.isPresent() ? "redirect" : "directResponse", headers);
+        }
         n.finish();
-        if (name.isEmpty() || clusters.isEmpty()) {
+        int answers = (clusters.isEmpty() ? 0 : 1) + (redirect.isPresent() ? 1 : 0)
+                + (directResponse.isPresent() ? 1 : 0);
+        if (name.isEmpty() || answers != 1) {
             return Optional.empty();
         }
-        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies));
+        return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies,
+                headers, redirect, directResponse));
     }
 
     private static RouteMatch match(ConfigNode n) {

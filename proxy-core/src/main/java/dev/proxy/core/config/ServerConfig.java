@@ -14,10 +14,11 @@ import java.util.Optional;
  *     off, it only shows
  * @param tls TLS on the traffic listener; empty for plain HTTP
  * @param http2 HTTP/2 towards clients
+ * @param requestId the {@code X-Request-Id} of each request
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                            Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
-                           Http2Config http2) {
+                           Http2Config http2, RequestIdConfig requestId) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
@@ -25,6 +26,15 @@ public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops
         requireNonNull(drainGracePeriod, "drainGracePeriod");
         requireNonNull(tls, "tls");
         requireNonNull(http2, "http2");
+        requireNonNull(requestId, "requestId");
+    }
+
+    /** A server with the default request ids. */
+    public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                        Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
+                        Http2Config http2) {
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, adminAllowWrites, tls, http2,
+                RequestIdConfig.DEFAULT);
     }
 
     /** A server with the default HTTP/2 settings. */

@@ -287,13 +287,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String header = server.identityHeader();
         if (header != null) {
             request.headers().remove(header);
-            // a stream's channel is a child of the TLS connection, which holds the handshake's findings
-            Channel connection = stream ? ctx.channel().parent() : ctx.channel();
-            String identity = connection.attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
+            String identity = tlsIdentity();
             if (identity != null) {
                 request.headers().set(header, identity);
             }
         }
+    }
+
+    /** The verified client certificate's identity, or null when the client showed none (or this is not TLS). */
+    String tlsIdentity() {
+        // a stream's channel is a child of the TLS connection, which holds the handshake's findings
+        Channel connection = stream ? ctx.channel().parent() : ctx.channel();
+        return connection.attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
     }
 
     /** Asked by the server when draining starts: an idle connection closes now, a busy one after its response. */

@@ -1,6 +1,7 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
+import dev.proxy.core.runtime.HeaderRules;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -22,12 +23,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The header rules of an HTTP/1.1 proxy (RFC 9110 §7.6): hop-by-hop headers removed, {@code Via} and
- * {@code X-Forwarded-*} added, message framing redone for the next hop. Stateless.
+ * {@code X-Forwarded-*} added, message framing redone for the next hop. A route's own header edits
+ * ({@link HeaderRules}) run between the two: after the hop-by-hop headers are gone, before the proxy writes
+ * {@code X-Forwarded-*}, {@code Via}, {@code Host} and the framing, so an edit can neither forge those nor break
+ * the framing. Stateless.
  */
 final class MessageHeaders {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HTTPS = AsciiString.cached("https");
     /** This proxy's {@code Via} entry for each protocol it can receive a message in, by ordinal. */
@@ -56,9 +61,11 @@ final class MessageHeaders {
      * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
      * @param host the Host to send upstream
      * @param tls whether the client came over TLS ({@code X-Forwarded-Proto: https})
+     * @param edits the route's request header edits, run with {@code variables} after the hop-by-hop removal
      */
     static void forRequest(HttpRequest request, HttpProtocol client, String clientIp, String originalHost,
-                           String host, String uri, boolean tls, boolean webSocket) {
+                           String host, String uri, boolean tls, boolean webSocket, HeaderRules edits,
+                           HeaderRules.Variables variables) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String upgrade = webSocket ? h.get(HttpHeaderNames.UPGRADE) : null;
@@ -71,6 +78,7 @@ final class MessageHeaders {
         if (trailers) {
             h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
         }
+        edits.apply(h, variables);
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
         h.set(X_FORWARDED_PROTO, tls ? HTTPS : HTTP);
@@ -95,12 +103,15 @@ final class MessageHeaders {
      *
      * @param upstream the protocol the upstream answered in, which {@code Via} names
      * @param client the protocol of the client the response goes to
+     * @param edits the route's response header edits, run with {@code variables} after the hop-by-hop removal
      * @return whether the client connection can stay open after this response
      */
     static boolean forResponse(HttpResponse response, HttpProtocol upstream, HttpProtocol client,
-                               boolean headRequest, boolean keepAlive) {
+                               boolean headRequest, boolean keepAlive, HeaderRules edits,
+                               HeaderRules.Variables variables) {
         HttpHeaders h = response.headers();
         removeHopByHop(h);
+        edits.apply(h, variables);
         appendVia(h, upstream);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (client == HttpProtocol.HTTP_2) {
@@ -125,10 +136,11 @@ final class MessageHeaders {
      * Turns the upstream's {@code 101 Switching Protocols} into the client's, in place: hop-by-hop headers go, but
      * {@code Connection: Upgrade} and the upstream's {@code Upgrade} stay, as they are what the 101 means.
      */
-    static void forUpgradeResponse(HttpResponse response) {
+    static void forUpgradeResponse(HttpResponse response, HeaderRules edits, HeaderRules.Variables variables) {
         HttpHeaders h = response.headers();
         String upgrade = h.get(HttpHeaderNames.UPGRADE);
         removeHopByHop(h);
+        edits.apply(h, variables);
         keepUpgrade(h, upgrade != null ? upgrade : HttpHeaderValues.WEBSOCKET.toString());
         // only an HTTP/1.1 connection switches protocols
         appendVia(h, HttpProtocol.HTTP_1_1);

@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.HeaderVariable;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
@@ -24,6 +25,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -47,6 +49,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -90,6 +93,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private final ExchangeTimers timers;
 
     private RouteTarget target;
+    /** The request's X-Request-Id, or null when ids are off (or the head could not be decoded). */
+    private String requestId;
     private RouteConfig route;
     private RequestTarget requestTarget;
     private RetryPolicy retry = RetryPolicy.NONE;
@@ -185,6 +190,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             respondEarly(ProxyError.HTTP_VERSION_NOT_SUPPORTED, true);
             return;
         }
+        requestId = RequestIds.assign(request.headers(), snapshot.config().server().requestId());
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1 || (hosts.isEmpty() && clientProtocol != HttpProtocol.HTTP_1_0)) {
             respondEarly(ProxyError.BAD_REQUEST, true);
@@ -218,6 +224,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             return;
         }
         requestTarget = parsed;
+        if (route.answersItself()) {
+            answerItself();
+            return;
+        }
         long timeoutNanos = route.timeout().toNanos();
         if (Grpc.isGrpc(request)) {
             // the caller's own deadline: a call it has given up on is not worth an upstream's time
@@ -320,7 +330,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
-                frontend.isTls(), webSocket);
+                frontend.isTls(), webSocket, target.requestHeaders(), this::headerVariable);
         if (cluster.config().protocol() != UpstreamProtocol.H2) {
             // TE is hop-by-hop (RFC 9110 §10.1.4): "trailers" is kept for HTTP/2 upstreams only, where gRPC needs it
             request.headers().remove(HttpHeaderNames.TE);
@@ -595,8 +605,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             connection.keepAliveTimeout(Math.max(0, TimeUnit.SECONDS.toNanos(keepAlive) - 250_000_000L));
         }
         boolean keepClient = clientKeepAlive && !frontend.isDraining();
+        echoRequestId(response);
         clientKeepAlive = MessageHeaders.forResponse(response, upstreamProtocol(response), clientProtocol, headRequest,
-                keepClient);
+                keepClient, target.responseHeaders(), this::headerVariable);
         client.write(response);
         if (response instanceof HttpContent) {
             onResponseContent((HttpContent) response);
@@ -625,7 +636,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         responseComplete = true;
         status = 101;
         answerStartNanos = attemptStartNanos;
-        MessageHeaders.forUpgradeResponse(response);
+        echoRequestId(response);
+        MessageHeaders.forUpgradeResponse(response, target.responseHeaders(), this::headerVariable);
         client.write(response);
         PooledConnection c = connection;
         connection = null;
@@ -881,6 +893,40 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         }
         responseStarted = true;
         responseComplete = true;
+        HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
+        writeOwnResponse(answer.code(), keepOpen -> {
+            FullHttpResponse r = ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request),
+                    client.alloc());
+            echoRequestId(r);
+            return r;
+        });
+    }
+
+    /**
+     * The route answers by itself ({@code redirect} or {@code directResponse}): no filters, no upstream. The route's
+     * response header edits apply, as to an upstream's response.
+     */
+    private void answerItself() {
+        responseStarted = true;
+        responseComplete = true;
+        int code = route.redirect().map(r -> r.status())
+                .orElseGet(() -> route.directResponse().orElseThrow().status());
+        writeOwnResponse(code, keepOpen -> {
+            FullHttpResponse r = LocalAnswers.of(route, target.directBody(), requestTarget, frontend.isTls(),
+                    headRequest, keepOpen);
+            echoRequestId(r);
+            target.responseHeaders().apply(r.headers(), this::headerVariable);
+            return r;
+        });
+    }
+
+    /**
+     * Writes a response the proxy makes itself, made by {@code response} given whether the connection stays open,
+     * and ends the exchange once the request has ended too (a small unread body is read and dropped).
+     *
+     * @param code the status the exchange reports (an error's, even where gRPC gets a 200 trailers-only answer)
+     */
+    private void writeOwnResponse(int code, Function<Boolean, FullHttpResponse> response) {
         boolean bodyExpected = MessageHeaders.hasBody(request) && !requestComplete;
         if (bodyExpected) {
             long length = MessageHeaders.contentLength(request);
@@ -891,11 +937,10 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         if (frontend.isDraining()) {
             clientKeepAlive = false;
         }
-        HttpResponseStatus answer = failStatus != null ? failStatus : error.status();
-        status = answer.code();
+        status = code;
         // a stream needs no Connection: close to end, and HTTP/2 has no such header
         boolean keepOpen = clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2;
-        client.write(ErrorResponses.of(error, answer, failHeaders, keepOpen, Grpc.isGrpc(request), client.alloc()));
+        client.write(response.apply(keepOpen));
         discardingBody = true;
         // the rest of a small body is read and dropped, so reading must resume whatever paused it
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING | FrontendHandler.PAUSE_UPSTREAM_BUSY, false);
@@ -1097,6 +1142,30 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     @Override
     public long upstreamNanos() {
         return answerStartNanos < 0 ? -1 : (done ? endNanos : System.nanoTime()) - answerStartNanos;
+    }
+
+    /** Tells the client the request's id; before the route's response edits, which may remove it. */
+    private void echoRequestId(HttpResponse response) {
+        if (requestId != null) {
+            response.headers().set(MessageHeaders.X_REQUEST_ID, requestId);
+        }
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
+    }
+
+    /** A header edit's variable for this request (see {@link HeaderVariable}); null when it has none. */
+    private String headerVariable(HeaderVariable variable) {
+        return switch (variable) {
+            case CLIENT_IP -> frontend.clientIp();
+            // the id the proxy gave, which a request edit may have removed from the head; else the client's header
+            case REQUEST_ID -> requestId != null ? requestId : request.headers().get(MessageHeaders.X_REQUEST_ID);
+            case ROUTE -> route.name();
+            case HOST -> requestTarget.originalHost();
+            case TLS_IDENTITY -> frontend.tlsIdentity();
+        };
     }
 
     private String upstreamPath(String path) {

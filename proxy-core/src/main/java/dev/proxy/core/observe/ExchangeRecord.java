@@ -54,4 +54,9 @@ public interface ExchangeRecord extends RequestInfo {
 
     /** The request's own span, or null. */
     String spanId();
+
+    /** The request's {@code X-Request-Id} as sent upstream and echoed to the client, or null when ids are off. */
+    default String requestId() {
+        return null;
+    }
 }

@@ -4,13 +4,14 @@ import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Where a route sends its requests and what they pass on the way: the route's admission filters in chain order,
- * its retry policy, one cluster or a weighted split between several (a canary), an optional mirror, and the observer
- * that hears each request's end. Immutable.
+ * its header edits, its retry policy, one cluster or a weighted split between several (a canary), an optional
+ * mirror, and the observer that hears each request's end. Immutable.
  */
 public final class RouteTarget {
     private final Route route;
@@ -21,6 +22,9 @@ public final class RouteTarget {
     private final RetryPolicy retry;
     private final Cluster mirror;
     private final RouteObserver observer;
+    private final HeaderRules requestHeaders;
+    private final HeaderRules responseHeaders;
+    private final byte[] directBody;
 
     /**
      * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
@@ -50,6 +54,11 @@ public final class RouteTarget {
         this.retry = retry;
         this.mirror = mirror;
         this.observer = observer;
+        // compiled here, once per snapshot, so that no request parses a header edit
+        this.requestHeaders = HeaderRules.of(route.config().headers().request());
+        this.responseHeaders = HeaderRules.of(route.config().headers().response());
+        this.directBody = route.config().directResponse().map(d -> d.body().getBytes(StandardCharsets.UTF_8))
+                .orElse(null);
     }
 
     public Route route() {
@@ -78,6 +87,24 @@ public final class RouteTarget {
 
     List<RequestFilter> routeFilters() {
         return routeFilters;
+    }
+
+    /** The route's edits of the request head sent upstream. */
+    public HeaderRules requestHeaders() {
+        return requestHeaders;
+    }
+
+    /** The route's edits of the upstream's response head sent to the client. */
+    public HeaderRules responseHeaders() {
+        return responseHeaders;
+    }
+
+    /**
+     * The body of the route's {@code directResponse} as UTF-8, encoded once per snapshot; null for a route without
+     * one. Shared by every request: read it, never write to it.
+     */
+    public byte[] directBody() {
+        return directBody;
     }
 
     public RetryPolicy retry() {

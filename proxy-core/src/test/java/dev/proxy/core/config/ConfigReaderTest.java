@@ -538,7 +538,7 @@ class ConfigReaderTest {
         @Test
         void requiresACluster() {
             assertThat(problemsOf(withRoutes("- name: r\n"))).containsExactly(
-                    "routes[0].cluster: is required (or weightedClusters)");
+                    "routes[0].cluster: is required (or weightedClusters, redirect or directResponse)");
         }
 
         @Test

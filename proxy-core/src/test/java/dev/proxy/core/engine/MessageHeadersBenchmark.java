@@ -1,6 +1,7 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
+import dev.proxy.core.runtime.HeaderRules;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -78,9 +79,10 @@ public class MessageHeadersBenchmark {
     public Object rewriteExchange() {
         HttpRequest request = request();
         MessageHeaders.forRequest(request, HttpProtocol.HTTP_1_1, "10.1.2.3", "shop.example.com", "shop.example.com",
-                "/products/42?ref=home", false, false);
+                "/products/42?ref=home", false, false, HeaderRules.NONE, v -> null);
         HttpResponse response = response();
-        MessageHeaders.forResponse(response, HttpProtocol.HTTP_1_1, HttpProtocol.HTTP_1_1, false, true);
+        MessageHeaders.forResponse(response, HttpProtocol.HTTP_1_1, HttpProtocol.HTTP_1_1, false, true,
+                HeaderRules.NONE, v -> null);
         return response;
     }
 }

@@ -222,6 +222,41 @@ class TlsIntegrationTest {
     }
 
     @Test
+    void aHeaderEditCarriesTheVerifiedIdentityAndNeverTheClientsOwnValue() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("ok")));
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                server:
+                  tls:
+                    certificates:
+                      - { certificate: %s, key: %s }
+                    clientAuth: { mode: optional, trustedCa: %s }
+                clusters:
+                  - name: app
+                    endpoints: [ { address: %s } ]
+                routes:
+                  - name: all
+                    match: { pathPrefix: / }
+                    cluster: app
+                    headers:
+                      request:
+                        set: { x-peer: "${tls_identity}" }
+                """.formatted(fallback.certificate(), fallback.key(), ca.caFile(), backend.address()),
+                LoadBalancer.Factory.roundRobinOnly(), Resilience.NONE, recorder));
+        TestCertificates.Issued teamA = ca.client("team-a", "CN=svc-a,O=example", "spiffe://example.org/ns/a");
+
+        try (SSLSocket s = connect(proxy, ca.clientContext(teamA), null)) {
+            assertThat(exchange(s, "GET /x HTTP/1.1\r\nHost: a\r\nx-peer: spiffe://evil\r\n\r\n")).endsWith("ok");
+        }
+        assertThat(backend.lastRequest().headers().getAll("x-peer")).containsExactly("spiffe://example.org/ns/a");
+        assertThat(backend.lastRequest().headers().get("x-forwarded-proto")).isEqualTo("https");
+        // no certificate (optional): the variable is absent, so the set leaves no value, not the client's
+        try (SSLSocket s = connect(proxy, ca.clientContext(null), null)) {
+            assertThat(exchange(s, "GET /x HTTP/1.1\r\nHost: a\r\nx-peer: spiffe://evil\r\n\r\n")).endsWith("ok");
+        }
+        assertThat(backend.lastRequest().headers().contains("x-peer")).isFalse();
+    }
+
+    @Test
     void reloadedCertificatesServeNewHandshakesWhileOpenConnectionsGoOn() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
         TestProxy proxy = proxy(backend.address(), "", ALL);

@@ -64,6 +64,7 @@ public final class AccessLog implements ProxyObserver {
                     - durationNanos / 1_000_000).toString());
             optional(g, "trace_id", r.traceId());
             optional(g, "span_id", r.spanId());
+            optional(g, "request_id", r.requestId());
             g.writeStringField("client", r.client() == null ? null : r.client().getAddress().getHostAddress());
             g.writeStringField("method", r.request().method().name());
             g.writeStringField("host", r.host());

@@ -30,6 +30,8 @@ import java.net.InetSocketAddress;
 final class TracedExchange implements ExchangeObserver {
     /** The cluster an attempt went to: not an HTTP convention, the proxy's own. */
     static final AttributeKey<String> PROXY_CLUSTER = AttributeKey.stringKey("proxy.cluster");
+    /** The request's X-Request-Id, so a trace can be found from a client's or an upstream's log line. */
+    static final AttributeKey<String> PROXY_REQUEST_ID = AttributeKey.stringKey("proxy.request_id");
     /** The event on the server span each time a failed attempt is tried again. */
     static final String RETRY_EVENT = "proxy.retry";
 
@@ -163,6 +165,10 @@ final class TracedExchange implements ExchangeObserver {
         if (route != null) {
             server.setAttribute(HttpAttributes.HTTP_ROUTE, route);
             server.updateName(HttpNames.spanName(method) + " " + route);
+        }
+        String requestId = record.requestId();
+        if (requestId != null) {
+            server.setAttribute(PROXY_REQUEST_ID, requestId);
         }
         InetSocketAddress client = record.client();
         if (client != null && client.getAddress() != null) {

@@ -18,6 +18,7 @@ import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
 import dev.proxy.observability.tracing.ProxyTracing;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -84,7 +85,8 @@ class AccessLogIntegrationTest {
     void aForwardedRequestIsOneLineWithWhereItWentAndHowLong() throws Exception {
         TestProxy proxy = proxy(AccessLogConfig.DEFAULTS, 0);
         Instant before = Instant.now().minusSeconds(1);
-        assertThat(proxy.get("/api/users/7?token=secret").statusCode()).isEqualTo(200);
+        HttpResponse<String> response = proxy.get("/api/users/7?token=secret");
+        assertThat(response.statusCode()).isEqualTo(200);
 
         JsonNode line = logged(1).get(0);
         assertThat(Instant.parse(line.get("time").asText())).isBetween(before, Instant.now());
@@ -103,6 +105,10 @@ class AccessLogIntegrationTest {
         assertThat(line.get("upstream_ms").asDouble()).isPositive()
                 .isLessThanOrEqualTo(line.get("duration_ms").asDouble());
         assertThat(line.has("trace_id")).as("not traced").isFalse();
+        // the id the client was told and the upstream got: one line to find from either side
+        String requestId = response.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(line.get("request_id").asText()).isEqualTo(requestId);
+        assertThat(backend.lastRequest().headers().get("x-request-id")).isEqualTo(requestId);
         assertThat(lines.list.get(0).getFormattedMessage()).doesNotContain("secret");
     }
 
@@ -169,6 +175,9 @@ class AccessLogIntegrationTest {
         SpanData server = spans.getFinishedSpanItems().stream().filter(s -> s.getKind() == SpanKind.SERVER)
                 .findFirst().orElseThrow();
         assertThat(line.get("span_id").asText()).isEqualTo(server.getSpanId());
+        String requestId = r.headers().firstValue("x-request-id").orElseThrow();
+        assertThat(line.get("request_id").asText()).isEqualTo(requestId);
+        assertThat(server.getAttributes().get(AttributeKey.stringKey("proxy.request_id"))).isEqualTo(requestId);
     }
 
     @Test

@@ -80,6 +80,9 @@ public final class RuntimeJson {
             ObjectNode r = routes.addObject();
             r.put("name", route.name());
             r.put("match", describe(route.config().match()));
+            // a route that answers itself has no clusters: say what it answers
+            route.config().redirect().ifPresent(rd -> r.put("redirect", rd.status()));
+            route.config().directResponse().ifPresent(d -> r.put("directResponse", d.status()));
             ArrayNode clusters = r.putArray("clusters");
             RouteTarget target = snapshot.target(route.name()).orElseThrow();
             List<Cluster> cs = target.clusters();
