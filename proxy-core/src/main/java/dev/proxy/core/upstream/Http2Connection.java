@@ -2,6 +2,7 @@ package dev.proxy.core.upstream;
 
 import dev.proxy.core.ProxyError;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import java.util.ArrayDeque;
 
 /**
@@ -27,6 +28,8 @@ final class Http2Connection {
     private long peerMaxStreams = Long.MAX_VALUE;
     /** Requests waiting for this connection to open or to learn its stream limit; null until one waits. */
     private ArrayDeque<AcquireCallback> waiting;
+    /** The connection's frame codec, looked up once it is there: its stream counts are Netty's. */
+    private Http2FrameCodec codec;
 
     Http2Connection(Channel channel, Http2LoopPool pool, long createdNanos) {
         this.channel = channel;
@@ -39,8 +42,24 @@ final class Http2Connection {
         return settingsReceived ? (int) Math.min(pool.maxStreams(), peerMaxStreams) : 1;
     }
 
+    /**
+     * Room for one more stream, by our count and by Netty's. They differ for a moment at each stream's end: Netty's
+     * decoder hands a stream's last frame to its reader (whose request may end there, releasing its lease) before it
+     * closes the stream, so a stream opened from that call would be refused as one too many (it was: the request
+     * then waited for its response timeout). The lease's end lends the freed place in a later task.
+     */
     boolean hasRoom() {
-        return state == State.OPEN && active < limit();
+        return state == State.OPEN && active < limit() && nettyCanOpenStream();
+    }
+
+    private boolean nettyCanOpenStream() {
+        if (codec == null) {
+            codec = channel.pipeline().get(Http2FrameCodec.class);
+            if (codec == null) {
+                return true; // not speaking HTTP/2 yet: state is not OPEN then anyway
+            }
+        }
+        return codec.connection().local().canOpenStream();
     }
 
     /** Whether a request may wait on it: it is still opening (or has not said its limit) and not yet promised full. */

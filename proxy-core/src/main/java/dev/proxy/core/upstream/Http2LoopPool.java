@@ -190,11 +190,16 @@ final class Http2LoopPool extends LoopPool {
             }
             return;
         }
-        AcquireCallback w = c.nextWaiting();
-        if (w != null) {
-            openStream(c, w);
-        } else if (hasWaiters()) {
-            scheduleServe();
+        if (c.waitingCount() > 0 || hasWaiters()) {
+            // in a later task: Netty closes the ended stream only after this call returns (see hasRoom)
+            loop.execute(() -> {
+                if (c.state == State.OPEN) {
+                    lendWaiting(c);
+                }
+                if (hasWaiters()) {
+                    scheduleServe();
+                }
+            });
         } else if (c.active == 0) {
             c.idleSinceNanos = now;
             if (parent.hasWaiters()) {
