@@ -17,10 +17,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -48,29 +44,14 @@ class GrpcFlowControlIntegrationTest {
     private static final int WINDOW = 65_535;
     private static final int LARGE = 4 * 1024 * 1024;
     private static final Metadata.Key<String> DETAIL = Metadata.Key.of("x-detail", Metadata.ASCII_STRING_MARSHALLER);
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
     /** Answers a request of n bytes with a message of the size the request's first four bytes name. */
-    private static final MethodDescriptor<byte[], byte[]> SIZED = method("flow.Test/Sized",
+    private static final MethodDescriptor<byte[], byte[]> SIZED = GrpcBytes.method("flow.Test/Sized",
             MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> ECHO = method("flow.Test/Echo",
+    private static final MethodDescriptor<byte[], byte[]> ECHO = GrpcBytes.method("flow.Test/Echo",
             MethodDescriptor.MethodType.BIDI_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> DENY = method("flow.Test/Deny",
+    private static final MethodDescriptor<byte[], byte[]> DENY = GrpcBytes.method("flow.Test/Deny",
             MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> DENY_STREAM = method("flow.Test/DenyStream",
+    private static final MethodDescriptor<byte[], byte[]> DENY_STREAM = GrpcBytes.method("flow.Test/DenyStream",
             MethodDescriptor.MethodType.SERVER_STREAMING);
 
     private Server server;
@@ -78,11 +59,6 @@ class GrpcFlowControlIntegrationTest {
     private ManagedChannel channel;
     /** Bytes of the last request the server received. */
     private final AtomicInteger lastRequestSize = new AtomicInteger(-1);
-
-    private static MethodDescriptor<byte[], byte[]> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setFullMethodName(name).setType(type)
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    }
 
     @BeforeAll
     void start() throws Exception {

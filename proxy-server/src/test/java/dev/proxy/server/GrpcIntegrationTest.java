@@ -18,10 +18,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,30 +37,15 @@ import org.junit.jupiter.api.Test;
  * and message carried in the trailers, the proxy's own answer for a method no route serves, and a deadline.
  */
 class GrpcIntegrationTest {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-    private static final MethodDescriptor<byte[], byte[]> UNARY = method("test.Echo/Unary",
+    private static final MethodDescriptor<byte[], byte[]> UNARY = GrpcBytes.method("test.Echo/Unary",
             MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> BIDI = method("test.Echo/Bidi",
+    private static final MethodDescriptor<byte[], byte[]> BIDI = GrpcBytes.method("test.Echo/Bidi",
             MethodDescriptor.MethodType.BIDI_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> FAIL = method("test.Echo/Fail",
+    private static final MethodDescriptor<byte[], byte[]> FAIL = GrpcBytes.method("test.Echo/Fail",
             MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> SLOW = method("test.Echo/Slow",
+    private static final MethodDescriptor<byte[], byte[]> SLOW = GrpcBytes.method("test.Echo/Slow",
             MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> UNROUTED = method("other.Service/Call",
+    private static final MethodDescriptor<byte[], byte[]> UNROUTED = GrpcBytes.method("other.Service/Call",
             MethodDescriptor.MethodType.UNARY);
 
     private Server server;
@@ -72,11 +53,6 @@ class GrpcIntegrationTest {
     private final AtomicInteger upstreamConnections = new AtomicInteger();
     private ProxyApp app;
     private ManagedChannel channel;
-
-    private static MethodDescriptor<byte[], byte[]> method(String name, MethodDescriptor.MethodType type) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setFullMethodName(name).setType(type)
-                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    }
 
     @BeforeEach
     void start() throws Exception {
