@@ -61,16 +61,18 @@ final class MessageHeaders {
      * @param originalHost the authority the client asked for (Host header or absolute-form URI); may be null
      * @param host the Host to send upstream
      * @param tls whether the client came over TLS ({@code X-Forwarded-Proto: https})
+     * @param h2Upstream whether the request goes to an HTTP/2 upstream, the one kind that gets {@code TE: trailers}
      * @param edits the route's request header edits, run with {@code variables} after the hop-by-hop removal
      */
     static void forRequest(HttpRequest request, HttpProtocol client, String clientIp, String originalHost,
-                           String host, String uri, boolean tls, boolean webSocket, HeaderRules edits,
-                           HeaderRules.Variables variables) {
+                           String host, String uri, boolean tls, boolean webSocket, boolean h2Upstream,
+                           HeaderRules edits, HeaderRules.Variables variables) {
         HttpHeaders h = request.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         String upgrade = webSocket ? h.get(HttpHeaderNames.UPGRADE) : null;
-        // "te: trailers" says the client reads trailers; gRPC servers insist on it, and HTTP/2 allows that value only
-        boolean trailers = h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
+        // TE is hop-by-hop (RFC 9110 §10.1.4), so it goes with the others; but "te: trailers" says the client reads
+        // trailers, gRPC servers insist on it, and HTTP/2 allows that value only: it is kept towards HTTP/2 upstreams
+        boolean trailers = h2Upstream && h.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         removeHopByHop(h);
         if (upgrade != null) {
             keepUpgrade(h, upgrade);

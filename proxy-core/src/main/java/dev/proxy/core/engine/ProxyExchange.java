@@ -15,6 +15,7 @@ import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.runtime.HeaderRules;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.AcquireCallback;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -69,7 +70,7 @@ import org.slf4j.MDC;
  * it) or released here; the retained duplicates kept to replay a body on a retry are released by {@link #finish};
  * nothing it holds outlives it.
  */
-final class ProxyExchange implements AcquireCallback, UpstreamListener, ExchangeRecord {
+final class ProxyExchange implements AcquireCallback, UpstreamListener, ExchangeRecord, HeaderRules.Variables {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
     /** A body this small, still unread when the proxy answers early, is read and dropped to keep the connection. */
     private static final long DISCARD_LIMIT = 64 * 1024;
@@ -330,11 +331,8 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
                 ? requestTarget.originalHost() : pool.endpoint().address().toString());
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(),
                 requestTarget.originalHost(), upstreamHost, requestTarget.uri(upstreamPath(requestTarget.path())),
-                frontend.isTls(), webSocket, target.requestHeaders(), this::headerVariable);
-        if (cluster.config().protocol() != UpstreamProtocol.H2) {
-            // TE is hop-by-hop (RFC 9110 §10.1.4): "trailers" is kept for HTTP/2 upstreams only, where gRPC needs it
-            request.headers().remove(HttpHeaderNames.TE);
-        }
+                frontend.isTls(), webSocket, cluster.config().protocol() == UpstreamProtocol.H2,
+                target.requestHeaders(), this);
         Cluster shadow = target.mirror();
         // an upgrade is not mirrored: a shadow's 101 would leave a switched connection with nothing to read it
         if (shadow != null && !webSocket) {
@@ -607,7 +605,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         boolean keepClient = clientKeepAlive && !frontend.isDraining();
         echoRequestId(response);
         clientKeepAlive = MessageHeaders.forResponse(response, upstreamProtocol(response), clientProtocol, headRequest,
-                keepClient, target.responseHeaders(), this::headerVariable);
+                keepClient, target.responseHeaders(), this);
         client.write(response);
         if (response instanceof HttpContent) {
             onResponseContent((HttpContent) response);
@@ -637,7 +635,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         status = 101;
         answerStartNanos = attemptStartNanos;
         echoRequestId(response);
-        MessageHeaders.forUpgradeResponse(response, target.responseHeaders(), this::headerVariable);
+        MessageHeaders.forUpgradeResponse(response, target.responseHeaders(), this);
         client.write(response);
         PooledConnection c = connection;
         connection = null;
@@ -915,7 +913,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
             FullHttpResponse r = LocalAnswers.of(route, target.directBody(), requestTarget, frontend.isTls(),
                     headRequest, keepOpen);
             echoRequestId(r);
-            target.responseHeaders().apply(r.headers(), this::headerVariable);
+            target.responseHeaders().apply(r.headers(), this);
             return r;
         });
     }
@@ -1156,8 +1154,12 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         return requestId;
     }
 
-    /** A header edit's variable for this request (see {@link HeaderVariable}); null when it has none. */
-    private String headerVariable(HeaderVariable variable) {
+    /**
+     * A header edit's variable for this request (see {@link HeaderVariable}); null when it has none. The exchange is
+     * its own {@link HeaderRules.Variables}, so the edits cost no lambda per message.
+     */
+    @Override
+    public String value(HeaderVariable variable) {
         return switch (variable) {
             case CLIENT_IP -> frontend.clientIp();
             // the id the proxy gave, which a request edit may have removed from the head; else the client's header

@@ -79,7 +79,7 @@ public class MessageHeadersBenchmark {
     public Object rewriteExchange() {
         HttpRequest request = request();
         MessageHeaders.forRequest(request, HttpProtocol.HTTP_1_1, "10.1.2.3", "shop.example.com", "shop.example.com",
-                "/products/42?ref=home", false, false, HeaderRules.NONE, v -> null);
+                "/products/42?ref=home", false, false, false, HeaderRules.NONE, v -> null);
         HttpResponse response = response();
         MessageHeaders.forResponse(response, HttpProtocol.HTTP_1_1, HttpProtocol.HTTP_1_1, false, true,
                 HeaderRules.NONE, v -> null);
