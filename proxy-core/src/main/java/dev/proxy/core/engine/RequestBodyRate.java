@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +55,7 @@ final class RequestBodyRate extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         // a head the decoder refused is answered 400 by the exchange, with no body read: nothing to time
         if (msg instanceof HttpRequest request && !(msg instanceof LastHttpContent)
-                && request.decoderResult().isSuccess() && hasBody(request)) {
+                && request.decoderResult().isSuccess() && MessageHeaders.hasBody(request)) {
             start();
         }
         if (timer != null && msg instanceof HttpContent content) {
@@ -66,14 +65,6 @@ final class RequestBodyRate extends ChannelInboundHandlerAdapter {
             }
         }
         ctx.fireChannelRead(msg);
-    }
-
-    private static boolean hasBody(HttpRequest request) {
-        if (HttpUtil.isTransferEncodingChunked(request)) {
-            return true;
-        }
-        String length = request.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
-        return length != null && !length.equals("0");
     }
 
     private void start() {

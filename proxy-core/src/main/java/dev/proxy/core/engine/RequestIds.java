@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.config.RequestIdConfig;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -11,7 +12,6 @@ import java.util.concurrent.ThreadLocalRandom;
 final class RequestIds {
     /** Longest id kept from a client; a longer one is replaced. */
     static final int MAX_LENGTH = 128;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private RequestIds() {
     }
@@ -63,18 +63,9 @@ final class RequestIds {
      */
     static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
-        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        char[] out = new char[36];
-        int p = 0;
-        for (int i = 0; i < 32; i++) {
-            if (i == 8 || i == 12 || i == 16 || i == 20) {
-                out[p++] = '-';
-            }
-            long word = i < 16 ? hi : lo;
-            int shift = 60 - 4 * (i % 16);
-            out[p++] = HEX[(int) (word >>> shift) & 0xF];
-        }
-        return new String(out);
+        // the version (4) and variant (IETF) bits set as UUID.randomUUID sets them
+        long high = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 }
