@@ -1,6 +1,7 @@
 package dev.proxy.core.upstream;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,8 +18,9 @@ import java.util.function.LongSupplier;
  * upstream whose timeout was raised would never be relearned. Once the relaxed limit passes the upstream's real
  * timeout, the next idle close in the pool sets it back.
  *
- * <p>Thread-safe: shared by the endpoint's loop pools; an observation is rare (one per connection at most), reads
- * are two volatile loads. Time comes from the injected clock, so tests drive it.
+ * <p>Thread-safe and lock-free: shared by the endpoint's loop pools, which all read it and observe with a
+ * compare-and-set of one immutable value (an observation is rare: one per connection at most). Time comes from the
+ * injected clock, so tests drive it.
  */
 public final class IdleTimeoutLearner {
     /** Connections are reused while idle for less than this fraction of the learned timeout. */
@@ -33,11 +35,15 @@ public final class IdleTimeoutLearner {
     /** Without a new observation the learned value grows by itself over this period (linearly). */
     static final long RELAX_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(10);
 
+    /** What was learned, and when; {@link #NOTHING} until the first observation. */
+    private record Learned(long nanos, long atNanos) {
+    }
+
+    private static final Learned NOTHING = new Learned(0, 0);
+
     private final LongSupplier nanoClock;
     private final boolean enabled;
-    /** Guarded by {@code this} for writes; 0 while nothing is learned. */
-    private volatile long learnedNanos;
-    private volatile long learnedAtNanos;
+    private final AtomicReference<Learned> learned = new AtomicReference<>(NOTHING);
 
     /**
      * @param enabled false: {@link #observeIdleClose} records nothing and the limits stay unbounded (the
@@ -54,29 +60,29 @@ public final class IdleTimeoutLearner {
             return;
         }
         long observed = Math.max(FLOOR_NANOS, idleNanos);
-        synchronized (this) {
-            long now = nanoClock.getAsLong();
-            long current = learnedNanos(now);
-            if (current == 0 || observed < current) {
-                learnedAtNanos = now;
-                learnedNanos = observed;
+        long now = nanoClock.getAsLong();
+        Learned before;
+        do {
+            before = learned.get();
+            long current = relaxed(before, now);
+            if (current != 0 && observed >= current) {
+                return;
             }
-        }
+        } while (!learned.compareAndSet(before, new Learned(observed, now)));
     }
 
     /** The learned idle timeout as of now, relaxed for the time since it was learned; 0 while nothing is learned. */
     public long learnedNanos() {
-        return learnedNanos(nanoClock.getAsLong());
+        return relaxed(learned.get(), nanoClock.getAsLong());
     }
 
-    private long learnedNanos(long now) {
-        long learned = learnedNanos;
-        if (learned == 0) {
+    private static long relaxed(Learned l, long now) {
+        if (l.nanos() == 0) {
             return 0;
         }
-        long elapsed = Math.max(0, now - learnedAtNanos);
+        long elapsed = Math.max(0, now - l.atNanos());
         // learned × (1 + elapsed / period), saturating: after a long quiet time the limit simply stops binding
-        double relaxed = learned * (1 + (double) elapsed / RELAX_PERIOD_NANOS);
+        double relaxed = l.nanos() * (1 + (double) elapsed / RELAX_PERIOD_NANOS);
         return relaxed >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) relaxed;
     }
 
