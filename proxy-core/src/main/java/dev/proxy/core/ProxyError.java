@@ -1,5 +1,6 @@
 package dev.proxy.core;
 
+import dev.proxy.core.config.RetryOn;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
@@ -58,23 +59,19 @@ public enum ProxyError {
     }
 
     /**
-     * True for failures that count against the upstream endpoint in outlier detection: it refused, reset, timed out
-     * or answered garbage. Failures of the client, of routing or of the proxy's own limits do not.
+     * The kind of failed attempt this error is, as a route's {@code retry.on} names it, or null when the error is not
+     * worth another attempt: the client's, a routing one, an open breaker or an empty cluster (the attempt's balancer
+     * picks have already looked past an endpoint whose breaker is open: another try would only hammer the others
+     * sooner), a TLS failure (a certificate does not fix itself in a backoff) or a garbled answer.
      */
-    public boolean isEndpointFailure() {
-        switch (this) {
-            case UPSTREAM_CONNECT_FAILURE:
-            case UPSTREAM_CONNECT_TIMEOUT:
-            case UPSTREAM_RESET:
-            case UPSTREAM_BAD_RESPONSE:
-            case UPSTREAM_TLS_FAILURE:
-            case UPSTREAM_RESPONSE_TIMEOUT:
-            case UPSTREAM_PER_TRY_TIMEOUT:
-            case UPSTREAM_IDLE_TIMEOUT:
-                return true;
-            default:
-                return false;
-        }
+    public RetryOn retriedAs() {
+        return switch (this) {
+            case UPSTREAM_CONNECT_FAILURE, UPSTREAM_CONNECT_TIMEOUT, POOL_EXHAUSTED, POOL_ACQUIRE_TIMEOUT ->
+                    RetryOn.CONNECT_FAILURE;
+            case UPSTREAM_RESET -> RetryOn.RESET;
+            case UPSTREAM_RESPONSE_TIMEOUT, UPSTREAM_PER_TRY_TIMEOUT, UPSTREAM_IDLE_TIMEOUT -> RetryOn.TIMEOUT;
+            default -> null;
+        };
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.config.HeaderVariable;
 import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.config.PathMatch;
@@ -845,9 +846,9 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         observeAttemptEnded(code, error, took);
         UpstreamGuard guard = cluster.guard();
         if (error == null) {
-            cluster.report(endpoint, code == 502 || code == 503 || code == 504);
+            cluster.report(endpoint, UpstreamOutcome.ofStatus(code).failsEndpoint());
             guard.onResponse(endpoint, code, took, retryAfterNanos);
-        } else if (error.isEndpointFailure()) {
+        } else if (UpstreamOutcome.of(error).failsEndpoint()) {
             cluster.report(endpoint, true);
             guard.onFailure(endpoint, error, took);
         } else {
@@ -874,7 +875,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         logFailure(error, cause);
         if (guardHeld) {
             endAttempt(0, error, -1);
-        } else if (responseStarted && endpoint != null && error.isEndpointFailure()) {
+        } else if (responseStarted && endpoint != null && UpstreamOutcome.of(error).failsEndpoint()) {
             // the response was cut after its head: the breaker already heard of the attempt, outlier detection not
             cluster.report(endpoint, true);
         }

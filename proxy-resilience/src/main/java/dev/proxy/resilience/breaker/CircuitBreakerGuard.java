@@ -3,6 +3,7 @@ package dev.proxy.resilience.breaker;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
@@ -186,20 +187,12 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
     @Override
     public void onFailure(Endpoint endpoint, ProxyError error, long durationNanos) {
         Breaker b = breaker(endpoint);
-        if (countsAgainstUpstream(error)) {
+        if (UpstreamOutcome.of(error).failsEndpoint()) {
             b.circuit().onError(durationNanos, TimeUnit.NANOSECONDS, UpstreamFailure.INSTANCE);
             noteState(b);
         } else {
             b.circuit().releasePermission();
         }
-    }
-
-    /**
-     * Refused, reset, timed out, garbled, or too slow for the route's deadline: the upstream's doing. Anything else (the
-     * client left, a pool or limit of the proxy's own) says nothing about the upstream and only returns the permission.
-     */
-    static boolean countsAgainstUpstream(ProxyError error) {
-        return error.isEndpointFailure() || error == ProxyError.ROUTE_TIMEOUT;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.proxy.resilience.limit;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.config.ConcurrencyLimitConfig;
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RequestInfo;
@@ -58,7 +59,7 @@ public final class ConcurrencyLimitFilter implements RequestFilter {
         int n = inFlight.getAndDecrement();
         if (error == null) {
             limit.onSample(durationNanos, n, false);
-        } else if (isDrop(error)) {
+        } else if (UpstreamOutcome.of(error).isDrop()) {
             limit.onSample(durationNanos, n, true);
         }
         // other failures (refused, reset, client gone) end early for reasons latency does not explain: not sampled
@@ -72,20 +73,6 @@ public final class ConcurrencyLimitFilter implements RequestFilter {
     /** The current cap. */
     public int limit() {
         return limit.current();
-    }
-
-    static boolean isDrop(ProxyError error) {
-        switch (error) {
-            case OVERLOADED:
-            case ROUTE_TIMEOUT:
-            case UPSTREAM_CONNECT_TIMEOUT:
-            case UPSTREAM_RESPONSE_TIMEOUT:
-            case UPSTREAM_PER_TRY_TIMEOUT:
-            case UPSTREAM_IDLE_TIMEOUT:
-                return true;
-            default:
-                return false;
-        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.proxy.resilience.retry;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.config.RetryConfig;
 import dev.proxy.core.config.RetryOn;
 import dev.proxy.core.filter.RetryPolicy;
@@ -48,10 +49,9 @@ public final class RouteRetryPolicy implements RetryPolicy {
         this.maxAttempts = config.attempts();
         this.bufferBodyUpTo = config.bufferBodyUpTo();
         this.retriedFailures = failuresRetriedOn(config.on());
-        if (config.on().contains(RetryOn.GATEWAY_ERROR)) {
-            retriedStatus[502] = true;
-            retriedStatus[503] = true;
-            retriedStatus[504] = true;
+        for (int status = 0; status < retriedStatus.length; status++) {
+            retriedStatus[status] = config.on().contains(RetryOn.GATEWAY_ERROR)
+                    && UpstreamOutcome.ofStatus(status) == UpstreamOutcome.GATEWAY_ERROR;
         }
         for (int status : config.statuses()) {
             if (status >= 0 && status < retriedStatus.length) {
@@ -64,19 +64,13 @@ public final class RouteRetryPolicy implements RetryPolicy {
         this.budget = new RetryBudget(config.budgetPercent(), config.budgetMinRetriesPerSecond(), nanoClock);
     }
 
+    /** The failures retried under {@code on}: each error names the kind it is ({@link ProxyError#retriedAs}). */
     static Set<ProxyError> failuresRetriedOn(Set<RetryOn> on) {
         Set<ProxyError> failures = EnumSet.noneOf(ProxyError.class);
-        if (on.contains(RetryOn.CONNECT_FAILURE)) {
-            failures.addAll(EnumSet.of(ProxyError.UPSTREAM_CONNECT_FAILURE, ProxyError.UPSTREAM_CONNECT_TIMEOUT,
-                    ProxyError.POOL_EXHAUSTED, ProxyError.POOL_ACQUIRE_TIMEOUT, ProxyError.CIRCUIT_OPEN,
-                    ProxyError.NO_ENDPOINT));
-        }
-        if (on.contains(RetryOn.RESET)) {
-            failures.add(ProxyError.UPSTREAM_RESET);
-        }
-        if (on.contains(RetryOn.TIMEOUT)) {
-            failures.addAll(EnumSet.of(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, ProxyError.UPSTREAM_PER_TRY_TIMEOUT,
-                    ProxyError.UPSTREAM_IDLE_TIMEOUT));
+        for (ProxyError error : ProxyError.values()) {
+            if (error.retriedAs() != null && on.contains(error.retriedAs())) {
+                failures.add(error);
+            }
         }
         return failures;
     }

@@ -102,16 +102,4 @@ class ConcurrencyLimitFilterTest {
         assertThat(filter.limit()).isLessThan(50);
         assertThat(filter.inFlight()).isZero();
     }
-
-    @Test
-    void classifiesDrops() {
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.OVERLOADED)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.ROUTE_TIMEOUT)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.UPSTREAM_CONNECT_TIMEOUT)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.UPSTREAM_RESPONSE_TIMEOUT)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.UPSTREAM_PER_TRY_TIMEOUT)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.UPSTREAM_IDLE_TIMEOUT)).isTrue();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.UPSTREAM_RESET)).isFalse();
-        assertThat(ConcurrencyLimitFilter.isDrop(ProxyError.CLIENT_CLOSED)).isFalse();
-    }
 }

@@ -38,12 +38,11 @@ class RouteRetryPolicyTest {
     }
 
     @Test
-    void connectFailureCoversEveryAttemptThatNeverReachedTheUpstream() {
+    void connectFailureCoversAnAttemptWhoseConnectionFailedButNotAnOpenBreakerOrAnEmptyCluster() {
         RouteRetryPolicy policy = policy(Set.of(RetryOn.CONNECT_FAILURE));
         assertThat(EnumSet.allOf(ProxyError.class).stream().filter(policy::retriesOn))
                 .containsExactlyInAnyOrder(ProxyError.UPSTREAM_CONNECT_FAILURE, ProxyError.UPSTREAM_CONNECT_TIMEOUT,
-                        ProxyError.POOL_EXHAUSTED, ProxyError.POOL_ACQUIRE_TIMEOUT, ProxyError.CIRCUIT_OPEN,
-                        ProxyError.NO_ENDPOINT);
+                        ProxyError.POOL_EXHAUSTED, ProxyError.POOL_ACQUIRE_TIMEOUT);
     }
 
     @Test
