@@ -1,5 +1,7 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.config.RouteConfig;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Arrays;
@@ -60,6 +62,21 @@ final class ExchangeTimers {
         this.nanoClock = nanoClock;
         this.onExpiry = onExpiry;
         Arrays.fill(deadlines, NEVER);
+    }
+
+    /**
+     * The time a request has on {@code route}: the route's timeout, or a gRPC caller's own deadline when that is
+     * sooner (a call its caller has given up on is not worth an upstream's time); 0 for none.
+     */
+    static long routeTimeoutNanos(RouteConfig route, HttpRequest request) {
+        long timeoutNanos = route.timeout().toNanos();
+        if (Grpc.isGrpc(request)) {
+            long callerNanos = Grpc.timeoutNanos(request.headers().get(Grpc.GRPC_TIMEOUT));
+            if (callerNanos > 0 && (timeoutNanos == 0 || callerNanos < timeoutNanos)) {
+                timeoutNanos = callerNanos;
+            }
+        }
+        return timeoutNanos;
     }
 
     /** Sets {@code timer} to expire at {@code deadlineNanos} on the clock, replacing its previous setting. */

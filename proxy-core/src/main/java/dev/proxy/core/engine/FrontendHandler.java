@@ -38,11 +38,7 @@ import org.slf4j.LoggerFactory;
  * Ownership: releases what it neither dispatches nor holds; the client's bytes read while an upgrade awaits its
  * answer are kept and handed to the tunnel, or released.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter {
-    static final int PAUSE_CONNECTING = 1;
-    static final int PAUSE_UPSTREAM_BUSY = 2;
-    private static final int PAUSE_PIPELINED = 4;
-    private static final int PAUSE_UPGRADING = 8;
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements ClientSide {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
     private final ProxyServer server;
@@ -53,6 +49,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
     private ArrayDeque<Object> held;
+    /** The {@link ReadPause#bit}s of the reasons not to read now. */
     private int pauses;
     private boolean closing;
     private boolean replaying;
@@ -140,7 +137,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         upgrading = true;
-        pauseReading(PAUSE_UPGRADING, true);
+        pauseReading(ReadPause.UPGRADING, true);
         ChannelPipeline p = ctx.pipeline();
         p.remove(headerTimeout);
         p.replace(FrontendInitializer.CODEC, FrontendInitializer.ENCODER, new HttpResponseEncoder());
@@ -158,7 +155,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether the connection waits for the answer to a WebSocket upgrade request, so a 101 can be taken. */
-    boolean awaitingUpgrade() {
+    @Override
+    public boolean awaitingUpgrade() {
         return upgrading && !closing;
     }
 
@@ -166,7 +164,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * The upstream switched protocols and the 101 has been written: this connection becomes the client end of a
      * {@link Tunnel} to {@code upstream}, and this handler leaves, with the idle timer and the encoder.
      */
-    void openTunnel(PooledConnection upstream, Duration idleTimeout) {
+    @Override
+    public void openTunnel(PooledConnection upstream, Duration idleTimeout) {
         upgrading = false;
         tunnelled = true;
         ChannelPipeline p = ctx.pipeline();
@@ -184,11 +183,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             held = new ArrayDeque<>(4);
         }
         held.add(msg);
-        pauseReading(PAUSE_PIPELINED, true);
+        pauseReading(ReadPause.PIPELINED, true);
     }
 
-    /** Called by the exchange exactly once, when it has ended. */
-    void exchangeDone(ProxyExchange finished, boolean keepAlive) {
+    @Override
+    public void exchangeDone(ProxyExchange finished, boolean keepAlive) {
         if (exchange != finished) {
             return;
         }
@@ -200,7 +199,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             streamDone(finished);
             return;
         }
-        pauses &= ~(PAUSE_CONNECTING | PAUSE_UPSTREAM_BUSY);
+        pauses &= ~(ReadPause.CONNECTING.bit | ReadPause.UPSTREAM_BUSY.bit);
         if (!keepAlive || server.isDraining()) {
             close();
             return;
@@ -242,12 +241,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             exchange.flushUpstream();
         }
         if (held == null || held.isEmpty()) {
-            pauses &= ~PAUSE_PIPELINED;
+            pauses &= ~ReadPause.PIPELINED.bit;
         }
     }
 
-    void pauseReading(int reason, boolean pause) {
-        pauses = pause ? pauses | reason : pauses & ~reason;
+    @Override
+    public void pauseReading(ReadPause reason, boolean pause) {
+        pauses = pause ? pauses | reason.bit : pauses & ~reason.bit;
         updateAutoRead();
     }
 
@@ -258,24 +258,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    boolean isDraining() {
+    @Override
+    public boolean isDraining() {
         return server.isDraining();
     }
 
     /** The client's IP address as text ({@code 2001:db8:0:0:0:0:0:1}, {@code 192.0.2.7}), made on first use. */
-    String clientIp() {
+    @Override
+    public String clientIp() {
         if (clientIp == null) {
             clientIp = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
         }
         return clientIp;
     }
 
-    ProxyObserver observer() {
+    @Override
+    public ProxyObserver observer() {
         return server.observer();
     }
 
     /** Whether this client connection is TLS. */
-    boolean isTls() {
+    @Override
+    public boolean isTls() {
         return server.tls().isPresent();
     }
 
@@ -283,7 +287,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * Puts the verified client certificate's identity in the configured header, after removing whatever the client
      * sent in it: the header is the proxy's word, never the client's. Before routing, so routes can match on it.
      */
-    void applyClientIdentity(HttpRequest request) {
+    @Override
+    public void applyClientIdentity(HttpRequest request) {
         String header = server.identityHeader();
         if (header != null) {
             request.headers().remove(header);
@@ -295,7 +300,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The verified client certificate's identity, or null when the client showed none (or this is not TLS). */
-    String tlsIdentity() {
+    @Override
+    public String tlsIdentity() {
         // a stream's channel is a child of the TLS connection, which holds the handshake's findings
         Channel connection = stream ? ctx.channel().parent() : ctx.channel();
         return connection.attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();

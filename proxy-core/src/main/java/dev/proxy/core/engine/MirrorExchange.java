@@ -1,7 +1,9 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.AcquireCallback;
 import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.upstream.Endpoint;
@@ -23,6 +25,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,30 @@ final class MirrorExchange implements AcquireCallback, UpstreamListener {
         this.maxBodySize = maxBodySize;
         this.responseTimeoutNanos = responseTimeoutNanos;
         this.loop = loop;
+    }
+
+    /**
+     * Starts a copy of {@code request} (its head as rewritten for the upstream) to the route's shadow cluster, for the
+     * route's sampled share of requests, with the body parts {@code held} so far; null when the route has no mirror,
+     * this request is not sampled, or the shadow has no endpoint.
+     */
+    static MirrorExchange sample(RouteTarget target, HttpRequest request, InetSocketAddress client, EventLoop loop,
+                                 Iterable<HttpContent> held) {
+        Cluster shadow = target.mirror();
+        if (shadow == null) {
+            return null;
+        }
+        MirrorConfig m = target.route().config().policies().mirror().get();
+        if (ThreadLocalRandom.current().nextDouble() * 100 >= m.percent()) {
+            return null;
+        }
+        MirrorExchange mirror = start(shadow, request, client, loop, m.maxBodySize());
+        if (mirror != null) {
+            for (HttpContent part : held) {
+                mirror.offer(part);
+            }
+        }
+        return mirror;
     }
 
     /**

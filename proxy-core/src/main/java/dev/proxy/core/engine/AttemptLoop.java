@@ -1,0 +1,296 @@
+package dev.proxy.core.engine;
+
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.UpstreamOutcome;
+import dev.proxy.core.filter.RetryPolicy;
+import dev.proxy.core.filter.UpstreamGuard;
+import dev.proxy.core.observe.ExchangeObserver;
+import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.upstream.AcquireCallback;
+import dev.proxy.core.upstream.ConnectionPool;
+import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.upstream.PooledConnection;
+import dev.proxy.core.upstream.UpstreamListener;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The attempts of one exchange at its cluster, in a plain loop: the circuit breaker and the balancer choose an
+ * endpoint (one not tried yet, where possible), its pool lends a connection, the outcome is reported once to the
+ * breaker, outlier detection and the observers, and the {@link RetryPolicy} and retry budget say whether another
+ * attempt follows. Owns the attempt's endpoint, breaker permit and connection, as an explicit {@link State}.
+ *
+ * <p>Confined to the client's event loop, which is also the upstream connection's. The exchange drives it: what is
+ * sent and when belongs to the exchange, whom to ask and what it learned of the answer belongs here.
+ */
+final class AttemptLoop {
+
+    /** Where the current attempt is. */
+    enum State {
+        /** No attempt in flight: before the first, or after one failed and before the next is decided. */
+        IDLE,
+        /** An endpoint is chosen, its breaker's permit held; its pool is lending a connection. */
+        LEASING,
+        /** The connection is there: the request goes or has gone; the response head is awaited. Permit held. */
+        CONNECTED,
+        /** The response head arrived and was reported; the connection carries the response's body. */
+        ANSWERED,
+        /** The attempt failed and another one follows after a backoff. */
+        BACKOFF
+    }
+
+    /** Balancer picks an attempt makes to find an endpoint not tried yet and whose breaker lets it through. */
+    private static final int MAX_PICKS = 4;
+
+    private final Cluster cluster;
+    private final RetryPolicy retry;
+    private final ExchangeObserver observer;
+    private State state = State.IDLE;
+    private Endpoint endpoint;
+    private List<Endpoint> tried;
+    private ConnectionPool pool;
+    private PooledConnection connection;
+    private int count;
+    private long startNanos;
+    private boolean reused;
+    private boolean staleRetried;
+
+    AttemptLoop(Cluster cluster, RetryPolicy retry, ExchangeObserver observer) {
+        this.cluster = cluster;
+        this.retry = retry;
+        this.observer = observer;
+    }
+
+    State state() {
+        return state;
+    }
+
+    Cluster cluster() {
+        return cluster;
+    }
+
+    RetryPolicy retry() {
+        return retry;
+    }
+
+    /** Attempts made so far, the current one included. */
+    int count() {
+        return count;
+    }
+
+    /** The endpoint of the current (or last) attempt, or null before the first. */
+    Endpoint endpoint() {
+        return endpoint;
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+
+    /** The current attempt's connection, or null while there is none. */
+    PooledConnection connection() {
+        return connection;
+    }
+
+    /** Whether the breaker's permit for the current attempt is held (the attempt has not been reported yet). */
+    boolean holdsPermit() {
+        return state == State.LEASING || state == State.CONNECTED;
+    }
+
+    /**
+     * Starts an attempt: asks the balancer for an endpoint and its breaker for a permit, up to {@link #MAX_PICKS}
+     * times. Returns null with the endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when
+     * the balancer has nothing, CIRCUIT_OPEN when every pick's breaker refused.
+     */
+    ProxyError pick(HttpRequest request, InetSocketAddress client) {
+        count++;
+        UpstreamGuard guard = cluster.guard();
+        ProxyError refusal = ProxyError.NO_ENDPOINT;
+        int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
+        for (int i = 0; i < picks; i++) {
+            Optional<Endpoint> picked = cluster.balancer().pick(request, client);
+            if (picked.isEmpty()) {
+                break;
+            }
+            Endpoint candidate = picked.get();
+            if (tried != null && tried.contains(candidate) && i < picks - 1) {
+                continue;
+            }
+            if (guard.tryAcquire(candidate)) {
+                endpoint = candidate;
+                pool = cluster.pool(candidate);
+                state = State.LEASING;
+                return null;
+            }
+            refusal = ProxyError.CIRCUIT_OPEN;
+        }
+        return refusal;
+    }
+
+    /** The chosen endpoint's address, for a Host header when the client sent none. */
+    String endpointAuthority() {
+        return pool.endpoint().address().toString();
+    }
+
+    /** Asks the chosen endpoint's pool for a connection; the attempt's time starts now. */
+    void lease(EventLoop loop, AcquireCallback callback, long nowNanos) {
+        startNanos = nowNanos;
+        pool.acquire(loop, callback);
+    }
+
+    /** The pool lent {@code c}: it is this attempt's, and its events go to {@code listener}. */
+    void connected(PooledConnection c, UpstreamListener listener) {
+        connection = c;
+        reused = c.isReused();
+        state = State.CONNECTED;
+        c.attach(listener);
+    }
+
+    Channel channel() {
+        return connection.channel();
+    }
+
+    /**
+     * A reused keep-alive connection ended before any response: the classic race with an upstream that closed it
+     * while idle. A request safe to repeat, whose body did not go out, is sent once more on a new connection to the
+     * same endpoint ({@link #leaseNew}), whatever the retry policy says: the endpoint did nothing wrong. True when
+     * it may (the permit stays held); false when the loss is the attempt's failure.
+     */
+    boolean retryStale(boolean idempotent, boolean bytesSent) {
+        if (!reused) {
+            return false;
+        }
+        boolean again = !staleRetried && !bytesSent && idempotent;
+        pool.reusedConnectionLost(again);
+        if (again) {
+            staleRetried = true;
+            observeRetry(0, ProxyError.UPSTREAM_RESET);
+        }
+        return again;
+    }
+
+    /** Asks the same endpoint's pool for a new connection (never an idle one), for the stale-connection retry. */
+    void leaseNew(EventLoop loop, AcquireCallback callback) {
+        state = State.LEASING;
+        pool.acquireNew(loop, callback);
+    }
+
+    /**
+     * The upstream answered the current attempt with {@code code}: tells the breaker, outlier detection and the
+     * observers, once. The connection stays for the response's body.
+     */
+    void answered(int code, long retryAfterNanos, long nowNanos) {
+        if (!holdsPermit()) {
+            return;
+        }
+        state = State.ANSWERED;
+        long took = nowNanos - startNanos;
+        observeEnded(code, null, took);
+        cluster.report(endpoint, UpstreamOutcome.ofStatus(code).failsEndpoint());
+        cluster.guard().onResponse(endpoint, code, took, retryAfterNanos);
+    }
+
+    /** The current attempt failed with {@code error}: its connection is closed, and the failure reported once. */
+    void failed(ProxyError error, long nowNanos) {
+        closeConnection();
+        if (!holdsPermit()) {
+            return;
+        }
+        state = State.IDLE;
+        long took = nowNanos - startNanos;
+        observeEnded(0, error, took);
+        if (UpstreamOutcome.of(error).failsEndpoint()) {
+            cluster.report(endpoint, true);
+            cluster.guard().onFailure(endpoint, error, took);
+        } else {
+            cluster.guard().release(endpoint);
+        }
+    }
+
+    /**
+     * The response was cut after its head with {@code error}: the breaker heard of the attempt when the head came,
+     * outlier detection hears of the cut now.
+     */
+    void cutAfterHead(ProxyError error) {
+        if (state == State.ANSWERED && UpstreamOutcome.of(error).failsEndpoint()) {
+            cluster.report(endpoint, true);
+        }
+    }
+
+    /**
+     * Whether another attempt may start after waiting {@code waitNanos}: attempts are left, the request is
+     * idempotent or never reached the upstream, and the retry budget has room (asked last, as it spends). What the
+     * exchange knows (its body can be sent again, the deadline leaves time) it has checked before.
+     */
+    boolean mayRetry(boolean reachedUpstream, boolean idempotent) {
+        if (count >= retry.maxAttempts()) {
+            return false;
+        }
+        if (reachedUpstream && !idempotent) {
+            return false;
+        }
+        return retry.tryAcquireRetry();
+    }
+
+    /** The next attempt follows a backoff, and avoids this attempt's endpoint if it can. */
+    void backoff(int code, ProxyError error) {
+        observeRetry(code, error);
+        if (tried == null) {
+            tried = new ArrayList<>(2);
+        }
+        tried.add(endpoint);
+        state = State.BACKOFF;
+    }
+
+    /**
+     * The exchange ended: a permit still held is given back (the attempt is reported as ended with {@code error}
+     * to the observers only), and the connection goes back to its pool when {@code reusable}, else is closed.
+     */
+    void end(ProxyError error, boolean reusable, long nowNanos) {
+        if (holdsPermit()) {
+            observeEnded(0, error, nowNanos - startNanos);
+            cluster.guard().release(endpoint);
+        }
+        state = State.IDLE;
+        PooledConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.channel().config().setAutoRead(true);
+            if (reusable) {
+                c.release();
+            } else {
+                c.close();
+            }
+        }
+    }
+
+    /** Hands the connection over (to a tunnel): it is no longer this loop's, nor its pool's to count. */
+    PooledConnection takeConnection() {
+        PooledConnection c = connection;
+        connection = null;
+        return c;
+    }
+
+    void closeConnection() {
+        PooledConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void observeEnded(int code, ProxyError error, long took) {
+        observer.attemptEnded(cluster.name(), code, error, took);
+        cluster.observer().attemptEnded(code, error, took);
+    }
+
+    private void observeRetry(int code, ProxyError error) {
+        observer.retrying(cluster.name(), code, error);
+        cluster.observer().retrying(code, error);
+    }
+}

@@ -1,0 +1,368 @@
+package dev.proxy.core.engine;
+
+import dev.proxy.core.HttpProtocol;
+import dev.proxy.core.ProxyError;
+import dev.proxy.core.config.UpstreamProtocol;
+import dev.proxy.core.engine.ClientSide.ReadPause;
+import dev.proxy.core.engine.ExchangeTimers.Timer;
+import dev.proxy.core.filter.RetryPolicy;
+import dev.proxy.core.upstream.AcquireCallback;
+import dev.proxy.core.upstream.PooledConnection;
+import dev.proxy.core.upstream.UpstreamListener;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One exchange's traffic with the upstream, attempt by attempt: the request head and body written on the leased
+ * connection (and written again from the kept parts on a retry), the response head classified (informational,
+ * a retried status, a switch to a tunnel, or relayed), the body relayed by {@link ResponseRelay}, and a connection
+ * lost before its response handed to the stale-connection retry or to the {@link ProxyExchange} as a failed attempt.
+ * The attempt's timers (response head, per try) start and stop here.
+ *
+ * <p>Confined to the client's event loop, which is the upstream connection's too. It decides nothing about the
+ * exchange's end: failures and the end go to the exchange.
+ */
+final class UpstreamSide implements AcquireCallback, UpstreamListener {
+    /** How much sooner than the upstream's advertised keep-alive timeout its idle connection is given up. */
+    private static final long KEEP_ALIVE_MARGIN_NANOS = 250_000_000L;
+
+    private final ProxyExchange exchange;
+    private final ClientSide frontend;
+    private final Channel client;
+    private final HttpRequest request;
+    private final HttpProtocol clientProtocol;
+    private final RequestBody body;
+    private final ResponseRelay response;
+    private final ExchangeFacts facts;
+    private final ExchangeTimers timers;
+    private final boolean idempotent;
+    /** A WebSocket upgrade request: its Upgrade headers go upstream, and a 101 turns the connections into a tunnel. */
+    private final boolean webSocket;
+    private AttemptLoop attempts;
+
+    UpstreamSide(ProxyExchange exchange, ClientSide frontend, Channel client, HttpRequest request,
+                 HttpProtocol clientProtocol, RequestBody body, ResponseRelay response, ExchangeFacts facts,
+                 ExchangeTimers timers) {
+        this.exchange = exchange;
+        this.frontend = frontend;
+        this.client = client;
+        this.request = request;
+        this.clientProtocol = clientProtocol;
+        this.body = body;
+        this.response = response;
+        this.facts = facts;
+        this.timers = timers;
+        this.idempotent = UpstreamHead.isIdempotent(request.method());
+        this.webSocket = MessageHeaders.isWebSocketUpgrade(request, clientProtocol);
+    }
+
+    void attempts(AttemptLoop loop) {
+        this.attempts = loop;
+    }
+
+    boolean webSocket() {
+        return webSocket;
+    }
+
+    @Override
+    public boolean idempotent() {
+        return idempotent;
+    }
+
+    /** Rewrites the head for the upstream, once, before the first attempt sends it. */
+    void prepareHead() {
+        RequestTarget target = facts.requestTarget();
+        MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(), target.originalHost(),
+                UpstreamHead.host(facts.route(), target, attempts.endpointAuthority()),
+                target.uri(UpstreamHead.path(facts.route(), target.path())), frontend.isTls(), webSocket,
+                attempts.cluster().config().protocol() == UpstreamProtocol.H2, facts.target().requestHeaders(), facts);
+    }
+
+    /**
+     * The attempt's endpoint is chosen: the pool is asked for a connection. The per-try timer starts once the
+     * connection is there, as the connect and acquire timeouts cover the time before.
+     */
+    void startAttempt(long deadlineNanos) {
+        if (deadlineNanos != Long.MAX_VALUE) {
+            UpstreamHead.setDeadline(facts.route(), request, deadlineNanos - System.nanoTime());
+        }
+        facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
+        long now = System.nanoTime();
+        timers.armBy(now + firstAttemptTimeoutNanos());
+        attempts.lease(client.eventLoop(), this, now);
+        exchange.pauseUntilConnected();
+    }
+
+    @Override
+    public void acquired(PooledConnection c) {
+        if (exchange.isDone()) {
+            c.release();
+            return;
+        }
+        attempts.connected(c, this);
+        Channel upstream = c.channel();
+        upstream.write(request);
+        body.resend(upstream);
+        HttpContent part;
+        while ((part = body.nextHeld()) != null) {
+            forward(part);
+        }
+        upstream.flush();
+        if (body.endSent()) {
+            startResponseTimer();
+        }
+        startPerTryTimer();
+        frontend.pauseReading(ReadPause.CONNECTING, false);
+        frontend.pauseReading(ReadPause.UPSTREAM_BUSY, !upstream.isWritable());
+    }
+
+    @Override
+    public void acquireFailed(ProxyError error, Throwable cause) {
+        exchange.attemptFailed(error, cause);
+    }
+
+    /** Sends a part of the request body on the attempt's connection, pausing the client when it cannot take more. */
+    void forward(HttpContent content) {
+        Channel upstream = attempts.channel();
+        if (body.send(content, upstream)) {
+            startResponseTimer();
+        }
+        if (!upstream.isWritable()) {
+            // pause before flushing: the flush may drain the buffer and fire the event that resumes reading
+            frontend.pauseReading(ReadPause.UPSTREAM_BUSY, true);
+            upstream.flush();
+        }
+    }
+
+    @Override
+    public void onUpstreamMessage(HttpObject msg) {
+        try {
+            if (exchange.isDone()) {
+                ReferenceCountUtil.release(msg);
+            } else if (msg instanceof HttpResponse) {
+                onResponseHead((HttpResponse) msg);
+            } else if (msg instanceof HttpContent) {
+                onResponseContent((HttpContent) msg);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } catch (RuntimeException e) {
+            exchange.fail(ProxyError.INTERNAL, e);
+        }
+    }
+
+    private void onResponseHead(HttpResponse head) {
+        DecoderResult decoded = head.decoderResult();
+        if (decoded.isFailure()) {
+            ReferenceCountUtil.release(head);
+            if (decoded.cause() instanceof PrematureChannelClosureException) {
+                upstreamGone(decoded.cause());
+            } else {
+                exchange.attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, decoded.cause());
+            }
+            return;
+        }
+        int code = head.status().code();
+        if (code < 200 && code != 101) {
+            // 100 Continue (the proxy answered the client's Expect itself), 102, 103: not forwarded
+            response.skipInformational();
+            ReferenceCountUtil.release(head);
+            return;
+        }
+        if (code == 101) {
+            if (webSocket && frontend.awaitingUpgrade() && attempts.connection().canDetach()) {
+                switchProtocols(head);
+            } else {
+                // nobody asked to switch: what follows the 101 is not HTTP
+                ReferenceCountUtil.release(head);
+                exchange.attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
+            }
+            return;
+        }
+        cancelAttemptTimers();
+        long retryAfter = code == 429 || code == 503 ? MessageHeaders.retryAfterNanos(head) : -1;
+        attempts.answered(code, retryAfter, System.nanoTime());
+        RetryPolicy retry = attempts.retry();
+        if (retry.retriesOnStatus(code) && retryAfter <= retry.retryAfterMaxNanos()) {
+            long wait = retryAfter >= 0 ? retryAfter : retry.backoffNanos(attempts.count());
+            if (exchange.mayRetry(true, wait)) {
+                // this answer is dropped with its connection; reading the rest of its body would only delay the retry
+                ReferenceCountUtil.release(head);
+                attempts.closeConnection();
+                exchange.retryAfter(wait, code, null);
+                return;
+            }
+        }
+        relayHead(head, code);
+    }
+
+    private void relayHead(HttpResponse head, int code) {
+        response.streaming(code, attempts.startNanos(), HttpUtil.isKeepAlive(head));
+        exchange.responding();
+        long keepAlive = MessageHeaders.keepAliveTimeoutSeconds(head);
+        if (keepAlive >= 0) {
+            attempts.connection().keepAliveTimeout(Math.max(0,
+                    TimeUnit.SECONDS.toNanos(keepAlive) - KEEP_ALIVE_MARGIN_NANOS));
+        }
+        boolean keepClient = exchange.keepsClientAlive() && !frontend.isDraining();
+        echoRequestId(head);
+        if (!MessageHeaders.forResponse(head, upstreamProtocol(head), clientProtocol,
+                HttpMethod.HEAD.equals(request.method()), keepClient, facts.target().responseHeaders(), facts)) {
+            exchange.closeAfterResponse();
+        }
+        client.write(head);
+        if (head instanceof HttpContent) {
+            onResponseContent((HttpContent) head);
+        }
+    }
+
+    /**
+     * The protocol the upstream answered in: the cluster's, as an HTTP/2 stream's response says HTTP/1.1 too after
+     * its conversion; over HTTP/1.x, the version of the status line.
+     */
+    private HttpProtocol upstreamProtocol(HttpResponse head) {
+        return attempts.cluster().config().protocol() == UpstreamProtocol.H2
+                ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(head.protocolVersion());
+    }
+
+    /**
+     * The upstream accepted the WebSocket upgrade: the 101 goes to the client and both connections become a
+     * {@link Tunnel}. The exchange ends here, with status 101, for the filters (a concurrency permit is not held by a
+     * tunnel), the breaker, the metrics and the access log; the upstream connection leaves its pool, so a tunnel
+     * never holds a slot of {@code maxConnectionsPerEndpoint}.
+     */
+    private void switchProtocols(HttpResponse head) {
+        cancelAttemptTimers();
+        attempts.answered(101, -1, System.nanoTime());
+        response.written(101, attempts.startNanos());
+        exchange.responding();
+        echoRequestId(head);
+        MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(), facts);
+        client.write(head);
+        PooledConnection c = attempts.takeConnection();
+        try {
+            frontend.openTunnel(c, exchange.websocketIdleTimeout());
+        } catch (RuntimeException e) {
+            // neither side may be left half switched
+            c.close();
+            client.close();
+            throw e;
+        }
+        exchange.finish();
+    }
+
+    private void onResponseContent(HttpContent content) {
+        switch (response.relay(content, attempts.channel())) {
+            case MALFORMED -> exchange.fail(ProxyError.UPSTREAM_BAD_RESPONSE, content.decoderResult().cause());
+            case LAST -> {
+                // end the exchange (filters, pool) before the client can see the last byte: a client that sends its
+                // next request the moment this one ends must find the concurrency permit back, on any connection
+                exchange.finishIfBothEnded();
+                client.flush();
+            }
+            case MORE -> { }
+        }
+    }
+
+    /** Tells the client the request's id; before the route's response edits, which may remove it. */
+    void echoRequestId(HttpResponse head) {
+        if (facts.requestId() != null) {
+            head.headers().set(MessageHeaders.X_REQUEST_ID, facts.requestId());
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (!exchange.isDone()) {
+            client.flush();
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (!exchange.isDone()) {
+            frontend.pauseReading(ReadPause.UPSTREAM_BUSY, !writable);
+        }
+    }
+
+    @Override
+    public void onUpstreamIdle() {
+        if (response.started()) {
+            exchange.fail(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+        } else {
+            exchange.attemptFailed(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed() {
+        upstreamGone(null);
+    }
+
+    @Override
+    public void onUpstreamError(Throwable cause) {
+        upstreamGone(cause);
+    }
+
+    /**
+     * The upstream connection ended before the response did: a cut response; or, on a reused connection, maybe the
+     * race with an upstream that closed it while idle ({@link AttemptLoop#retryStale}); else a failed attempt.
+     */
+    private void upstreamGone(Throwable cause) {
+        if (exchange.isDone()) {
+            return;
+        }
+        attempts.closeConnection();
+        if (response.started()) {
+            exchange.fail(ProxyError.UPSTREAM_RESET, cause);
+            return;
+        }
+        if (attempts.retryStale(idempotent, body.bytesSent())) {
+            cancelAttemptTimers();
+            ExchangeLog.staleRetry(facts);
+            attempts.leaseNew(client.eventLoop(), this);
+            exchange.pauseUntilConnected();
+            return;
+        }
+        exchange.attemptFailed(ProxyError.ofUpstreamLoss(cause), cause);
+    }
+
+    private void startResponseTimer() {
+        if (!timers.isSet(Timer.RESPONSE_HEADER) && !response.started()) {
+            timers.set(Timer.RESPONSE_HEADER,
+                    System.nanoTime() + attempts.cluster().config().timeouts().responseHeader().toNanos());
+        }
+    }
+
+    private void startPerTryTimer() {
+        Duration perTry = facts.route().policies().perTryTimeout();
+        if (!perTry.isZero() && !timers.isSet(Timer.PER_TRY) && !response.started()) {
+            timers.set(Timer.PER_TRY, System.nanoTime() + perTry.toNanos());
+        }
+    }
+
+    /**
+     * The soonest that an attempt's own timers can expire, counted from its start: both start later than it. The
+     * exchange's task is armed no later than that when an attempt starts, so that setting them moves nothing.
+     */
+    private long firstAttemptTimeoutNanos() {
+        long responseHeader = attempts.cluster().config().timeouts().responseHeader().toNanos();
+        Duration perTry = facts.route().policies().perTryTimeout();
+        return perTry.isZero() ? responseHeader : Math.min(responseHeader, perTry.toNanos());
+    }
+
+    void cancelAttemptTimers() {
+        timers.clear(Timer.RESPONSE_HEADER);
+        timers.clear(Timer.PER_TRY);
+    }
+}
