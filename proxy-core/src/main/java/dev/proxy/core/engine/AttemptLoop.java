@@ -50,6 +50,11 @@ final class AttemptLoop {
     private final Cluster cluster;
     private final RetryPolicy retry;
     private final ExchangeObserver observer;
+    private final RequestBody body;
+    private final ResponseRelay response;
+    private final boolean idempotent;
+    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    private final long deadlineNanos;
     private State state = State.IDLE;
     private Endpoint endpoint;
     private List<Endpoint> tried;
@@ -60,10 +65,18 @@ final class AttemptLoop {
     private boolean reused;
     private boolean staleRetried;
 
-    AttemptLoop(Cluster cluster, RetryPolicy retry, ExchangeObserver observer) {
+    /** What a retry depends on besides the attempts: the request's body and method, the response, the deadline. */
+    record Request(RequestBody body, ResponseRelay response, boolean idempotent, long deadlineNanos) {
+    }
+
+    AttemptLoop(Cluster cluster, RetryPolicy retry, ExchangeObserver observer, Request request) {
         this.cluster = cluster;
         this.retry = retry;
         this.observer = observer;
+        this.body = request.body();
+        this.response = request.response();
+        this.idempotent = request.idempotent();
+        this.deadlineNanos = request.deadlineNanos();
     }
 
     State state() {
@@ -72,10 +85,6 @@ final class AttemptLoop {
 
     Cluster cluster() {
         return cluster;
-    }
-
-    RetryPolicy retry() {
-        return retry;
     }
 
     /** Attempts made so far, the current one included. */
@@ -213,25 +222,60 @@ final class AttemptLoop {
     }
 
     /**
-     * The response was cut after its head with {@code error}: the breaker heard of the attempt when the head came,
-     * outlier detection hears of the cut now.
+     * The exchange fails with {@code error}: an attempt in flight fails with it; a response cut after its head (the
+     * breaker heard of the attempt when the head came) is told to outlier detection. The connection is closed.
      */
-    void cutAfterHead(ProxyError error) {
+    void abort(ProxyError error, long nowNanos) {
+        if (holdsPermit()) {
+            failed(error, nowNanos);
+            return;
+        }
         if (state == State.ANSWERED && UpstreamOutcome.of(error).failsEndpoint()) {
             cluster.report(endpoint, true);
         }
+        closeConnection();
     }
 
     /**
-     * Whether another attempt may start after waiting {@code waitNanos}: attempts are left, the request is
-     * idempotent or never reached the upstream, and the retry budget has room (asked last, as it spends). What the
-     * exchange knows (its body can be sent again, the deadline leaves time) it has checked before.
+     * The current attempt failed with {@code error} before a response reached the client: reports it, then says how
+     * long to wait before the next attempt, or -1 when there is none (the policy does not retry it, or
+     * {@link #mayRetry} says no).
      */
-    boolean mayRetry(boolean reachedUpstream, boolean idempotent) {
-        if (count >= retry.maxAttempts()) {
+    long failedRetryIn(ProxyError error, long nowNanos) {
+        boolean reached = state == State.CONNECTED;
+        failed(error, nowNanos);
+        if (response.started() || !retry.retriesOn(error)) {
+            return -1;
+        }
+        long wait = retry.backoffNanos(count);
+        return mayRetry(reached, wait, nowNanos) ? wait : -1;
+    }
+
+    /**
+     * The upstream answered {@code code} (already {@link #answered}): how long to wait before trying again, when the
+     * policy retries that status and any {@code Retry-After} is short enough; else -1, and the answer is relayed.
+     */
+    long answeredRetryIn(int code, long retryAfterNanos, long nowNanos) {
+        if (!retry.retriesOnStatus(code) || retryAfterNanos > retry.retryAfterMaxNanos()) {
+            return -1;
+        }
+        long wait = retryAfterNanos >= 0 ? retryAfterNanos : retry.backoffNanos(count);
+        return mayRetry(true, wait, nowNanos) ? wait : -1;
+    }
+
+    /**
+     * Whether another attempt may start after waiting {@code waitNanos}: no response has started, attempts are left,
+     * the body can be sent again (none went, or all that went is kept), the request is idempotent or never reached
+     * the upstream, the deadline leaves the time, and the retry budget has room (asked last, as it spends).
+     */
+    private boolean mayRetry(boolean reachedUpstream, long waitNanos, long nowNanos) {
+        if (response.started() || count >= retry.maxAttempts() || !body.canResend()) {
             return false;
         }
         if (reachedUpstream && !idempotent) {
+            return false;
+        }
+        if (deadlineNanos != Long.MAX_VALUE && nowNanos + waitNanos >= deadlineNanos) {
             return false;
         }
         return retry.tryAcquireRetry();

@@ -111,6 +111,37 @@ final class ExchangeTimers {
         runBy(Math.min(nanos, earliest()));
     }
 
+    /**
+     * An attempt starts: the task runs no later than its first own timer could expire, counted from now (both start
+     * later: the response-head timer when the request has gone, the per-try timer when the connection is there), so
+     * that setting them moves nothing.
+     *
+     * @param perTryNanos the route's per-try timeout, 0 for none
+     */
+    void attemptStarting(long nowNanos, long responseHeaderNanos, long perTryNanos) {
+        armBy(nowNanos + (perTryNanos == 0 ? responseHeaderNanos : Math.min(responseHeaderNanos, perTryNanos)));
+    }
+
+    /** The attempt's connection is there: its per-try timer starts, unless running already or there is none. */
+    void startPerTry(long perTryNanos) {
+        if (perTryNanos != 0 && !isSet(Timer.PER_TRY)) {
+            set(Timer.PER_TRY, nanoClock.getAsLong() + perTryNanos);
+        }
+    }
+
+    /** The whole request has gone upstream: the wait for the response head starts, unless running already. */
+    void startResponseHeader(long responseHeaderNanos) {
+        if (!isSet(Timer.RESPONSE_HEADER)) {
+            set(Timer.RESPONSE_HEADER, nanoClock.getAsLong() + responseHeaderNanos);
+        }
+    }
+
+    /** The attempt has its answer, or has ended: its own timers stop. */
+    void clearAttempt() {
+        clear(Timer.RESPONSE_HEADER);
+        clear(Timer.PER_TRY);
+    }
+
     /** Clears every timer and removes the task, for good: called when the exchange ends. */
     void stop() {
         stopped = true;

@@ -46,16 +46,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     private final RequestHeaderTimeout headerTimeout;
     /** This handler serves one HTTP/2 stream, not a connection: one request, never pipelined, never upgraded. */
     private final boolean stream;
+    /** What the connection is doing; it moves only down this list. */
+    private enum Phase {
+        /** Reading HTTP requests, one exchange at a time. */
+        SERVING,
+        /** An upgrade request was read whole and the decoder has left: the client's bytes are kept for a tunnel. */
+        AWAITING_UPGRADE,
+        /** A tunnel has the connection; this handler has left the pipeline. */
+        TUNNELLED,
+        /** Closing or closed: what still arrives is released. */
+        CLOSING
+    }
+
     private ChannelHandlerContext ctx;
+    private Phase phase = Phase.SERVING;
     private ProxyExchange exchange;
     private ArrayDeque<Object> held;
     /** The {@link ReadPause#bit}s of the reasons not to read now. */
     private int pauses;
-    private boolean closing;
     private boolean replaying;
-    /** The upgrade request was read whole and the decoder has left: no more HTTP requests on this connection. */
-    private boolean upgrading;
-    private boolean tunnelled;
+    /** The client's bytes read while an upgrade awaits its answer, for the tunnel; null until there are some. */
     private ArrayDeque<ByteBuf> earlyBytes;
     /** The client's address as X-Forwarded-For writes it: formatted once per connection, not per request. */
     private String clientIp;
@@ -82,9 +92,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing) {
+        if (phase == Phase.CLOSING) {
             ReferenceCountUtil.release(msg);
-        } else if (upgrading) {
+        } else if (phase == Phase.AWAITING_UPGRADE) {
             keepEarly(msg);
         } else if ((held != null && !held.isEmpty()) || (exchange != null && exchange.requestComplete())) {
             hold(msg);
@@ -136,7 +146,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
             exchange.fail(ProxyError.BAD_REQUEST, null);
             return;
         }
-        upgrading = true;
+        phase = Phase.AWAITING_UPGRADE;
         pauseReading(ReadPause.UPGRADING, true);
         ChannelPipeline p = ctx.pipeline();
         p.remove(headerTimeout);
@@ -157,7 +167,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     /** Whether the connection waits for the answer to a WebSocket upgrade request, so a 101 can be taken. */
     @Override
     public boolean awaitingUpgrade() {
-        return upgrading && !closing;
+        return phase == Phase.AWAITING_UPGRADE;
     }
 
     /**
@@ -166,8 +176,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
      */
     @Override
     public void openTunnel(PooledConnection upstream, Duration idleTimeout) {
-        upgrading = false;
-        tunnelled = true;
+        phase = Phase.TUNNELLED;
         ChannelPipeline p = ctx.pipeline();
         p.remove(FrontendInitializer.ENCODER);
         p.remove(FrontendInitializer.IDLE);
@@ -192,7 +201,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
             return;
         }
         exchange = null;
-        if (tunnelled) {
+        if (phase == Phase.TUNNELLED) {
             return;
         }
         if (stream) {
@@ -230,7 +239,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         }
         replaying = true;
         try {
-            while (held != null && !held.isEmpty() && !closing && (exchange == null || !exchange.requestComplete())) {
+            while (held != null && !held.isEmpty() && phase != Phase.CLOSING
+                    && (exchange == null || !exchange.requestComplete())) {
                 dispatch(held.poll());
             }
         } finally {
@@ -252,7 +262,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     private void updateAutoRead() {
-        boolean read = pauses == 0 && !closing;
+        boolean read = pauses == 0 && phase != Phase.CLOSING;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -334,11 +344,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
             if (exchange == null) {
                 close();
             } else {
-                exchange.onClientIdle();
+                exchange.clientTooSlow(ProxyError.CLIENT_BODY_TIMEOUT);
             }
         } else if (evt == RequestBodyRate.TOO_SLOW) {
             if (exchange != null) {
-                exchange.onClientBodyTooSlow();
+                exchange.clientTooSlow(ProxyError.CLIENT_BODY_TOO_SLOW);
             }
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -347,12 +357,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closing = true;
+        phase = Phase.CLOSING;
         if (exchange != null) {
             exchange.clientClosed();
         }
-        releaseHeld();
-        releaseEarly();
+        BodyParts.releaseAll(held);
+        BodyParts.releaseAll(earlyBytes);
     }
 
     @Override
@@ -387,34 +397,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     private void close() {
-        if (!closing) {
-            closing = true;
-            releaseHeld();
-            releaseEarly();
+        if (phase != Phase.CLOSING) {
+            phase = Phase.CLOSING;
+            BodyParts.releaseAll(held);
+            BodyParts.releaseAll(earlyBytes);
             if (stream) {
                 // ends this stream only (with RST_STREAM while the client still sends); the connection stays
                 ctx.close();
                 return;
             }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    private void releaseEarly() {
-        if (earlyBytes != null) {
-            ByteBuf b;
-            while ((b = earlyBytes.poll()) != null) {
-                b.release();
-            }
-        }
-    }
-
-    private void releaseHeld() {
-        if (held != null) {
-            Object m;
-            while ((m = held.poll()) != null) {
-                ReferenceCountUtil.release(m);
-            }
         }
     }
 }

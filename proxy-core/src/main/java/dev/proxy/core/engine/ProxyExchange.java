@@ -3,25 +3,15 @@ package dev.proxy.core.engine;
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.RouteConfig;
-import dev.proxy.core.engine.ClientSide.ReadPause;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.Verdict;
 import dev.proxy.core.runtime.ConfigSnapshot;
-import dev.proxy.core.runtime.RouteTarget;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * One request from a client and its response, as the explicit state machine {@link ExchangeState}: the head is
@@ -37,9 +27,6 @@ import java.util.function.Function;
  * released; what it holds or keeps for a retry ({@link RequestBody}) is released by {@link #finish}.
  */
 final class ProxyExchange {
-    /** A body this small, still unread when the proxy answers early, is read and dropped to keep the connection. */
-    private static final long DISCARD_LIMIT = 64 * 1024;
-
     private final ClientSide frontend;
     private final Channel client;
     private final ConfigSnapshot snapshot;
@@ -50,18 +37,17 @@ final class ProxyExchange {
     private final ResponseRelay response;
     private final ExchangeFacts facts;
     private final ExchangeTimers timers;
+    private final ClientReply reply;
     private final UpstreamSide upstream;
     private ExchangeState state = ExchangeState.ROUTING;
     private AttemptLoop attempts;
     private MirrorExchange mirror;
     /** When the route's deadline passes, if it has one. */
     private long deadlineNanos = Long.MAX_VALUE;
-    private int filtersPassed;
+    private Admission admission;
     /** The filter verdict that rejected the request, whose status and headers the error response takes. */
     private Verdict rejection;
     private ProxyError endError;
-    private boolean clientKeepAlive;
-    private boolean expectContinue;
 
     /** Starts nothing yet ({@link #start} does); {@code protocol} is what the client sent {@code request} in. */
     ProxyExchange(ClientSide frontend, Channel client, ConfigSnapshot snapshot, HttpRequest request,
@@ -72,15 +58,16 @@ final class ProxyExchange {
         this.snapshot = snapshot;
         this.request = request;
         this.clientProtocol = protocol;
-        // keep-alive is an HTTP/1 connection's; a stream ends by itself and has no Connection header to read
-        this.clientKeepAlive = protocol == HttpProtocol.HTTP_2 || HttpUtil.isKeepAlive(request);
         this.response = new ResponseRelay(client);
         this.facts = new ExchangeFacts(request, frontend, (java.net.InetSocketAddress) client.remoteAddress(),
                 frontend.observer().exchangeStarted(request, protocol), body, response, now);
         this.timers = new ExchangeTimers(client.eventLoop(), System::nanoTime, this::timerExpired);
-        this.upstream = new UpstreamSide(this, frontend, client, request, protocol, body, response, facts, timers);
+        this.reply = new ClientReply(frontend, client, request, protocol, body, response, facts);
+        this.upstream = new UpstreamSide(this, frontend, client, request, protocol, body, response, facts, timers,
+                reply);
     }
 
+    /** Whether the request's last part has arrived. */
     boolean requestComplete() {
         return body.isComplete();
     }
@@ -97,7 +84,7 @@ final class ProxyExchange {
 
     /** The client connection closes after this exchange's response (unless a 101 makes it a tunnel). */
     void closeAfterResponse() {
-        clientKeepAlive = false;
+        reply.closeAfter();
     }
 
     boolean isDone() {
@@ -108,40 +95,24 @@ final class ProxyExchange {
         return snapshot.config().server().limits().websocketIdleTimeout();
     }
 
-    /** Whether the client connection may serve another request after this response. */
-    boolean keepsClientAlive() {
-        return clientKeepAlive;
-    }
-
     /** Checks and routes the request head, starts the route deadline, then runs the admission filters. */
     void start() {
-        ProxyError framing = RequestHeadCheck.framing(request, clientProtocol);
-        if (framing != null) {
-            refuse(framing, true);
+        Routing.Result routed = Routing.route(request, clientProtocol, snapshot, frontend, facts);
+        if (routed.expectsContinue()) {
+            reply.expectsContinue();
+        }
+        if (routed.error() != null) {
+            if (routed.closesConnection()) {
+                reply.closeAfter();
+            }
+            fail(routed.error(), null);
             return;
         }
-        facts.requestId(RequestIds.assign(request.headers(), snapshot.config().server().requestId()));
-        RequestHeadCheck.Result head = RequestHeadCheck.target(request, clientProtocol);
-        if (head.error() != null) {
-            refuse(head.error(), head.closesConnection());
-            return;
-        }
-        expectContinue = head.expectsContinue();
-        frontend.applyClientIdentity(request);
-        Optional<RouteTarget> routed = snapshot.match(head.target().host(), head.target().path(),
-                request.method().name(), request.headers());
-        if (routed.isEmpty()) {
-            refuse(ProxyError.NO_ROUTE, false);
-            return;
-        }
-        facts.routed(routed.get(), head.target());
         RouteConfig route = facts.route();
-        if (HttpUtil.getContentLength(request, 0L) > route.maxBodySize()) {
-            refuse(ProxyError.BODY_TOO_LARGE, false);
-            return;
-        }
         if (route.answersItself()) {
-            answerItself();
+            move(ExchangeState.RESPONDING);
+            reply.writeRouteAnswer();
+            respondedItself();
             return;
         }
         long timeoutNanos = ExchangeTimers.routeTimeoutNanos(route, request);
@@ -149,146 +120,106 @@ final class ProxyExchange {
             deadlineNanos = facts.startNanos() + timeoutNanos;
             timers.set(Timer.ROUTE_DEADLINE, deadlineNanos);
         }
+        admission = new Admission(facts.target());
         move(ExchangeState.ADMITTING);
-        admit(0);
+        admit();
     }
 
-    /** Runs the admission filters from {@code from} on; each passes, rejects or delays the request. */
-    private void admit(int from) {
-        RouteTarget target = facts.target();
-        for (int i = from; i < target.filterCount(); i++) {
-            Verdict verdict;
-            try {
-                verdict = target.filter(i).onRequest(facts);
-            } catch (RuntimeException e) {
-                fail(ProxyError.INTERNAL, e);
-                return;
-            }
-            if (verdict.rejects()) {
-                rejection = verdict;
-                fail(verdict.error(), null);
-                return;
-            }
-            // a filter that asks to be asked again has not passed the request yet
-            filtersPassed = verdict.asksAgain() ? i : i + 1;
-            if (!verdict.passes()) {
-                long until = System.nanoTime() + verdict.delayNanos();
-                timers.set(Timer.FILTER_DELAY, until);
-                timers.armBy(until);
-                pauseUntilConnected();
-                return;
-            }
-        }
-        RetryPolicy retry = target.retry();
-        retry.onRequest();
-        if (retry.maxAttempts() > 1) {
-            body.keepForRetries(retry.bufferBodyUpTo());
-        }
-        attempts = new AttemptLoop(target.pickCluster(), retry, facts.observer());
-        facts.attempts(attempts);
-        upstream.attempts(attempts);
-        move(ExchangeState.ATTEMPTING);
-        startAttempt();
-    }
-
-    /** One try: the breaker and balancer choose the endpoint, then its pool lends a connection to the upstream side. */
-    private void startAttempt() {
-        ProxyError refusal = attempts.pick(request, facts.client());
-        if (refusal != null) {
-            // neither is worth a retry: an open breaker must stop traffic, and the balancer just said it has nothing
-            fail(refusal, null);
+    /** Runs the admission filters not passed yet; each passes, rejects or delays the request. */
+    private void admit() {
+        Admission.Step step;
+        try {
+            step = admission.run(facts);
+        } catch (RuntimeException e) {
+            fail(ProxyError.INTERNAL, e);
             return;
         }
-        if (attempts.count() == 1) {
-            upstream.prepareHead();
-            // the shadow gets the head as rewritten; an upgrade is not mirrored: a shadow's 101 would leave a switched
-            // connection with nothing to read it
-            mirror = upstream.webSocket() ? null
-                    : MirrorExchange.sample(facts.target(), request, facts.client(), client.eventLoop(), body.held());
-            if (expectContinue) {
-                client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+        switch (step) {
+            case REJECTED -> {
+                rejection = admission.verdict();
+                fail(rejection.error(), null);
+            }
+            case DELAYED -> {
+                long until = System.nanoTime() + admission.verdict().delayNanos();
+                timers.set(Timer.FILTER_DELAY, until);
+                timers.armBy(until);
+                upstream.pauseUntilConnected();
+            }
+            case PASSED -> {
+                RetryPolicy retry = facts.target().retry();
+                retry.onRequest();
+                if (retry.maxAttempts() > 1) {
+                    body.keepForRetries(retry.bufferBodyUpTo());
+                }
+                attempts = new AttemptLoop(facts.target().pickCluster(), retry, facts.observer(),
+                        new AttemptLoop.Request(body, response, upstream.idempotent(), deadlineNanos));
+                facts.attempts(attempts);
+                upstream.attempts(attempts, deadlineNanos);
+                move(ExchangeState.ATTEMPTING);
+                upstream.startAttempt();
             }
         }
-        upstream.startAttempt(deadlineNanos);
     }
 
-    /**
-     * Stops reading the client while a connection is being leased, or a filter's delay or a retry's backoff runs, so
-     * that body parts do not pile up. Most leases complete at once from the idle pool, and then reading never pauses:
-     * toggling it costs two epoll_ctl calls per request.
-     */
-    void pauseUntilConnected() {
-        if ((attempts == null || attempts.connection() == null) && state != ExchangeState.DONE) {
-            frontend.pauseReading(ReadPause.CONNECTING, true);
-        }
+    /** The first attempt's endpoint is chosen and the head rewritten: the mirror starts, the client may send on. */
+    void headPrepared() {
+        // the shadow gets the head as rewritten; an upgrade is not mirrored: a shadow's 101 would leave a switched
+        // connection with nothing to read it
+        mirror = upstream.webSocket() ? null
+                : MirrorExchange.sample(facts.target(), request, facts.client(), client.eventLoop(), body.held());
+        reply.sendContinue();
     }
 
     /** A part of the request body from the client; this exchange now owns it. */
     void onRequestContent(HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
-        if (state == ExchangeState.DONE || body.received() == RequestBody.Received.DISCARDING || response.ended()) {
-            content.release();
-            if (last) {
-                body.complete();
+        boolean dropping = state == ExchangeState.DONE || response.ended();
+        switch (body.take(content, dropping, dropping ? 0 : facts.route().maxBodySize())) {
+            case DROPPED_LAST -> {
                 if (state != ExchangeState.DONE) {
                     finishIfBothEnded();
                 }
             }
-            return;
-        }
-        if (content.decoderResult().isFailure()) {
-            content.release();
-            fail(ProxyError.BAD_REQUEST, content.decoderResult().cause());
-            return;
-        }
-        if (body.count(content) > facts.route().maxBodySize()) {
-            content.release();
-            fail(ProxyError.BODY_TOO_LARGE, null);
-            return;
-        }
-        if (last) {
-            body.complete();
-        }
-        if (mirror != null) {
-            mirror.offer(content);
-        }
-        if (attempts == null || attempts.connection() == null) {
-            body.hold(content);
-        } else {
-            upstream.forward(content);
+            case MALFORMED -> fail(ProxyError.BAD_REQUEST, content.decoderResult().cause());
+            case TOO_LARGE -> fail(ProxyError.BODY_TOO_LARGE, null);
+            case TAKEN -> {
+                if (mirror != null) {
+                    mirror.offer(content);
+                }
+                if (attempts == null || attempts.connection() == null) {
+                    body.hold(content);
+                } else {
+                    upstream.forward(content);
+                }
+            }
+            case DROPPED -> { }
         }
     }
 
     void flushUpstream() {
-        if (attempts != null && attempts.connection() != null) {
-            attempts.channel().flush();
-        }
+        upstream.flush();
     }
 
+    /** The upstream is read only while the client can take more of the response. */
     void onClientWritabilityChanged(boolean writable) {
-        if (attempts != null && attempts.connection() != null) {
-            attempts.channel().config().setAutoRead(writable);
-        }
+        upstream.readWhile(writable);
     }
 
-    /** The client stopped sending its body for the idle timeout. */
-    void onClientIdle() {
+    /**
+     * The client's body stalled ({@code CLIENT_BODY_TIMEOUT}: idle for the timeout, or {@code CLIENT_BODY_TOO_SLOW}:
+     * below the listener's minimum data rate, which also closes the connection): 408.
+     */
+    void clientTooSlow(ProxyError error) {
         if (!body.isComplete()) {
-            fail(ProxyError.CLIENT_BODY_TIMEOUT, null);
-        }
-    }
-
-    /** The client's body arrives slower than the listener's minimum data rate: 408, and the connection closes. */
-    void onClientBodyTooSlow() {
-        if (!body.isComplete()) {
-            clientKeepAlive = false;
-            fail(ProxyError.CLIENT_BODY_TOO_SLOW, null);
+            if (error == ProxyError.CLIENT_BODY_TOO_SLOW) {
+                reply.closeAfter();
+            }
+            fail(error, null);
         }
     }
 
     void clientClosed() {
         if (state != ExchangeState.DONE) {
-            clientKeepAlive = false;
+            reply.closeAfter();
             response.cut(ProxyError.CLIENT_CLOSED.status().code());
             fail(ProxyError.CLIENT_CLOSED, null);
         }
@@ -301,53 +232,13 @@ final class ProxyExchange {
         }
         switch (timer) {
             case ROUTE_DEADLINE -> fail(ProxyError.ROUTE_TIMEOUT, null);
-            case RESPONSE_HEADER -> attemptFailed(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null);
-            case PER_TRY -> attemptFailed(ProxyError.UPSTREAM_PER_TRY_TIMEOUT, null);
+            case RESPONSE_HEADER -> upstream.attemptFailed(ProxyError.UPSTREAM_RESPONSE_TIMEOUT, null);
+            case PER_TRY -> upstream.attemptFailed(ProxyError.UPSTREAM_PER_TRY_TIMEOUT, null);
             // the filter that delayed the request has passed it: the next one runs
-            case FILTER_DELAY -> admit(filtersPassed);
-            case RETRY_BACKOFF -> startAttempt();
+            case FILTER_DELAY -> admit();
+            case RETRY_BACKOFF -> upstream.startAttempt();
             default -> throw new IllegalStateException("unknown timer " + timer);
         }
-    }
-
-    /** The current attempt failed before a response reached the client: retried when allowed, else the end. */
-    void attemptFailed(ProxyError error, Throwable cause) {
-        if (state == ExchangeState.DONE) {
-            return;
-        }
-        boolean reached = attempts.state() == AttemptLoop.State.CONNECTED;
-        attempts.failed(error, System.nanoTime());
-        upstream.cancelAttemptTimers();
-        if (!response.started() && attempts.retry().retriesOn(error)) {
-            long wait = attempts.retry().backoffNanos(attempts.count());
-            if (mayRetry(reached, wait)) {
-                ExchangeLog.retrying(facts, error, wait);
-                retryAfter(wait, 0, error);
-                return;
-            }
-        }
-        fail(error, cause);
-    }
-
-    /**
-     * Whether the request may be tried again after waiting {@code waitNanos}: no response has started, its body can
-     * be sent again, the deadline leaves the time, and the attempt loop agrees (attempts, idempotency, budget).
-     */
-    boolean mayRetry(boolean reachedUpstream, long waitNanos) {
-        if (response.started() || !body.canResend()) {
-            return false;
-        }
-        if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() + waitNanos >= deadlineNanos) {
-            return false;
-        }
-        return attempts.mayRetry(reachedUpstream, UpstreamHead.isIdempotent(request.method()));
-    }
-
-    /** Another attempt starts after {@code waitNanos}, the failed one having answered {@code code} or {@code error}. */
-    void retryAfter(long waitNanos, int code, ProxyError error) {
-        attempts.backoff(code, error);
-        timers.set(Timer.RETRY_BACKOFF, System.nanoTime() + Math.max(0, waitNanos));
-        pauseUntilConnected();
     }
 
     /** The upstream's response head is going to the client. */
@@ -365,79 +256,24 @@ final class ProxyExchange {
         }
         ExchangeLog.failed(facts, error, cause);
         if (attempts != null) {
-            if (attempts.holdsPermit()) {
-                attempts.failed(error, System.nanoTime());
-            } else {
-                attempts.cutAfterHead(error);
-                attempts.closeConnection();
-            }
+            attempts.abort(error, System.nanoTime());
         }
         endError = error;
         timers.stop();
         body.releaseHeld();
         if (response.started()) {
-            clientKeepAlive = false;
+            reply.closeAfter();
             response.cut(error.status().code());
             finish();
             return;
         }
-        HttpResponseStatus answer = rejection != null && rejection.status() != null ? rejection.status()
-                : error.status();
-        respondItself(answer.code(), keepOpen -> {
-            FullHttpResponse r = ErrorResponses.of(error, answer, rejection == null ? null : rejection.headers(),
-                    keepOpen, Grpc.isGrpc(request), client.alloc());
-            upstream.echoRequestId(r);
-            return r;
-        });
-    }
-
-    /** Refuses the head before any upstream is asked; the connection closes after, when its framing is in doubt. */
-    private void refuse(ProxyError error, boolean closeConnection) {
-        if (closeConnection) {
-            clientKeepAlive = false;
-        }
-        fail(error, null);
-    }
-
-    /** The route answers by itself ({@code redirect} or {@code directResponse}), its response header edits applied. */
-    private void answerItself() {
-        RouteConfig route = facts.route();
-        int code = route.redirect().map(r -> r.status())
-                .orElseGet(() -> route.directResponse().orElseThrow().status());
-        respondItself(code, keepOpen -> {
-            FullHttpResponse r = LocalAnswers.of(route, facts.target().directBody(), facts.requestTarget(),
-                    frontend.isTls(), HttpMethod.HEAD.equals(request.method()), keepOpen);
-            upstream.echoRequestId(r);
-            facts.target().responseHeaders().apply(r.headers(), facts);
-            return r;
-        });
-    }
-
-    /**
-     * Writes a response the proxy makes itself, given whether the connection stays open, and ends the exchange once
-     * the request has ended too (a small unread body is read and dropped; a large one closes the connection).
-     *
-     * @param code the status the exchange reports (an error's, even where gRPC gets a 200 trailers-only answer)
-     */
-    private void respondItself(int code, Function<Boolean, FullHttpResponse> make) {
-        if (MessageHeaders.hasBody(request) && !body.isComplete()) {
-            long length = MessageHeaders.contentLength(request);
-            if (expectContinue || length <= 0 || length - body.bytes() > DISCARD_LIMIT) {
-                clientKeepAlive = false;
-            }
-        }
-        if (frontend.isDraining()) {
-            clientKeepAlive = false;
-        }
-        response.written(code, -1);
         move(ExchangeState.RESPONDING);
-        // a stream needs no Connection: close to end, and HTTP/2 has no such header
-        client.write(make.apply(clientKeepAlive || clientProtocol == HttpProtocol.HTTP_2));
-        body.discardRest();
-        // the rest of a small body is read and dropped, so reading must resume whatever paused it
-        frontend.pauseReading(ReadPause.CONNECTING, false);
-        frontend.pauseReading(ReadPause.UPSTREAM_BUSY, false);
-        // as for a forwarded response: the filters hear of the end before the client does
+        reply.writeError(error, rejection);
+        respondedItself();
+    }
+
+    /** A response the proxy made itself has been written: as for a forwarded one, the filters hear first. */
+    private void respondedItself() {
         finishIfBothEnded();
         client.flush();
     }
@@ -452,8 +288,8 @@ final class ProxyExchange {
         }
         if (body.isComplete()) {
             finish();
-        } else if (body.received() != RequestBody.Received.DISCARDING || !clientKeepAlive) {
-            clientKeepAlive = false;
+        } else if (body.received() != RequestBody.Received.DISCARDING || !reply.keepAlive()) {
+            reply.closeAfter();
             finish();
         }
     }
@@ -477,8 +313,8 @@ final class ProxyExchange {
             attempts.end(endError, response.upstreamReusable() && body.endSent() && response.ended(), now);
         }
         facts.ended(endError, now);
-        ExchangeEnd.tell(facts, filtersPassed, snapshot);
-        frontend.exchangeDone(this, clientKeepAlive);
+        ExchangeEnd.tell(facts, admission, snapshot);
+        frontend.exchangeDone(this, reply.keepAlive());
     }
 
     private void move(ExchangeState next) {

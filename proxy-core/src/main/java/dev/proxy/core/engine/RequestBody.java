@@ -70,12 +70,50 @@ final class RequestBody {
         return bytes;
     }
 
-    /** Counts the bytes of a part the client sent; returns the body's size so far. */
-    long count(HttpContent part) {
-        return bytes += part.content().readableBytes();
+    /** What {@link #take} did with a part from the client. */
+    enum Taken {
+        /** Counted and now the caller's to send or hold. */
+        TAKEN,
+        /** Released: the exchange no longer wants the body. */
+        DROPPED,
+        /** Released, and it was the last part: the request has ended. */
+        DROPPED_LAST,
+        /** Released: the client's framing of it was broken. */
+        MALFORMED,
+        /** Released: the body has grown past the route's limit. */
+        TOO_LARGE
     }
 
-    /** The request's last part has arrived. */
+    /**
+     * Takes a part of the body from the client: counted (up to {@code maxBytes}) and handed back to be sent or held,
+     * or released when the body is not wanted ({@code dropping}, or being discarded), malformed or too large.
+     */
+    Taken take(HttpContent part, boolean dropping, long maxBytes) {
+        boolean last = part instanceof LastHttpContent;
+        if (dropping || received == Received.DISCARDING) {
+            part.release();
+            if (last) {
+                received = Received.COMPLETE;
+                return Taken.DROPPED_LAST;
+            }
+            return Taken.DROPPED;
+        }
+        if (part.decoderResult().isFailure()) {
+            part.release();
+            return Taken.MALFORMED;
+        }
+        bytes += part.content().readableBytes();
+        if (bytes > maxBytes) {
+            part.release();
+            return Taken.TOO_LARGE;
+        }
+        if (last) {
+            received = Received.COMPLETE;
+        }
+        return Taken.TAKEN;
+    }
+
+    /** The request's last part has arrived (unread, as the exchange had ended). */
     void complete() {
         received = Received.COMPLETE;
     }

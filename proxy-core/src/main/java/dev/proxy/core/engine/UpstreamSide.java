@@ -5,7 +5,6 @@ import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.engine.ClientSide.ReadPause;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
-import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.upstream.AcquireCallback;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
@@ -19,7 +18,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,14 +43,16 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     private final ResponseRelay response;
     private final ExchangeFacts facts;
     private final ExchangeTimers timers;
+    private final ClientReply reply;
     private final boolean idempotent;
     /** A WebSocket upgrade request: its Upgrade headers go upstream, and a 101 turns the connections into a tunnel. */
     private final boolean webSocket;
     private AttemptLoop attempts;
+    private long deadlineNanos = Long.MAX_VALUE;
 
     UpstreamSide(ProxyExchange exchange, ClientSide frontend, Channel client, HttpRequest request,
                  HttpProtocol clientProtocol, RequestBody body, ResponseRelay response, ExchangeFacts facts,
-                 ExchangeTimers timers) {
+                 ExchangeTimers timers, ClientReply reply) {
         this.exchange = exchange;
         this.frontend = frontend;
         this.client = client;
@@ -62,12 +62,15 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         this.response = response;
         this.facts = facts;
         this.timers = timers;
+        this.reply = reply;
         this.idempotent = UpstreamHead.isIdempotent(request.method());
         this.webSocket = MessageHeaders.isWebSocketUpgrade(request, clientProtocol);
     }
 
-    void attempts(AttemptLoop loop) {
+    /** The attempts start: the route's deadline (Long.MAX_VALUE for none) bounds their retries. */
+    void attempts(AttemptLoop loop, long routeDeadlineNanos) {
         this.attempts = loop;
+        this.deadlineNanos = routeDeadlineNanos;
     }
 
     boolean webSocket() {
@@ -80,7 +83,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     }
 
     /** Rewrites the head for the upstream, once, before the first attempt sends it. */
-    void prepareHead() {
+    private void prepareHead() {
         RequestTarget target = facts.requestTarget();
         MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(), target.originalHost(),
                 UpstreamHead.host(facts.route(), target, attempts.endpointAuthority()),
@@ -89,18 +92,62 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     }
 
     /**
-     * The attempt's endpoint is chosen: the pool is asked for a connection. The per-try timer starts once the
-     * connection is there, as the connect and acquire timeouts cover the time before.
+     * Starts an attempt: the breaker and the balancer choose the endpoint ({@link AttemptLoop#pick}), the head is
+     * rewritten before the first is sent, and the endpoint's pool is asked for a connection. The per-try timer starts
+     * once the connection is there, as the connect and acquire timeouts cover the time before.
      */
-    void startAttempt(long deadlineNanos) {
+    void startAttempt() {
+        ProxyError refusal = attempts.pick(request, facts.client());
+        if (refusal != null) {
+            // neither is worth a retry: an open breaker must stop traffic, and the balancer just said it has nothing
+            exchange.fail(refusal, null);
+            return;
+        }
+        if (attempts.count() == 1) {
+            prepareHead();
+            exchange.headPrepared();
+        }
+        long now = System.nanoTime();
         if (deadlineNanos != Long.MAX_VALUE) {
-            UpstreamHead.setDeadline(facts.route(), request, deadlineNanos - System.nanoTime());
+            UpstreamHead.setDeadline(facts.route(), request, deadlineNanos - now);
         }
         facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
-        long now = System.nanoTime();
-        timers.armBy(now + firstAttemptTimeoutNanos());
+        timers.attemptStarting(now, responseHeaderNanos(), perTryNanos());
         attempts.lease(client.eventLoop(), this, now);
-        exchange.pauseUntilConnected();
+        pauseUntilConnected();
+    }
+
+    /** The current attempt failed before a response reached the client: retried when allowed, else the end. */
+    void attemptFailed(ProxyError error, Throwable cause) {
+        if (exchange.isDone()) {
+            return;
+        }
+        timers.clearAttempt();
+        long wait = attempts.failedRetryIn(error, System.nanoTime());
+        if (wait < 0) {
+            exchange.fail(error, cause);
+            return;
+        }
+        ExchangeLog.retrying(facts, error, wait);
+        retryAfter(wait, 0, error);
+    }
+
+    /** Another attempt starts after {@code waitNanos}, the failed one having answered {@code code} or {@code error}. */
+    private void retryAfter(long waitNanos, int code, ProxyError error) {
+        attempts.backoff(code, error);
+        timers.set(Timer.RETRY_BACKOFF, System.nanoTime() + Math.max(0, waitNanos));
+        pauseUntilConnected();
+    }
+
+    /**
+     * Stops reading the client while a connection is being leased, or a filter's delay or a retry's backoff runs, so
+     * that body parts do not pile up. Most leases complete at once from the idle pool, and then reading never pauses:
+     * toggling it costs two epoll_ctl calls per request.
+     */
+    void pauseUntilConnected() {
+        if ((attempts == null || attempts.connection() == null) && !exchange.isDone()) {
+            frontend.pauseReading(ReadPause.CONNECTING, true);
+        }
     }
 
     @Override
@@ -118,24 +165,26 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             forward(part);
         }
         upstream.flush();
-        if (body.endSent()) {
-            startResponseTimer();
+        if (body.endSent() && !response.started()) {
+            timers.startResponseHeader(responseHeaderNanos());
         }
-        startPerTryTimer();
+        if (!response.started()) {
+            timers.startPerTry(perTryNanos());
+        }
         frontend.pauseReading(ReadPause.CONNECTING, false);
         frontend.pauseReading(ReadPause.UPSTREAM_BUSY, !upstream.isWritable());
     }
 
     @Override
     public void acquireFailed(ProxyError error, Throwable cause) {
-        exchange.attemptFailed(error, cause);
+        attemptFailed(error, cause);
     }
 
     /** Sends a part of the request body on the attempt's connection, pausing the client when it cannot take more. */
     void forward(HttpContent content) {
         Channel upstream = attempts.channel();
-        if (body.send(content, upstream)) {
-            startResponseTimer();
+        if (body.send(content, upstream) && !response.started()) {
+            timers.startResponseHeader(responseHeaderNanos());
         }
         if (!upstream.isWritable()) {
             // pause before flushing: the flush may drain the buffer and fire the event that resumes reading
@@ -168,7 +217,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             if (decoded.cause() instanceof PrematureChannelClosureException) {
                 upstreamGone(decoded.cause());
             } else {
-                exchange.attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, decoded.cause());
+                attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, decoded.cause());
             }
             return;
         }
@@ -185,23 +234,21 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             } else {
                 // nobody asked to switch: what follows the 101 is not HTTP
                 ReferenceCountUtil.release(head);
-                exchange.attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
+                attemptFailed(ProxyError.UPSTREAM_BAD_RESPONSE, null);
             }
             return;
         }
-        cancelAttemptTimers();
+        timers.clearAttempt();
         long retryAfter = code == 429 || code == 503 ? MessageHeaders.retryAfterNanos(head) : -1;
-        attempts.answered(code, retryAfter, System.nanoTime());
-        RetryPolicy retry = attempts.retry();
-        if (retry.retriesOnStatus(code) && retryAfter <= retry.retryAfterMaxNanos()) {
-            long wait = retryAfter >= 0 ? retryAfter : retry.backoffNanos(attempts.count());
-            if (exchange.mayRetry(true, wait)) {
-                // this answer is dropped with its connection; reading the rest of its body would only delay the retry
-                ReferenceCountUtil.release(head);
-                attempts.closeConnection();
-                exchange.retryAfter(wait, code, null);
-                return;
-            }
+        long now = System.nanoTime();
+        attempts.answered(code, retryAfter, now);
+        long wait = attempts.answeredRetryIn(code, retryAfter, now);
+        if (wait >= 0) {
+            // this answer is dropped with its connection; reading the rest of its body would only delay the retry
+            ReferenceCountUtil.release(head);
+            attempts.closeConnection();
+            retryAfter(wait, code, null);
+            return;
         }
         relayHead(head, code);
     }
@@ -214,11 +261,11 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             attempts.connection().keepAliveTimeout(Math.max(0,
                     TimeUnit.SECONDS.toNanos(keepAlive) - KEEP_ALIVE_MARGIN_NANOS));
         }
-        boolean keepClient = exchange.keepsClientAlive() && !frontend.isDraining();
-        echoRequestId(head);
+        boolean keepClient = reply.keepAlive() && !frontend.isDraining();
+        reply.echoRequestId(head);
         if (!MessageHeaders.forResponse(head, upstreamProtocol(head), clientProtocol,
                 HttpMethod.HEAD.equals(request.method()), keepClient, facts.target().responseHeaders(), facts)) {
-            exchange.closeAfterResponse();
+            reply.closeAfter();
         }
         client.write(head);
         if (head instanceof HttpContent) {
@@ -226,10 +273,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
     }
 
-    /**
-     * The protocol the upstream answered in: the cluster's, as an HTTP/2 stream's response says HTTP/1.1 too after
-     * its conversion; over HTTP/1.x, the version of the status line.
-     */
+    /** The upstream's protocol: the cluster's (an HTTP/2 response says HTTP/1.1 after its conversion), else the line's. */
     private HttpProtocol upstreamProtocol(HttpResponse head) {
         return attempts.cluster().config().protocol() == UpstreamProtocol.H2
                 ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(head.protocolVersion());
@@ -242,11 +286,11 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
      * never holds a slot of {@code maxConnectionsPerEndpoint}.
      */
     private void switchProtocols(HttpResponse head) {
-        cancelAttemptTimers();
+        timers.clearAttempt();
         attempts.answered(101, -1, System.nanoTime());
         response.written(101, attempts.startNanos());
         exchange.responding();
-        echoRequestId(head);
+        reply.echoRequestId(head);
         MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(), facts);
         client.write(head);
         PooledConnection c = attempts.takeConnection();
@@ -274,10 +318,17 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
     }
 
-    /** Tells the client the request's id; before the route's response edits, which may remove it. */
-    void echoRequestId(HttpResponse head) {
-        if (facts.requestId() != null) {
-            head.headers().set(MessageHeaders.X_REQUEST_ID, facts.requestId());
+    /** Flushes what was written upstream (the client's read burst has ended). */
+    void flush() {
+        if (attempts != null && attempts.connection() != null) {
+            attempts.channel().flush();
+        }
+    }
+
+    /** Reads the upstream only while {@code clientWritable}: the client's back-pressure. */
+    void readWhile(boolean clientWritable) {
+        if (attempts != null && attempts.connection() != null) {
+            attempts.channel().config().setAutoRead(clientWritable);
         }
     }
 
@@ -300,7 +351,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         if (response.started()) {
             exchange.fail(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
         } else {
-            exchange.attemptFailed(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
+            attemptFailed(ProxyError.UPSTREAM_IDLE_TIMEOUT, null);
         }
     }
 
@@ -328,41 +379,20 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             return;
         }
         if (attempts.retryStale(idempotent, body.bytesSent())) {
-            cancelAttemptTimers();
+            timers.clearAttempt();
             ExchangeLog.staleRetry(facts);
             attempts.leaseNew(client.eventLoop(), this);
-            exchange.pauseUntilConnected();
+            pauseUntilConnected();
             return;
         }
-        exchange.attemptFailed(ProxyError.ofUpstreamLoss(cause), cause);
+        attemptFailed(ProxyError.ofUpstreamLoss(cause), cause);
     }
 
-    private void startResponseTimer() {
-        if (!timers.isSet(Timer.RESPONSE_HEADER) && !response.started()) {
-            timers.set(Timer.RESPONSE_HEADER,
-                    System.nanoTime() + attempts.cluster().config().timeouts().responseHeader().toNanos());
-        }
+    private long responseHeaderNanos() {
+        return attempts.cluster().config().timeouts().responseHeader().toNanos();
     }
 
-    private void startPerTryTimer() {
-        Duration perTry = facts.route().policies().perTryTimeout();
-        if (!perTry.isZero() && !timers.isSet(Timer.PER_TRY) && !response.started()) {
-            timers.set(Timer.PER_TRY, System.nanoTime() + perTry.toNanos());
-        }
-    }
-
-    /**
-     * The soonest that an attempt's own timers can expire, counted from its start: both start later than it. The
-     * exchange's task is armed no later than that when an attempt starts, so that setting them moves nothing.
-     */
-    private long firstAttemptTimeoutNanos() {
-        long responseHeader = attempts.cluster().config().timeouts().responseHeader().toNanos();
-        Duration perTry = facts.route().policies().perTryTimeout();
-        return perTry.isZero() ? responseHeader : Math.min(responseHeader, perTry.toNanos());
-    }
-
-    void cancelAttemptTimers() {
-        timers.clear(Timer.RESPONSE_HEADER);
-        timers.clear(Timer.PER_TRY);
+    private long perTryNanos() {
+        return facts.route().policies().perTryTimeout().toNanos();
     }
 }

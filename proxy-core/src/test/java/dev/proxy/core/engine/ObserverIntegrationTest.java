@@ -196,7 +196,7 @@ class ObserverIntegrationTest {
     }
 
     @Test
-    void connectionsTurnedAwayAreReportedWithTheReason() throws Exception {
+    void connectionsSilentPastTheHeaderTimeoutAreReportedWithTheReason() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
         TestProxy proxy = proxy(backend.address(), """
                 server:
@@ -208,7 +208,16 @@ class ObserverIntegrationTest {
                     .until(() -> recorder.events.contains("connection rejected request_header_timeout"));
             assertThat(slow.readResponse().status()).isEqualTo(408);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.server().connectionCount() == 0);
+    }
+
+    @Test
+    void connectionsOverTheLimitAreReportedAsOverloaded() throws Exception {
+        TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("x")));
+        // a header timeout far longer than the test: the first connection must still be open when the second comes
+        TestProxy proxy = proxy(backend.address(), """
+                server:
+                  limits: { maxConnections: 1, requestHeaderTimeout: 60s }
+                """);
         try (RawHttp first = new RawHttp(proxy.port())) {
             await().atMost(Duration.ofSeconds(5)).until(() -> proxy.server().connectionCount() == 1);
             try (RawHttp second = new RawHttp(proxy.port())) {
