@@ -1,7 +1,6 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.config.DirectResponseConfig;
-import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RedirectConfig;
 import dev.proxy.core.config.RouteConfig;
 import io.netty.buffer.Unpooled;
@@ -82,26 +81,13 @@ final class LocalAnswers {
         if (defaultPort) {
             port = null;
         }
-        String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> rewritePrefix(route, target.path(), p))
+        String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> UpstreamHead.replacePrefix(route, target.path(), p))
                 .orElse(target.path()));
         String pathAndQuery = target.uri(path);
         if (host == null || host.isEmpty()) {
             return pathAndQuery;
         }
         return scheme + "://" + host + (port == null ? "" : ":" + port) + pathAndQuery;
-    }
-
-    /** The matched prefix replaced, with the same slash rule as {@code rewrite.pathPrefix}. */
-    private static String rewritePrefix(RouteConfig route, String path, String prefix) {
-        if (route.match().path().kind() != PathMatch.Kind.PREFIX) {
-            return path;
-        }
-        String rest = path.substring(route.match().path().value().length());
-        if (prefix.endsWith("/") && rest.startsWith("/")) {
-            return prefix + rest.substring(1);
-        }
-        String result = prefix + rest;
-        return result.isEmpty() ? "/" : result;
     }
 
     /**

@@ -27,11 +27,19 @@ final class UpstreamHead {
     /** The path sent upstream: a prefix route's {@code rewrite.pathPrefix} replaces the prefix it matched. */
     static String path(RouteConfig route, String path) {
         Optional<String> rewrite = route.rewrite().pathPrefix();
-        if (rewrite.isEmpty() || route.match().path().kind() != PathMatch.Kind.PREFIX) {
+        return rewrite.isEmpty() ? path : replacePrefix(route, path, rewrite.get());
+    }
+
+    /**
+     * {@code path} with the prefix its route matched replaced by {@code prefix} (a route that does not match by
+     * prefix leaves it alone); one slash where both the new prefix ends and the rest starts with one, and {@code /}
+     * for nothing at all. Shared by {@code rewrite.pathPrefix} and a redirect's {@code prefixRewrite}.
+     */
+    static String replacePrefix(RouteConfig route, String path, String prefix) {
+        if (route.match().path().kind() != PathMatch.Kind.PREFIX) {
             return path;
         }
         String rest = path.substring(route.match().path().value().length());
-        String prefix = rewrite.get();
         if (prefix.endsWith("/") && rest.startsWith("/")) {
             return prefix + rest.substring(1);
         }

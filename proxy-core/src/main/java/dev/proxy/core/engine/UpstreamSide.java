@@ -21,18 +21,15 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One exchange's traffic with the upstream, attempt by attempt: the request head and body written on the leased
- * connection (and written again from the kept parts on a retry), the response head classified (informational,
- * a retried status, a switch to a tunnel, or relayed), the body relayed by {@link ResponseRelay}, and a connection
- * lost before its response handed to the stale-connection retry or to the {@link ProxyExchange} as a failed attempt.
- * The attempt's timers (response head, per try) start and stop here.
- *
- * <p>Confined to the client's event loop, which is the upstream connection's too. It decides nothing about the
- * exchange's end: failures and the end go to the exchange.
+ * One exchange's traffic with the upstream, attempt by attempt: each attempt started (the {@link AttemptLoop} picks,
+ * the pool lends), the request written on its connection (again from the kept parts on a retry), the response head
+ * classified (informational, a retried status, a switch to a tunnel, or relayed), the body relayed by
+ * {@link ResponseRelay}, a lost connection handed to the stale-connection retry or failed as an attempt, and the
+ * attempt's timers. Confined to the client's event loop, the upstream connection's too. Failures that end the
+ * exchange, and its end, go to the {@link ProxyExchange}.
  */
 final class UpstreamSide implements AcquireCallback, UpstreamListener {
-    /** How much sooner than the upstream's advertised keep-alive timeout its idle connection is given up. */
-    private static final long KEEP_ALIVE_MARGIN_NANOS = 250_000_000L;
+    private static final long KEEP_ALIVE_MARGIN_NANOS = 250_000_000L; // an idle connection leaves before the upstream's
 
     private final ProxyExchange exchange;
     private final ClientSide frontend;
@@ -158,7 +155,13 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
         attempts.connected(c, this);
         Channel upstream = c.channel();
-        upstream.write(request);
+        // a head that cannot be written (an HTTP/2 stream the upstream refuses, a connection gone) fails the attempt
+        // now, not when its response timeout expires
+        upstream.write(request).addListener(f -> {
+            if (!f.isSuccess() && !exchange.isDone() && attempts.connection() == c) {
+                upstreamGone(f.cause());
+            }
+        });
         body.resend(upstream);
         HttpContent part;
         while ((part = body.nextHeld()) != null) {
@@ -318,7 +321,6 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
     }
 
-    /** Flushes what was written upstream (the client's read burst has ended). */
     void flush() {
         if (attempts != null && attempts.connection() != null) {
             attempts.channel().flush();
