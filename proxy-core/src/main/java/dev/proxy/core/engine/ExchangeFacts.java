@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.HeaderVariable;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.filter.RequestInfo;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.runtime.HeaderRules;
@@ -18,7 +19,7 @@ import java.net.InetSocketAddress;
  * learns as it goes are set here; figures its parts own (bytes, status, attempts) are read from them, so nothing is
  * counted twice. Confined to the client's event loop; observers read it during their call only.
  */
-final class ExchangeFacts implements ExchangeRecord, HeaderRules.Variables {
+final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Variables {
     private final HttpRequest request;
     private final ClientSide client;
     private final InetSocketAddress remote;

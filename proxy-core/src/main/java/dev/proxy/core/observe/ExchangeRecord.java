@@ -1,14 +1,21 @@
 package dev.proxy.core.observe;
 
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.filter.RequestInfo;
 import dev.proxy.core.upstream.Endpoint;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetSocketAddress;
 
 /**
- * How a request went, read by observers when it ends. Implemented by the exchange itself, so nothing is copied;
+ * How a request went, read by observers when it ends. Implemented by the exchange's facts, so nothing is copied;
  * valid only during {@link ExchangeObserver#ended}.
  */
-public interface ExchangeRecord extends RequestInfo {
+public interface ExchangeRecord {
+    /** The request head as the client sent it (rewritten in place for the upstream by the time it ends). */
+    HttpRequest request();
+
+    /** The client's address, as the connection (or the trusted proxy before it) gives it. */
+    InetSocketAddress client();
+
     /** The request target as the client sent it, before any rewrite. */
     String uri();
 
@@ -16,7 +23,6 @@ public interface ExchangeRecord extends RequestInfo {
     String host();
 
     /** The route's name, or null when the request matched none (or was refused before routing). */
-    @Override
     String routeName();
 
     /** The cluster of the last attempt, or null when none was made. */
