@@ -164,11 +164,14 @@ END {
     for (i = 1; i <= nbad; i++) printf "- **%s**\n", bad[i]
     if (sanity_failures + 0 > 0) printf "- **%d sanity check(s) failed: a target truncated or stalled a response (see above)**\n", sanity_failures
     for (i = 1; i <= nwarn; i++) printf "- warning: %s\n", warn[i]
-    if (rounds + 0 < 3) printf "- fewer than 3 rounds: not a result, only a check that the benchmark runs\n"
+    # INVALID: the figures are wrong (errors, truncated bodies) or bounded by the backend; a run that is not invalid
+    # is a result only with 3 rounds or more, and one with warnings needs them read before it is quoted.
     if (invalid) printf "\n**INVALID RUN**: see the checks above; do not quote these figures.\n"
-    else printf "\nvalid: direct is at least %s× every proxy on every path, no errors, complete bodies.\n", min_ratio
+    else if (rounds + 0 < 3) printf "\nNOT A RESULT: %d round(s); a result takes the median of 3 or more (this run only shows that the benchmark runs).\n", rounds
+    else if (nwarn > 0) printf "\nvalid, with %d warning(s) above: direct is at least %s× every proxy, no errors, complete bodies; read the warnings before quoting a figure.\n", nwarn, min_ratio
+    else printf "\nvalid: direct is at least %s× every proxy on every path, every proxy saturated its core(s), no errors, complete bodies.\n", min_ratio
 
-    printf "{\n  \"header\": \"%s\",\n  \"rounds\": %d,\n  \"layout\": \"%s\",\n  \"event_loops\": %d,\n  \"valid\": %s,\n  \"warnings\": %d,\n  \"rows\": [%s\n  ],\n  \"ab\": [%s\n  ],\n  \"checks\": [%s\n  ]\n}\n",
-        jesc(hdr), rounds, layout, loops, invalid ? "false" : "true", nwarn, json_rows, json_ab, json_checks > json
+    printf "{\n  \"header\": \"%s\",\n  \"rounds\": %d,\n  \"layout\": \"%s\",\n  \"event_loops\": %d,\n  \"valid\": %s,\n  \"result\": %s,\n  \"warnings\": %d,\n  \"rows\": [%s\n  ],\n  \"ab\": [%s\n  ],\n  \"checks\": [%s\n  ]\n}\n",
+        jesc(hdr), rounds, layout, loops, invalid ? "false" : "true", (!invalid && rounds + 0 >= 3) ? "true" : "false", nwarn, json_rows, json_ab, json_checks > json
 }
 function jesc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\n/, "\\n", s); return s }
