@@ -409,8 +409,6 @@ to_ms() {   # wrk and h2load print 812.00us / 1.23ms / 1.02s
 CSV="$OUT_DIR/runs.csv"
 echo "phase,round,target,path,req_s,p50_ms,p99_ms,mean_ms,requests,errors,cpu_us_per_req,target_cores,support_busy_pct,backend_cpu_us_per_req,peak_rss_mib,load1,rate" \
     >"$CSV"
-printf '%-6s %-3s %-12s %-7s %10s %8s %8s %11s %7s %8s %8s  %s\n' phase rnd target path "req/s" "p50 ms" "p99 ms" \
-    "cpu us/req" cores "support" "rss MiB" "errors"
 
 # measure PHASE ROUND TARGET PATH RATE CMD...: run CMD (wrk, h2load or OpenLoop) on the support CPUs against the
 # running target (T_PID) and append one row to runs.csv.
@@ -487,7 +485,7 @@ jar_version() { "$JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?";
     echo "command:   $COMMAND_LINE"
     echo "tree:      $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
     echo "machine:   ${#CPUS[@]} CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "layout:    $LAYOUT: targets on CPU $TARGET_CPUS, load generator and backend ($SUPPORT_COUNT nginx workers) on CPU $SUPPORT_CPUS"
+    echo "layout:    $LAYOUT: targets on CPU $TARGET_CPUS, load generator and backend ($SUPPORT_COUNT nginx worker(s)) on CPU $SUPPORT_CPUS"
     echo "jvm:       $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1); flags: $JAVA_OPTS; event loops: $LOOPS"
     for target in $TARGETS; do
         [[ -z "${JAR_OF[$target]:-}" ]] || echo "jar:       $target: ${JAR_OF[$target]} ($(jar_version "${JAR_OF[$target]}"))"
@@ -498,6 +496,8 @@ jar_version() { "$JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?";
     echo "results:   $OUT_DIR"
 } | tee "$OUT_DIR/header.txt"
 echo
+printf '%-6s %-3s %-12s %-7s %10s %8s %8s %11s %7s %8s %8s  %s\n' phase rnd target path "req/s" "p50 ms" "p99 ms" \
+    "cpu us/req" cores "support" "rss MiB" "errors"
 
 # ---- closed loop (wrk) and HTTP/2 (h2load), round by round ---------------------------------------------------------
 

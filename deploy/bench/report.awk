@@ -50,7 +50,7 @@ NR == 1 { next }
     if ($10 + 0 > 0) bad[++nbad] = sprintf("%s round %s %s %s: %d errors (socket errors, non-2xx, failed streams or open-loop backlog)", ph, r, t, p, $10)
     if (layout == "split" && t != "direct" && ph != "open" && $12 + 0 < 0.9 * loops)
         warn[++nwarn] = sprintf("%s round %s %s %s: the target used %.2f of its %d core(s): something else limited it (load generator, backend, neighbours)", ph, r, t, p, $12, loops)
-    if (ph != "open" && $13 + 0 >= 90)
+    if (layout == "split" && ph != "open" && $13 + 0 >= 90)
         warn[++nwarn] = sprintf("%s round %s %s %s: the load generator's and backend's CPUs were %d %% busy: they may have limited it", ph, r, t, p, $13)
 }
 
