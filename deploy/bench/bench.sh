@@ -5,8 +5,8 @@
 #
 #   ./mvnw -B -q -o package -DskipTests -Denforcer.skip     # proxy-server/target/proxy-server.jar
 #   deploy/bench/bench.sh --quick                            # a 2 s x 1 round check that everything runs
-#   deploy/bench/bench.sh --chain --open-loop                # the full measurement (3 rounds; ~25 min)
-#   deploy/bench/bench.sh --rev-a main --rev-b HEAD          # A/B: two builds of the proxy in one run
+#   deploy/bench/bench.sh --chain --open-loop                # the full measurement (3 rounds; ~30 min)
+#   deploy/bench/bench.sh --rev-a REV --rev-b HEAD           # A/B: two builds of the proxy in one run
 #   deploy/bench/bench.sh --jar-a /tmp/old.jar --jar-b proxy-server/target/proxy-server.jar
 #
 # Options (defaults in brackets; --quick's in braces):
