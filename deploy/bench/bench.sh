@@ -1,458 +1,389 @@
 #!/usr/bin/env bash
-# End-to-end throughput/latency benchmark: our proxy next to HAProxy and NGINX, all in front of
-# the same nginx backend on loopback, all measured with wrk in one run.
+# End-to-end benchmark: our proxy next to HAProxy and NGINX, all in front of the same nginx backend on loopback,
+# all measured in one run, in independent rounds, with CPU per request and the spread. docs/benchmarks.md
+# ("Method") explains the choices; this header lists the knobs.
 #
-#   deploy/bench/bench.sh                      # from the repo root, after `mvn -DskipTests package`
-#   DURATION=10s REPEAT=3 deploy/bench/bench.sh
-#   RATE=5000 TARGETS="direct proxy haproxy" deploy/bench/bench.sh   # open loop: a fixed arrival rate
+#   ./mvnw -B -q -o package -DskipTests -Denforcer.skip     # proxy-server/target/proxy-server.jar
+#   deploy/bench/bench.sh --quick                            # a 2 s x 1 round check that everything runs
+#   deploy/bench/bench.sh --chain --open-loop                # the full measurement (3 rounds; ~30 min)
+#   deploy/bench/bench.sh --rev-a REV --rev-b HEAD           # A/B: two builds of the proxy in one run
+#   deploy/bench/bench.sh --jar-a /tmp/old.jar --jar-b proxy-server/target/proxy-server.jar
 #
-# Environment (defaults in brackets):
-#   JAR          the proxy's runnable jar [proxy-server/target/proxy-server.jar]
-#   JAVA         java binary [java]
-#   JAVA_OPTS    JVM flags for the proxy [see DEFAULT_JAVA_OPTS below]
-#   EVENT_LOOPS  server.eventLoops for the proxy, and HAProxy's nbthread and NGINX's worker_processes, so that
-#                the peers get as many threads as the proxy; 0 means one per core [1]
-#   THREADS      wrk -t [1]
-#   CONNECTIONS  wrk -c [64]
-#   DURATION     wrk -d of each measured run [10s]
-#   WARMUP       wrk -d of the warm-up run before each measured run [5s]
-#   JIT_WARMUP   wrk -d of one extra warm-up per target and path before the first repeat [10s]
-#   REPEAT       measured runs per target and path; the table shows medians [1]
-#   TARGETS      which targets, in order [direct proxy haproxy nginx]; add proxy-chain for the proxy with
-#                the default filter chain on (proxy-chain.yaml.tmpl) beside the bare path (proxy.yaml.tmpl),
-#                and proxy-alt for the bare path run by JAR_ALT with JAVA_OPTS_ALT: an A/B of two builds or
-#                two sets of JVM flags measured side by side in one run, where the host's drift hits both
-#   JAR_ALT, JAVA_OPTS_ALT   the jar and the JVM flags of proxy-alt [JAR, JAVA_OPTS]
-#   OUT_DIR      where raw wrk output, logs and results.tsv are kept [a new /tmp/bench-results.XXXXXX]
-#   KEEP_TMP=1   keep the temp dir with the generated configs and logs of the servers
-#   PATHS        which of the backend's paths, in order [/small /large]; with RATE, one path a run lets
-#                each get its own rate (half of HAProxy's maximum differs by path)
-#   RATE         open loop: each measured run sends RATE requests/s at fixed times over
-#                CONNECTIONS connections (deploy/bench/OpenLoop.java) instead of wrk [unset: wrk]
-#   MEMORY_LIMIT run each proxy target in a memory cgroup of this many MiB, as a container with that
-#                limit runs it: the JVM sizes its heap and picks its collector from the limit. Needs
-#                root and a cgroup memory controller (v1 or v2). Use it with the image's flags, e.g.
-#                JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m" MEMORY_LIMIT=768 [unset]
+# Options (defaults in brackets; --quick's in braces):
+#   --rounds N          independent rounds; every target is a fresh process in each round, the targets' order
+#                       rotates from round to round [3] {1}
+#   --duration D        each measured wrk run [10s] {2s}
+#   --warmup D          an unmeasured wrk run before each measured one [5s] {1s}
+#   --jit-warmup D      an unmeasured wrk run per path after each start (the JVM's JIT; everyone gets it) [10s] {2s}
+#   --h2-duration D     each measured h2load run [8s] {2s}
+#   --connections N     wrk -c [64]            --threads N   wrk -t [1]
+#   --h2-clients N      h2load -c [16]         --h2-streams N   h2load -m [10]
+#   --paths "P..."      backend paths, from /small and /large [/small /large]
+#   --targets "T..."    which targets [direct haproxy nginx proxy, plus proxy-chain with --chain; in A/B mode
+#                       proxy-a proxy-b (and chain-a chain-b) instead of proxy (and proxy-chain)]
+#   --chain             add proxy-chain: the proxy with the default filter chain on (proxy-chain.yaml.tmpl)
+#   --jar PATH          the proxy's jar [proxy-server/target/proxy-server.jar]
+#   --jar-a PATH, --jar-b PATH   A/B mode: two jars measured side by side in every round
+#   --rev-a REV, --rev-b REV     A/B mode: build the jar of a git revision (git archive into a temp directory,
+#                       ./mvnw package there; MVN_ARGS overrides the build's arguments)
+#   --java-opts "..."   the proxy's JVM flags [the image's effective flags in a 768 MiB pod, see JAVA_OPTS below]
+#   --loops N           the proxy's event loops, HAProxy's nbthread and NGINX's worker_processes [1]
+#   --layout L          split: the target under test alone on its core(s), the load generator and the backend on
+#                       the others (taskset); shared: nothing pinned [split when the machine has a core more than
+#                       --loops, else shared]
+#   --no-h2             skip the HTTP/2 (h2load, h2c) measurement
+#   --open-loop         add the open-loop phase: OpenLoop.java at a fixed rate, p99 against direct's
+#   --open-rate N       its rate in req/s [half of HAProxy's median req/s of the same run, per path]
+#   --min-direct-ratio R   the run is INVALID when direct's median req/s is below R x the fastest proxy's [2.5]
+#   --out DIR           results: runs.csv, summary.md, summary.json, raw outputs, logs [a new /tmp/bench-results.*]
+#   --quick             short runs to check the script, not to measure (the braces above)
+#   --keep-tmp          keep the generated configs and the servers' logs
 #
-# Closed loop (the default): each of wrk's connections sends its next request when the previous
-# answer is in, so a stall holds back the requests that would have arrived meanwhile, and they are
-# never measured (coordinated omission): p99 under-reports what clients arriving at a steady rate
-# would see. Open loop (RATE=...): request i is due at start + i/RATE whatever happened before, and
-# its latency counts from that due time, as wrk2 does. Debian packages no wrk2; hey's -q paces each
-# worker after its own previous answer (still a closed loop), and h2load's --rate is a rate of new
-# connections, so OpenLoop.java does it. Give every target the same RATE, below the slowest one's
-# closed-loop req/s: past it the backlog grows and the latencies only measure the queue. Warm-ups
-# stay on wrk.
-#
-# Columns: req/s and wrk's p50/p99 latency (with RATE: counted from each request's scheduled
-# time); "cpu us/req" is the CPU time the target's own process (not the backend, not wrk) used per
-# request, which the neighbours' load on a shared machine disturbs much less than req/s; "load" is
-# the 1-minute load average before the run. At the end, each target's peak RSS over the whole
-# benchmark (the kernel's VmHWM, summed over a server's processes: nginx's master and workers).
-#
+# Every target (and, for `direct`, a backend nginx of its own) runs on the target core(s); every measured run
+# records req/s, p50/p99 (wrk --latency; h2load gives the mean only), the CPU time (utime+stime from /proc/PID/stat,
+# children included) the target used per request, its share of its core, how busy the other cores were (the load
+# generator, the backend, the neighbours) and the target's peak RSS (VmHWM, summed over nginx's processes).
 # Everything listens on 127.0.0.1 on free ports; every process started here is stopped on exit.
-# Nothing is pinned with taskset: on a small shared machine, pinning wrk, backend and proxy to
-# fixed cores would only add artefacts of our own choosing; the report states the core count.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 
-JAR="${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar}"
-JAVA="${JAVA:-java}"
-# A small fixed heap and the throughput collector: the proxy allocates little on the Java heap
-# (bodies live in Netty's pooled direct buffers; measured with -Xlog:gc: ~2 KB per request, one
-# 1-8 ms young pause every ~3 s at 10k req/s, the old generation never grows), so a 256m heap
-# is plenty, and ParallelGC needs no concurrent GC threads competing with wrk, the backend and
-# the proxy for the cores. -Xms=-Xmx and AlwaysPreTouch keep heap growth and page faults out of
-# the measured window. On a 2-core machine G1 (the JVM default), Parallel and Serial measured
-# the same within the noise, so this is about predictability, not a measured speed-up.
-DEFAULT_JAVA_OPTS="-Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch"
-JAVA_OPTS="${JAVA_OPTS:-$DEFAULT_JAVA_OPTS}"
-JAR_ALT="${JAR_ALT:-$JAR}"
-JAVA_OPTS_ALT="${JAVA_OPTS_ALT:-$JAVA_OPTS}"
-EVENT_LOOPS="${EVENT_LOOPS:-1}"
-THREADS="${THREADS:-1}"
-CONNECTIONS="${CONNECTIONS:-64}"
-DURATION="${DURATION:-10s}"
-WARMUP="${WARMUP:-5s}"
-JIT_WARMUP="${JIT_WARMUP:-10s}"
-REPEAT="${REPEAT:-1}"
-RATE="${RATE:-}"
-TARGETS="${TARGETS:-direct proxy haproxy nginx}"
-PATHS="${PATHS:-/small /large}"
-
-NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
-HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
-
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
-# ---- preconditions -------------------------------------------------------------------------
+# The image's JVM flags (deploy/Dockerfile: -XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m
+# -XX:+ExitOnOutOfMemoryError) as they come out in the 768 MiB pod docs/operations.md recommends: 50 % of it is a
+# 384 MiB heap. Spelled out so that no cgroup is needed; the class-data archive only changes the start.
+IMAGE_JAVA_OPTS="-Xmx384m -XX:+UseSerialGC -XX:MaxDirectMemorySize=128m -XX:+ExitOnOutOfMemoryError"
 
-[[ -f "$JAR" ]] || die "proxy jar not found: $JAR
-  build it with:  mvn -B -q -DskipTests package   (or point JAR= at a built proxy-server.jar)"
-command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
-command -v curl >/dev/null || die "curl is not installed"
-command -v "$JAVA" >/dev/null || die "java not found ($JAVA); set JAVA="
-[[ -x "$NGINX" ]] || die "nginx is needed for the backend and was not found (apt-get install nginx)"
-for path in $PATHS; do
-    [[ "$path" == /small || "$path" == /large ]] || die "PATHS: unknown path '$path' (the backend has /small and /large)"
+ROUNDS="" DURATION="" WARMUP="" JIT_WARMUP="" H2_DURATION="" CONNECTIONS=64 THREADS=1 H2_CLIENTS=16 H2_STREAMS=10
+PATHS="/small /large" TARGETS="" CHAIN=0 JAR="" JAR_A="" JAR_B="" REV_A="" REV_B="" JAVA_OPTS="$IMAGE_JAVA_OPTS"
+LOOPS=1 LAYOUT="" H2=1 OPEN_LOOP=0 OPEN_RATE="" MIN_DIRECT_RATIO=2.5 OUT_DIR="" QUICK=0 KEEP_TMP=0
+COMMAND_LINE="deploy/bench/bench.sh $*"
+
+while [[ $# -gt 0 ]]; do
+    opt=$1
+    case "$opt" in
+    --quick) QUICK=1; shift; continue ;;
+    --chain) CHAIN=1; shift; continue ;;
+    --no-h2) H2=0; shift; continue ;;
+    --open-loop) OPEN_LOOP=1; shift; continue ;;
+    --keep-tmp) KEEP_TMP=1; shift; continue ;;
+    -h|--help) usage ;;
+    esac
+    [[ $# -ge 2 ]] || die "$opt needs a value (--help lists the options)"
+    val=$2
+    shift 2
+    case "$opt" in
+    --rounds) ROUNDS=$val ;;
+    --duration) DURATION=$val ;;
+    --warmup) WARMUP=$val ;;
+    --jit-warmup) JIT_WARMUP=$val ;;
+    --h2-duration) H2_DURATION=$val ;;
+    --connections) CONNECTIONS=$val ;;
+    --threads) THREADS=$val ;;
+    --h2-clients) H2_CLIENTS=$val ;;
+    --h2-streams) H2_STREAMS=$val ;;
+    --paths) PATHS=$val ;;
+    --targets) TARGETS=$val ;;
+    --jar) JAR=$val ;;
+    --jar-a) JAR_A=$val ;;
+    --jar-b) JAR_B=$val ;;
+    --rev-a) REV_A=$val ;;
+    --rev-b) REV_B=$val ;;
+    --java-opts) JAVA_OPTS=$val ;;
+    --loops) LOOPS=$val ;;
+    --layout) LAYOUT=$val ;;
+    --open-rate) OPEN_RATE=$val ;;
+    --min-direct-ratio) MIN_DIRECT_RATIO=$val ;;
+    --out) OUT_DIR=$val ;;
+    *) die "unknown option '$opt' (--help lists the options)" ;;
+    esac
 done
-[[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer, got '$REPEAT'"
-[[ "$EVENT_LOOPS" =~ ^[0-9]+$ ]] || die "EVENT_LOOPS must be a number, got '$EVENT_LOOPS'"
-# the peers' thread count: the proxy's event loops (0 = one per core, as the proxy reads it)
-WORKERS=$EVENT_LOOPS
-[[ "$WORKERS" != 0 ]] || WORKERS=$(nproc)
-[[ -z "$RATE" || "$RATE" =~ ^[1-9][0-9]*$ ]] || die "RATE must be a positive integer (requests/s), got '$RATE'"
-[[ -z "${MEMORY_LIMIT:-}" || "$MEMORY_LIMIT" =~ ^[1-9][0-9]*$ ]] || die "MEMORY_LIMIT must be MiB, got '$MEMORY_LIMIT'"
-if [[ -n "$RATE" ]]; then
-    [[ "$DURATION" =~ ^[1-9][0-9]*[sm]?$ ]] || die "with RATE, DURATION must be like 10s or 2m, got '$DURATION'"
-    command -v javac >/dev/null || die "RATE needs javac (a JDK) to build deploy/bench/OpenLoop.java"
+
+if [[ $QUICK == 1 ]]; then
+    : "${ROUNDS:=1}" "${DURATION:=2s}" "${WARMUP:=1s}" "${JIT_WARMUP:=2s}" "${H2_DURATION:=2s}"
+else
+    : "${ROUNDS:=3}" "${DURATION:=10s}" "${WARMUP:=5s}" "${JIT_WARMUP:=10s}" "${H2_DURATION:=8s}"
 fi
+
+# ---- checks --------------------------------------------------------------------------------------------------------
+
+JAVA="${JAVA:-java}"
+NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
+HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
+for tool in wrk curl taskset "$JAVA"; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+[[ -x "$NGINX" ]] || die "nginx is needed (the backend) and was not found (apt-get install nginx)"
+[[ $H2 == 0 ]] || command -v h2load >/dev/null || die "h2load is not installed (apt-get install nghttp2-client), or pass --no-h2"
+[[ $OPEN_LOOP == 0 ]] || command -v javac >/dev/null || die "--open-loop needs javac (a JDK) for deploy/bench/OpenLoop.java"
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "--rounds: a positive integer, got '$ROUNDS'"
+[[ "$LOOPS" =~ ^[1-9][0-9]*$ ]] || die "--loops: a positive integer, got '$LOOPS'"
+[[ -z "$OPEN_RATE" || "$OPEN_RATE" =~ ^[1-9][0-9]*$ ]] || die "--open-rate: requests per second, got '$OPEN_RATE'"
+for d in "$DURATION" "$WARMUP" "$JIT_WARMUP" "$H2_DURATION"; do
+    [[ "$d" =~ ^[1-9][0-9]*s$ ]] || die "durations are whole seconds like 10s, got '$d'"
+done
+for path in $PATHS; do
+    [[ "$path" == /small || "$path" == /large ]] || die "--paths: unknown path '$path' (the backend has /small and /large)"
+done
+
+# A/B mode: the two jars (given, or built from a git revision further down)
+AB=0
+if [[ -n "$JAR_A$JAR_B$REV_A$REV_B" ]]; then
+    AB=1
+    if [[ -z "$JAR_A$REV_A" || -z "$JAR_B$REV_B" ]]; then
+        die "A/B mode needs both sides: --jar-a or --rev-a, and --jar-b or --rev-b"
+    fi
+    if [[ -n "$JAR_A" && -n "$REV_A" ]] || [[ -n "$JAR_B" && -n "$REV_B" ]]; then die "give --jar-X or --rev-X, not both"; fi
+fi
+if [[ -z "$TARGETS" ]]; then
+    TARGETS="direct haproxy nginx"
+    if [[ $AB == 1 ]]; then TARGETS+=" proxy-a proxy-b"; else TARGETS+=" proxy"; fi
+    if [[ $CHAIN == 1 ]]; then
+        if [[ $AB == 1 ]]; then TARGETS+=" chain-a chain-b"; else TARGETS+=" proxy-chain"; fi
+    fi
+fi
+for target in $TARGETS; do
+    case "$target" in
+    direct|haproxy|nginx|proxy|proxy-chain) ;;
+    proxy-a|proxy-b|chain-a|chain-b) [[ $AB == 1 ]] || die "target $target needs --jar-a/--jar-b or --rev-a/--rev-b" ;;
+    *) die "unknown target '$target' (direct haproxy nginx proxy proxy-chain proxy-a proxy-b chain-a chain-b)" ;;
+    esac
+    [[ $target != haproxy || -x "$HAPROXY" ]] || die "haproxy is not installed: drop it from --targets"
+done
 
 # shellcheck source=deploy/bench/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
-# ---- process bookkeeping and cleanup -------------------------------------------------------
+# ---- CPU layout ----------------------------------------------------------------------------------------------------
+
+# The CPUs this script may use, expanded ("0-2,4" -> "0 1 2 4").
+CPUS=()
+IFS=, read -ra ranges <<<"$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)"
+for r in "${ranges[@]}"; do
+    if [[ $r == *-* ]]; then for ((c = ${r%-*}; c <= ${r#*-}; c++)); do CPUS+=("$c"); done; else CPUS+=("$r"); fi
+done
+if [[ -z "$LAYOUT" ]]; then
+    if ((${#CPUS[@]} > LOOPS)); then LAYOUT="split"; else LAYOUT="shared"; fi
+fi
+case "$LAYOUT" in
+split)
+    ((${#CPUS[@]} > LOOPS)) || die "--layout split needs more CPUs than --loops (${#CPUS[@]} available)"
+    # the target gets the last LOOPS CPUs, the load generator and the backend the others
+    TARGET_CPUS=$(IFS=,; echo "${CPUS[*]: -LOOPS}")
+    SUPPORT_CPUS=$(IFS=,; echo "${CPUS[*]:0:${#CPUS[@]}-LOOPS}")
+    SUPPORT_COUNT=$((${#CPUS[@]} - LOOPS))
+    ;;
+shared)
+    TARGET_CPUS=$(IFS=,; echo "${CPUS[*]}") SUPPORT_CPUS=$TARGET_CPUS SUPPORT_COUNT=${#CPUS[@]}
+    ;;
+*) die "--layout: split or shared, got '$LAYOUT'" ;;
+esac
+
+# Run these only in a subshell or in the background: they replace the shell they run in, so $! is the command's
+# PID (taskset execs the command in turn).
+exec_on_target() { if [[ $LAYOUT == split ]]; then exec taskset -c "$TARGET_CPUS" "$@"; else exec "$@"; fi; }
+exec_on_support() { if [[ $LAYOUT == split ]]; then exec taskset -c "$SUPPORT_CPUS" "$@"; else exec "$@"; fi; }
+
+# ---- temp dir, process bookkeeping, cleanup ------------------------------------------------------------------------
 
 TMP="$(mktemp -d /tmp/bench.XXXXXX)"
 OUT_DIR="${OUT_DIR:-$(mktemp -d /tmp/bench-results.XXXXXX)}"
-mkdir -p "$OUT_DIR"
-PIDS=()          # every server process we started, in start order
-WRK_PID=""       # the wrk run in progress, if any
+mkdir -p "$OUT_DIR/raw" "$OUT_DIR/logs"
+PIDS=()      # the servers running now
+LOAD_PID=""  # the load generator's run in progress
 
 cleanup() {
-    local rc=$? i
+    local rc=$? i reversed=()
     trap - EXIT INT TERM
-    [[ -z "$WRK_PID" ]] || kill -TERM "$WRK_PID" 2>/dev/null || true
-    # the servers in reverse start order: the proxies before the backend they drain to
-    local reversed=()
+    [[ -z "$LOAD_PID" ]] || kill -TERM "$LOAD_PID" 2>/dev/null || true
+    # in reverse start order: the proxies before the backend they drain to
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do reversed+=("${PIDS[i]}"); done
     stop_processes "${reversed[@]}"
-    [[ -z "${CGROUP_PARENT:-}" ]] || rmdir "$CGROUP_PARENT/bench-$$-"* 2>/dev/null || true
-    if [[ "${KEEP_TMP:-0}" == 1 ]]; then
-        note "kept temp dir $TMP"
-    else
-        rm -rf "$TMP"
-    fi
+    if [[ $KEEP_TMP == 1 ]]; then note "kept temp dir $TMP"; else rm -rf "$TMP"; fi
     exit "$rc"
 }
 trap cleanup EXIT
-# Turn signals into a normal exit so the EXIT trap runs.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# nginx only honours `user` when started as root; then keep the workers as the current user
-# (root) instead of nginx's compiled-in default (nobody/www-data), which could not read $TMP.
-if [[ $EUID -eq 0 ]]; then USER_LINE="user $(id -un);"; else USER_LINE=""; fi
+forget_pid() {   # forget_pid PID: stopped by us; no longer cleanup's business
+    local p kept=()
+    for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
+    PIDS=("${kept[@]}")
+}
 
-start_nginx() {   # start_nginx NAME TEMPLATE PORT [extra render args...] -> sets LAST_PID
-    local name=$1 template=$2 port=$3 dir="$TMP/$1"
-    shift 3
+# A load generator in the background plus `wait`: bash runs a signal trap only after a foreground command ends,
+# so a plain `wrk -d10s` would delay Ctrl-C by a whole run.
+run_load() {   # run_load OUTFILE CMD...: CMD on the support CPUs, its stdout to OUTFILE
+    local out=$1
+    shift
+    (exec_on_support "$@") >"$out" 2>&1 &
+    LOAD_PID=$!
+    wait "$LOAD_PID" || { LOAD_PID=""; tail -n 5 "$out" >&2; die "$1 failed (output: $out)"; }
+    LOAD_PID=""
+}
+
+# ---- the jars ------------------------------------------------------------------------------------------------------
+
+build_rev() {   # build_rev REV NAME -> prints the built jar's path
+    local rev=$1 dir="$TMP/build-$2"
+    git -C "$REPO_ROOT" rev-parse --verify -q "$rev^{commit}" >/dev/null || die "not a git revision: $rev"
     mkdir -p "$dir"
-    render "$template" "$dir/nginx.conf" DIR="$dir" PORT="$port" USER_LINE="$USER_LINE" "$@"
+    git -C "$REPO_ROOT" archive --format=tar "$rev" | tar -x -C "$dir"
+    note "building $rev in $dir (./mvnw ${MVN_ARGS:--B -q -o package -DskipTests -Denforcer.skip})"
+    # MVN_ARGS is a list of arguments on purpose.
+    # shellcheck disable=SC2086
+    (cd "$dir" && ./mvnw ${MVN_ARGS:--B -q -o package -DskipTests -Denforcer.skip}) >"$OUT_DIR/logs/build-$2.log" 2>&1 \
+        || die "the build of $rev failed (log: $OUT_DIR/logs/build-$2.log)"
+    echo "$dir/proxy-server/target/proxy-server.jar"
+}
+JAR="${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar}"
+if [[ $AB == 1 ]]; then
+    [[ -z "$REV_A" ]] || JAR_A=$(build_rev "$REV_A" a)
+    [[ -z "$REV_B" ]] || JAR_B=$(build_rev "$REV_B" b)
+fi
+declare -A JAR_OF=([proxy]="$JAR" [proxy-chain]="$JAR" [proxy-a]="$JAR_A" [chain-a]="$JAR_A" [proxy-b]="$JAR_B"
+    [chain-b]="$JAR_B")
+declare -A TEMPLATE_OF=([proxy]=proxy [proxy-a]=proxy [proxy-b]=proxy [proxy-chain]=proxy-chain [chain-a]=proxy-chain
+    [chain-b]=proxy-chain)
+for target in $TARGETS; do
+    [[ -z "${JAR_OF[$target]:-}" || -f "${JAR_OF[$target]}" ]] || die "$target: jar not found: ${JAR_OF[$target]}
+  build it with:  ./mvnw -B -q -o package -DskipTests -Denforcer.skip"
+done
+
+# ---- the backend (the proxies' upstream: on the support CPUs, running through the whole benchmark) -----------------
+
+# nginx honours `user` only when started as root; then keep the workers as root, who can read $TMP.
+if [[ $EUID -eq 0 ]]; then USER_LINE="user $(id -un);"; else USER_LINE=""; fi
+SMALL_BODY=$(head -c 128 /dev/zero | tr '\0' 's')
+WWW="$TMP/www"
+mkdir -p "$WWW"
+printf '%s' "$SMALL_BODY" >"$WWW/small"      # what /small answers (from memory); the file is only the reference
+head -c 65536 /dev/zero | tr '\0' 'L' >"$WWW/large"
+
+start_nginx() {   # start_nginx NAME TEMPLATE WHERE(target|support) PORT H2_PORT [render args...] -> LAST_PID
+    local template=$2 where=$3 port=$4 h2_port=$5 dir="$TMP/$1"
+    shift 5
+    mkdir -p "$dir"
+    render "$template" "$dir/nginx.conf" DIR="$dir" PORT="$port" H2_PORT="$h2_port" USER_LINE="$USER_LINE" "$@"
     # -e: the error log used before the config is read (else a compiled-in /var/log path).
-    "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;' \
+    ("exec_on_$where" "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;') \
         >"$dir/stdout.log" 2>&1 &
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
 
-# ---- memory limit (MEMORY_LIMIT) -------------------------------------------------------------
-
-CGROUP_PARENT=""   # where each proxy target gets a memory cgroup of its own (a limit shared by two JVMs would not be a container's)
-CGROUPS=()
-if [[ -n "${MEMORY_LIMIT:-}" ]]; then
-    [[ $EUID -eq 0 ]] || die "MEMORY_LIMIT needs root (it creates cgroups)"
-    if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-        CGROUP_VERSION=2
-        CGROUP_PARENT="/sys/fs/cgroup$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)"
-    else
-        CGROUP_VERSION=1
-        mount_point=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ {print $2; exit}' /proc/mounts)
-        [[ -n "$mount_point" ]] || die "MEMORY_LIMIT: no cgroup memory controller is mounted"
-        CGROUP_PARENT="$mount_point$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3}' /proc/self/cgroup)"
-    fi
-fi
-
-# limited NAME CMD...: exec CMD, inside a new cgroup limited to MEMORY_LIMIT when it is set (the PID stays
-# the command's). Run it in a subshell: it replaces the shell it runs in.
-limited() {
-    local name=$1
-    shift
-    [[ -n "$CGROUP_PARENT" ]] || exec "$@"
-    local group="$CGROUP_PARENT/bench-$$-$name" limit_file=memory.max
-    [[ $CGROUP_VERSION == 2 ]] || limit_file=memory.limit_in_bytes
-    mkdir "$group" && echo $((MEMORY_LIMIT * 1024 * 1024)) >"$group/$limit_file" \
-        || die "cannot create a memory-limited cgroup (v$CGROUP_VERSION) at $group"
-    exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$group" "$@"
-}
-
-# ---- open-loop load generator (RATE) ----------------------------------------------------------
-
-if [[ -n "$RATE" ]]; then
-    javac -d "$TMP/openloop" "$SCRIPT_DIR/OpenLoop.java" || die "deploy/bench/OpenLoop.java does not compile"
-    case "$DURATION" in
-    *m) DURATION_S=$((${DURATION%m} * 60)) ;;
-    *) DURATION_S=${DURATION%s} ;;
-    esac
-fi
-
-# ---- backend ---------------------------------------------------------------------------------
-
-WWW="$TMP/www"
-mkdir -p "$WWW"
-head -c 128 /dev/zero | tr '\0' 's' >"$WWW/small"        # 128-byte body
-head -c 65536 /dev/zero | tr '\0' 'L' >"$WWW/large"      # 64 KiB body
-
 free_port BACKEND_PORT
-start_nginx backend "$SCRIPT_DIR/nginx-backend.conf.tmpl" "$BACKEND_PORT" WWW="$WWW"
-wait_ready "backend nginx" "$LAST_PID" "http://127.0.0.1:$BACKEND_PORT/small" "$TMP/backend/error.log"
+free_port BACKEND_H2_PORT
+# "Enough workers": one per core it may use (in the split layout the target's core is not among them).
+start_nginx backend "$SCRIPT_DIR/nginx-backend.conf.tmpl" support "$BACKEND_PORT" "$BACKEND_H2_PORT" \
+    WORKERS="$SUPPORT_COUNT" WWW="$WWW" SMALL_BODY="$SMALL_BODY"
+BACKEND_PID=$LAST_PID
+wait_ready "backend nginx" "$BACKEND_PID" "http://127.0.0.1:$BACKEND_PORT/small" "$TMP/backend/error.log"
+[[ $(curl -s "http://127.0.0.1:$BACKEND_PORT/small") == "$SMALL_BODY" ]] || die "backend /small is not the 128-byte body"
 [[ $(curl -s "http://127.0.0.1:$BACKEND_PORT/large" | wc -c) -eq 65536 ]] || die "backend /large is not 64 KiB"
 
-declare -A URL=([direct]="http://127.0.0.1:$BACKEND_PORT")
-# The process whose CPU time is charged to each target (its worker children are counted too).
-declare -A SERVER_PID=([direct]="$LAST_PID")
+# ---- the targets: started afresh in each round, one at a time ------------------------------------------------------
 
-# ---- targets (all started up front; each sits idle while another one is measured) -------------
-
-for target in $TARGETS; do
+# start_target NAME ROUND: start it on the target CPUs and wait until it serves; sets T_PID, T_URL, T_H2URL.
+start_target() {
+    local target=$1 round=$2 port h2_port admin_port log
+    free_port port
+    free_port h2_port
     case "$target" in
-    direct) ;;
-    proxy|proxy-chain|proxy-alt)
-        # proxy: the bare forwarding path (a route deadline, the meters); proxy-chain: the default filter chain on;
-        # proxy-alt: the bare path again, with JAR_ALT and JAVA_OPTS_ALT
-        free_port port; free_port admin_port
-        mkdir -p "$TMP/$target"
-        template=$target jar=$JAR opts=$JAVA_OPTS
-        [[ $target != proxy-alt ]] || { template=proxy jar=$JAR_ALT opts=$JAVA_OPTS_ALT; }
-        [[ -f "$jar" ]] || die "$target: jar not found: $jar"
-        render "$SCRIPT_DIR/$template.yaml.tmpl" "$TMP/$target/proxy.yaml" PORT="$port" ADMIN_PORT="$admin_port" \
-            BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$EVENT_LOOPS"
-        # The flags are split on whitespace on purpose (a list of flags).
-        # shellcheck disable=SC2086
-        (limited "$target" "$JAVA" $opts -jar "$jar" --config "$TMP/$target/proxy.yaml") >"$OUT_DIR/$target.log" 2>&1 &
-        PROXY_PID=$!
-        PIDS+=("$PROXY_PID")
-        wait_ready "$target" "$PROXY_PID" "http://127.0.0.1:$admin_port/readyz" "$OUT_DIR/$target.log"
-        wait_ready "$target (traffic)" "$PROXY_PID" "http://127.0.0.1:$port/small" "$OUT_DIR/$target.log"
-        URL[$target]="http://127.0.0.1:$port"
-        SERVER_PID[$target]=$PROXY_PID
+    direct)
+        if [[ $LAYOUT == split ]]; then
+            # The backend itself is the target: an instance of its own on the target's core, as a proxy gets it.
+            start_nginx "direct-$round" "$SCRIPT_DIR/nginx-backend.conf.tmpl" target "$port" "$h2_port" \
+                WORKERS="$LOOPS" WWW="$WWW" SMALL_BODY="$SMALL_BODY"
+            T_PID=$LAST_PID
+            wait_ready direct "$T_PID" "http://127.0.0.1:$port/small" "$TMP/direct-$round/error.log"
+        else
+            T_PID=$BACKEND_PID port=$BACKEND_PORT h2_port=$BACKEND_H2_PORT
+        fi
         ;;
     haproxy)
-        if [[ ! -x "$HAPROXY" ]]; then note "haproxy not installed: skipping it"; continue; fi
-        free_port port
-        mkdir -p "$TMP/haproxy"
-        render "$SCRIPT_DIR/haproxy.cfg.tmpl" "$TMP/haproxy/haproxy.cfg" DIR="$TMP/haproxy" PORT="$port" WORKERS="$WORKERS" \
-            BACKEND_PORT="$BACKEND_PORT"
-        "$HAPROXY" -c -q -f "$TMP/haproxy/haproxy.cfg" || die "haproxy rejected $TMP/haproxy/haproxy.cfg"
-        # -db: stay in the foreground so $! is the process to stop.
-        "$HAPROXY" -db -f "$TMP/haproxy/haproxy.cfg" >"$TMP/haproxy/haproxy.log" 2>&1 &
-        PIDS+=("$!")
-        SERVER_PID[haproxy]=$!
-        wait_ready "haproxy" "$!" "http://127.0.0.1:$port/small" "$TMP/haproxy/haproxy.log"
-        URL[haproxy]="http://127.0.0.1:$port"
+        mkdir -p "$TMP/haproxy-$round"
+        render "$SCRIPT_DIR/haproxy.cfg.tmpl" "$TMP/haproxy-$round/haproxy.cfg" DIR="$TMP/haproxy-$round" PORT="$port" \
+            H2_PORT="$h2_port" WORKERS="$LOOPS" BACKEND_PORT="$BACKEND_PORT"
+        "$HAPROXY" -c -q -f "$TMP/haproxy-$round/haproxy.cfg" || die "haproxy rejected its config"
+        log="$OUT_DIR/logs/haproxy-$round.log"
+        # -db: in the foreground, so that $! is the process to stop.
+        (exec_on_target "$HAPROXY" -db -f "$TMP/haproxy-$round/haproxy.cfg") >"$log" 2>&1 &
+        T_PID=$!
+        PIDS+=("$T_PID")
+        wait_ready haproxy "$T_PID" "http://127.0.0.1:$port/small" "$log"
         ;;
     nginx)
-        free_port port
-        start_nginx nginx-proxy "$SCRIPT_DIR/nginx-proxy.conf.tmpl" "$port" BACKEND_PORT="$BACKEND_PORT" WORKERS="$WORKERS"
-        wait_ready "nginx proxy" "$LAST_PID" "http://127.0.0.1:$port/small" "$TMP/nginx-proxy/error.log"
-        URL[nginx]="http://127.0.0.1:$port"
-        SERVER_PID[nginx]=$LAST_PID
+        start_nginx "nginx-$round" "$SCRIPT_DIR/nginx-proxy.conf.tmpl" target "$port" "$h2_port" \
+            BACKEND_PORT="$BACKEND_PORT" WORKERS="$LOOPS"
+        T_PID=$LAST_PID
+        wait_ready "nginx proxy" "$T_PID" "http://127.0.0.1:$port/small" "$TMP/nginx-$round/error.log"
         ;;
-    *) die "unknown target '$target' (choose from: direct proxy proxy-chain proxy-alt haproxy nginx)" ;;
+    *)
+        free_port admin_port
+        h2_port=$port   # a plain listener takes h2c (prior knowledge) and HTTP/1.1 on the same port
+        mkdir -p "$TMP/$target-$round"
+        render "$SCRIPT_DIR/${TEMPLATE_OF[$target]}.yaml.tmpl" "$TMP/$target-$round/proxy.yaml" PORT="$port" \
+            ADMIN_PORT="$admin_port" BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$LOOPS"
+        log="$OUT_DIR/logs/$target-$round.log"
+        # JAVA_OPTS is a list of flags on purpose.
+        # shellcheck disable=SC2086
+        (exec_on_target "$JAVA" $JAVA_OPTS -jar "${JAR_OF[$target]}" --config "$TMP/$target-$round/proxy.yaml") \
+            >"$log" 2>&1 &
+        T_PID=$!
+        PIDS+=("$T_PID")
+        wait_ready "$target" "$T_PID" "http://127.0.0.1:$admin_port/readyz" "$log"
+        wait_ready "$target (traffic)" "$T_PID" "http://127.0.0.1:$port/small" "$log"
+        ;;
     esac
-done
-
-# ---- machine -------------------------------------------------------------------------------
-
-CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-echo "== bench $(date -u '+%Y-%m-%dT%H:%M:%SZ')"
-echo "machine:  $(nproc) CPUs ($CPU_MODEL), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "jvm:      $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1)"
-echo "java_opts: $JAVA_OPTS   event loops: $EVENT_LOOPS (haproxy nbthread and nginx workers: $WORKERS)"
-if [[ " $TARGETS " == *" proxy-alt "* ]]; then
-    echo "proxy-alt: $JAR_ALT with $JAVA_OPTS_ALT"
-fi
-[[ -z "$CGROUP_PARENT" ]] || echo "memory:   each proxy target in a cgroup of its own limited to $MEMORY_LIMIT MiB"
-echo "nginx:    $("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
-[[ -x "$HAPROXY" ]] && echo "haproxy:  $("$HAPROXY" -v | head -n 1)"
-if [[ -n "$RATE" ]]; then
-    echo "load:     open loop, $RATE req/s over $CONNECTIONS connections for $DURATION (OpenLoop.java; latency from each request's scheduled time)"
-    echo "wrk:      warm-ups only: -t$THREADS -c$CONNECTIONS (-d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
-else
-    echo "wrk:      -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up -d$WARMUP each, -d$JIT_WARMUP once), repeats: $REPEAT"
-fi
-echo "raw output: $OUT_DIR"
-echo
-
-# ---- sanity check ----------------------------------------------------------------------------
-
-# Several requests on ONE keep-alive connection through each target must return the full bodies.
-# wrk cannot catch a response that stalls half-way: it never completes, so it is neither counted
-# as an error nor as a timeout, and only shows up as a collapse in req/s. Check it explicitly.
-SANITY_OK=1
-for target in $TARGETS; do
-    [[ -n "${URL[$target]:-}" ]] || continue
-    for path in $PATHS; do
-        want=$(wc -c <"$WWW${path}")
-        # curl reuses one connection for the repeated URL; -m bounds a stalled transfer.
-        got=$(curl -s -m 5 -w '%{http_code}:%{size_download} ' \
-            -o /dev/null "${URL[$target]}$path" -o /dev/null "${URL[$target]}$path" \
-            -o /dev/null "${URL[$target]}$path" -o /dev/null "${URL[$target]}$path" || true)
-        if [[ "$got" != "$(printf "200:$want %.0s" 1 2 3 4)" ]]; then
-            SANITY_OK=0
-            echo "!! $target $path: 4 keep-alive requests gave (status:bytes) '$got', expected 200:$want each"
-        fi
-    done
-done
-[[ $SANITY_OK == 1 ]] && echo "sanity check passed: every target returns complete bodies on a reused connection"
-echo
-
-# ---- measure -------------------------------------------------------------------------------
-
-# wrk in the background plus `wait`: bash runs a signal trap only after a foreground command
-# ends, so a plain `wrk -d10s` would delay Ctrl-C / kill by up to a whole run.
-run_wrk() {
-    wrk "$@" &
-    WRK_PID=$!
-    wait "$WRK_PID"
-    WRK_PID=""
+    T_URL="http://127.0.0.1:$port" T_H2URL="http://127.0.0.1:$h2_port"
 }
 
-# The measured run: wrk (closed loop), or with RATE the open-loop generator, which prints the same lines.
-run_measured() {
-    local url=$1
-    if [[ -n "$RATE" ]]; then
-        # 2 s at RATE first, not counted: the generator's own JIT warm-up (the target had wrk's).
-        "${JAVA}" -cp "$TMP/openloop" OpenLoop "$url" "$RATE" "$CONNECTIONS" "$DURATION_S" 2 &
-        WRK_PID=$!
-        wait "$WRK_PID"
-        WRK_PID=""
-    else
-        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url"
+stop_target() {   # stop_target PID (not the shared backend)
+    [[ $1 != "$BACKEND_PID" ]] || return 0
+    stop_processes "$1"
+    forget_pid "$1"
+}
+
+# Several requests on ONE keep-alive connection must return the full bodies (wrk counts a response that stalls
+# half-way neither as an error nor as a timeout), and h2c must answer too.
+SANITY_FAILURES=0
+sanity_check() {   # sanity_check TARGET
+    local path want got
+    for path in $PATHS; do
+        want=$(stat -c %s "$WWW$path")
+        got=$(curl -s -m 5 -w '%{http_code}:%{size_download} ' -o /dev/null "$T_URL$path" -o /dev/null "$T_URL$path" \
+            -o /dev/null "$T_URL$path" -o /dev/null "$T_URL$path" || true)
+        if [[ "$got" != "$(printf "200:$want %.0s" 1 2 3 4)" ]]; then
+            SANITY_FAILURES=$((SANITY_FAILURES + 1))
+            echo "!! $1 $path: 4 keep-alive requests gave (status:bytes) '$got', expected 200:$want each"
+        fi
+    done
+    if [[ $H2 == 1 ]]; then
+        got=$(curl -s -m 5 --http2-prior-knowledge -w '%{http_version}:%{http_code}:%{size_download}' -o /dev/null \
+            "$T_H2URL/small" || true)
+        [[ "$got" == "2:200:128" ]] || { SANITY_FAILURES=$((SANITY_FAILURES + 1)); echo "!! $1 h2c /small gave '$got'"; }
     fi
 }
 
-# wrk prints latencies as 812.00us / 1.23ms / 1.02s; print them in ms.
-to_ms() {
-    awk -v v="$1" 'BEGIN {
-        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-        else print "NaN" }'
-}
+# ---- measuring -----------------------------------------------------------------------------------------------------
 
-# CPU time (user+system, in clock ticks) used so far by PID and its direct children (nginx
-# workers). On a shared machine req/s moves with the neighbours' load; CPU per request much less,
-# so it is the better number for comparing the proxies' efficiency.
-cpu_ticks() {
+CLK_TCK=$(getconf CLK_TCK)
+
+proc_ticks() {   # CPU clock ticks (utime + stime) used so far by PID and its children (nginx's workers)
     local p total=0 t
     for p in "$1" $(pgrep -P "$1" || true); do
-        # Fields after the ")" that closes the command name: utime and stime are the 12th and 13th.
+        # the fields after the ")" that closes the command name: utime and stime are the 12th and 13th
         t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
         total=$((total + ${t:-0}))
     done
     echo "$total"
 }
-CLK_TCK=$(getconf CLK_TCK)
 
-RESULTS="$OUT_DIR/results.tsv"
-printf 'repeat\ttarget\tpath\treq_s\tp50_ms\tp99_ms\tsocket_errors\tnon_2xx\trequests\tload1\tcpu_us_per_req\n' >"$RESULTS"
-printf '%-4s %-11s %-7s %12s %9s %9s %11s %6s  %s\n' rep target path "req/s" "p50 ms" "p99 ms" "cpu us/req" "load" "errors"
-
-# One long warm-up per target and path first. The JVM needs it: measured on 2 busy cores, C2 was
-# still compiling (and the proxy ran at less than half its speed) after a single 5 s warm-up.
-# The native servers get the same treatment so that no target is favoured.
-for target in $TARGETS; do
-    [[ -n "${URL[$target]:-}" ]] || continue
-    for path in $PATHS; do
-        run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$JIT_WARMUP" "${URL[$target]}$path" >/dev/null
-    done
-done
-
-# Repeats go round all targets (rather than all repeats of one target back to back) so that
-# slow drifts of a noisy shared machine spread over every target instead of hitting one.
-for ((rep = 1; rep <= REPEAT; rep++)); do
-    for target in $TARGETS; do
-        [[ -n "${URL[$target]:-}" ]] || continue
-        for path in $PATHS; do
-            url="${URL[$target]}$path"
-            raw="$OUT_DIR/wrk-$target-${path#/}-$rep.txt"
-            # Warm-up: JIT for the JVM, connection pools and caches for everyone. Discarded.
-            run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
-            # 1-min load average at the start: on a shared machine it tells a noisy run apart.
-            load=$(cut -d' ' -f1 /proc/loadavg)
-            cpu_before=$(cpu_ticks "${SERVER_PID[$target]}")
-            run_measured "$url" >"$raw"
-            cpu_after=$(cpu_ticks "${SERVER_PID[$target]}")
-            for pid in "${PIDS[@]}"; do
-                kill -0 "$pid" 2>/dev/null || die "a server (pid $pid) died during the $target $path run"
-            done
-            rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
-            p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$raw")")
-            p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$raw")")
-            # "Socket errors: connect 0, read 0, write 0, timeout 0" appears only when one is non-zero.
-            sock=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$raw")
-            non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$raw")
-            requests=$(awk '/requests in/ {print $1}' "$raw")
-            sock=${sock:-0} non2xx=${non2xx:-0}
-            # CPU µs the target process spent per completed request (the backend's share excluded).
-            cpu_us=$(awk -v t=$((cpu_after - cpu_before)) -v hz="$CLK_TCK" -v n="${requests:-0}" \
-                'BEGIN { if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "NaN" }')
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
-                "$sock" "$non2xx" "$requests" "$load" "$cpu_us" >>"$RESULTS"
-            errs="-"
-            if [[ "$sock" != 0 || "$non2xx" != 0 ]]; then
-                errs="$(grep -E 'Socket errors|Non-2xx' "$raw" | tr -s ' \n' ' ')"
-            fi
-            # Open loop: requests that fell due but were never sent (the target could not keep up with RATE).
-            backlog=$(awk '/scheduled but not sent/ { print $5 }' "$raw")
-            if [[ -n "$backlog" && "$backlog" != 0 ]]; then
-                errs="${errs#-} backlog $backlog (below RATE)"
-            fi
-            printf '%-4s %-11s %-7s %12.0f %9.3f %9.3f %11s %6s  %s\n' "$rep" "$target" "$path" "$rps" "$p50" "$p99" \
-                "$cpu_us" "$load" "$errs"
-        done
-    done
-done
-
-# ---- summary ---------------------------------------------------------------------------------
-
-echo
-echo "== medians over $REPEAT repeat(s) (min-max of req/s shows the spread); ratios are of median req/s, per path"
-awk -F'\t' -v order="$TARGETS" -v paths="$PATHS" '
-    function median(list,    a, n, t, i, j) {
-        n = split(list, a, " ")
-        for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    NR > 1 {
-        k = $2 SUBSEP $3
-        rps[k] = rps[k] " " $4; p50[k] = p50[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $11
-        err[k] += $7 + $8; seen[k] = 1
-        if (!(k in lo) || $4 + 0 < lo[k]) lo[k] = $4 + 0
-        if (!(k in hi) || $4 + 0 > hi[k]) hi[k] = $4 + 0
-    }
-    END {
-        nt = split(order, T, " "); np = split(paths, P, " ")
-        for (i = 1; i <= nt; i++) for (j = 1; j <= np; j++) {
-            k = T[i] SUBSEP P[j]
-            if (seen[k]) mr[k] = median(rps[k])
-        }
-        printf "%-11s %-7s %9s %15s %9s %9s %10s %11s %11s %7s\n", "target", "path", "req/s", "req/s min-max", "p50 ms", "p99 ms", "vs direct", "vs haproxy", "cpu us/req", "errors"
-        for (j = 1; j <= np; j++) for (i = 1; i <= nt; i++) {
-            k = T[i] SUBSEP P[j]
-            if (!seen[k]) continue
-            vd = ((("direct" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["direct" SUBSEP P[j]]) : "-")
-            vh = ((("haproxy" SUBSEP P[j]) in mr) ? sprintf("%.2f", mr[k] / mr["haproxy" SUBSEP P[j]]) : "-")
-            printf "%-11s %-7s %9.0f %15s %9.3f %9.3f %10s %11s %11.1f %7d\n", T[i], P[j], mr[k], sprintf("%.0f-%.0f", lo[k], hi[k]), median(p50[k]), median(p99[k]), vd, vh, median(cpu[k]), err[k]
-        }
-    }' "$RESULTS" | tee "$OUT_DIR/summary.txt"
-
-# Peak resident memory since start, VmHWM (kB) of the server's process and its direct children.
-peak_rss_mib() {
+peak_rss_mib() {   # VmHWM of PID and its children, summed (nginx: master + workers; shared pages counted twice)
     local p total=0 kb
     for p in "$1" $(pgrep -P "$1" || true); do
         kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || kb=0
@@ -460,20 +391,180 @@ peak_rss_mib() {
     done
     awk -v kb="$total" 'BEGIN { printf "%.1f", kb / 1024 }'
 }
+
+cpu_busy() {   # cpu_busy "0,1": "busy total" jiffies so far, summed over those CPUs (/proc/stat)
+    awk -v list=",$1," '$1 ~ /^cpu[0-9]+$/ && index(list, "," substr($1, 4) ",") {
+        busy += $2 + $3 + $4 + $7 + $8 + $9; total += $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }
+        END { print busy, total }' /proc/stat
+}
+
+to_ms() {   # wrk and h2load print 812.00us / 1.23ms / 1.02s
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "NaN" }'
+}
+
+CSV="$OUT_DIR/runs.csv"
+echo "phase,round,target,path,req_s,p50_ms,p99_ms,mean_ms,requests,errors,cpu_us_per_req,target_cores,support_busy_pct,backend_cpu_us_per_req,peak_rss_mib,load1,rate" \
+    >"$CSV"
+
+# measure PHASE ROUND TARGET PATH RATE CMD...: run CMD (wrk, h2load or OpenLoop) on the support CPUs against the
+# running target (T_PID) and append one row to runs.csv.
+measure() {
+    local phase=$1 round=$2 target=$3 path=$4 rate=$5
+    shift 5
+    local raw="$OUT_DIR/raw/$phase-$target-${path#/}-$round.txt" load t0 t1 tick0 tick1 bt0 bt1 s0 s1
+    local rps p50 p99 mean requests errors cpu_us cores support backend_us rss backlog is_direct
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    read -r -a s0 <<<"$(cpu_busy "$SUPPORT_CPUS")"
+    tick0=$(proc_ticks "$T_PID") bt0=$(proc_ticks "$BACKEND_PID") t0=$(date +%s.%N)
+    run_load "$raw" "$@"
+    t1=$(date +%s.%N) tick1=$(proc_ticks "$T_PID") bt1=$(proc_ticks "$BACKEND_PID")
+    read -r -a s1 <<<"$(cpu_busy "$SUPPORT_CPUS")"
+    kill -0 "$T_PID" 2>/dev/null || die "$target died during the $phase $path run"
+    if [[ $phase == h2 ]]; then
+        rps=$(awk '/^finished in/ {print $4}' "$raw")
+        requests=$(awk '/^requests:/ {print $8}' "$raw")
+        errors=$(awk '/^requests:/ {print $10 + $12 + $14}' "$raw")
+        mean=$(to_ms "$(awk '/^time for request:/ {print $6}' "$raw")")
+        # "status codes: 90000 2xx, 0 3xx, 0 4xx, 0 5xx"
+        errors=$((errors + $(awk '/^status codes:/ {print $5 + $7 + $9}' "$raw")))
+        p50=NaN p99=NaN
+    else
+        rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
+        requests=$(awk '/requests in/ {print $1}' "$raw")
+        p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$raw")")
+        p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$raw")")
+        mean=$(to_ms "$(awk '$1 == "Latency" {print $2; exit}' "$raw")")
+        # "Socket errors: connect 0, read 0, write 0, timeout 0" appears only when one is not 0
+        errors=$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx or 3xx/ {n = $NF}
+            END {print s + n}' "$raw")
+        # open loop: requests that fell due but were never sent (the target could not keep the rate)
+        backlog=$(awk '/scheduled but not sent/ {print $5}' "$raw")
+        [[ -z "$backlog" || "$backlog" == 0 ]] || errors=$((errors + backlog))
+    fi
+    [[ -n "$rps" && -n "$requests" ]] || die "no result in $raw"
+    is_direct=0
+    [[ $target != direct ]] || is_direct=1   # no proxy in between: the backend's share is the target's, or nil
+    read -r cpu_us cores support backend_us < <(awk -v t=$((tick1 - tick0)) -v b=$((bt1 - bt0)) -v hz="$CLK_TCK" \
+        -v n="$requests" -v w="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
+        -v sb=$((s1[0] - s0[0])) -v st=$((s1[1] - s0[1])) -v direct="$is_direct" \
+        'BEGIN { printf "%s %.2f %.0f %s\n", n ? sprintf("%.2f", t / hz * 1e6 / n) : "NaN", t / hz / w, st ? 100 * sb / st : 0,
+                 (direct || !n) ? "NaN" : sprintf("%.2f", b / hz * 1e6 / n) }')
+    rss=$(peak_rss_mib "$T_PID")
+    echo "$phase,$round,$target,$path,$rps,$p50,$p99,$mean,$requests,$errors,$cpu_us,$cores,$support,$backend_us,$rss,$load,$rate" \
+        >>"$CSV"
+    printf '%-6s %-3s %-12s %-7s %10.0f %8s %8s %11s %7s %7s%% %8s  %s\n' "$phase" "$round" "$target" "$path" "$rps" \
+        "$p50" "$p99" "$cpu_us" "$cores" "$support" "$rss" "$([[ $errors == 0 ]] && echo - || echo "$errors")"
+}
+
+wrk_cmd() { echo wrk -t"$THREADS" -c"$CONNECTIONS" "$@"; }   # the common wrk arguments
+
+jit_warmup() {   # one unmeasured run per path after a start: the JVM's JIT needs it; the native servers get it too
+    local path
+    for path in $PATHS; do
+        # shellcheck disable=SC2046
+        run_load "$OUT_DIR/raw/warmup.txt" $(wrk_cmd -d"$JIT_WARMUP") "$T_URL$path"
+    done
+}
+
+rotate() {   # rotate N WORD...: the words, starting at the (N mod count)-th
+    local n=$1
+    shift
+    local words=("$@") i
+    for ((i = 0; i < ${#words[@]}; i++)); do echo -n "${words[(i + n) % ${#words[@]}]} "; done
+}
+
+# ---- the header ----------------------------------------------------------------------------------------------------
+
+jar_version() { "$JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?"; }
+{
+    echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "command:   $COMMAND_LINE"
+    echo "tree:      $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
+    echo "machine:   ${#CPUS[@]} CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "layout:    $LAYOUT: targets on CPU $TARGET_CPUS, load generator and backend ($SUPPORT_COUNT nginx worker(s)) on CPU $SUPPORT_CPUS"
+    echo "jvm:       $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1); flags: $JAVA_OPTS; event loops: $LOOPS"
+    for target in $TARGETS; do
+        [[ -z "${JAR_OF[$target]:-}" ]] || echo "jar:       $target: ${JAR_OF[$target]} ($(jar_version "${JAR_OF[$target]}"))"
+    done
+    echo "peers:     $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), ${LOOPS} worker(s); $("$HAPROXY" -v 2>/dev/null | head -n 1 | cut -d' ' -f1-3), nbthread $LOOPS"
+    echo "load:      wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (warm-up $WARMUP before each, $JIT_WARMUP per path after each start); $ROUNDS round(s)"
+    [[ $H2 == 0 ]] || echo "http/2:    h2load -c $H2_CLIENTS -m $H2_STREAMS -D $H2_DURATION --warm-up-time $WARMUP, h2c (prior knowledge), /small"
+    echo "results:   $OUT_DIR"
+} | tee "$OUT_DIR/header.txt"
 echo
-echo "== peak RSS over the whole benchmark (VmHWM; nginx: master and workers summed, shared pages counted twice)"
-for target in $TARGETS; do
-    [[ -n "${SERVER_PID[$target]:-}" ]] || continue
-    printf '%-11s %8s MiB\n' "$target" "$(peak_rss_mib "${SERVER_PID[$target]}")"
-done | tee -a "$OUT_DIR/summary.txt"
+printf '%-6s %-3s %-12s %-7s %10s %8s %8s %11s %7s %8s %8s  %s\n' phase rnd target path "req/s" "p50 ms" "p99 ms" \
+    "cpu us/req" cores "support" "rss MiB" "errors"
 
-# wrk plus one or two busy servers alone keep the load average at about 2-3.
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (this benchmark alone accounts for about 2-3)"
-[[ $SANITY_OK == 1 ]] || echo "!! the sanity check failed (see above): some target truncates or stalls responses"
+# ---- closed loop (wrk) and HTTP/2 (h2load), round by round ---------------------------------------------------------
 
-total_errors=$(awk -F'\t' 'NR > 1 {s += $7 + $8} END {print s + 0}' "$RESULTS")
-if [[ "$total_errors" != 0 ]]; then
+for ((round = 1; round <= ROUNDS; round++)); do
+    # shellcheck disable=SC2086
+    for target in $(rotate $((round - 1)) $TARGETS); do
+        start_target "$target" "$round"
+        sanity_check "$target"
+        jit_warmup
+        for path in $PATHS; do
+            # shellcheck disable=SC2046
+            run_load "$OUT_DIR/raw/warmup.txt" $(wrk_cmd -d"$WARMUP") "$T_URL$path"
+            # shellcheck disable=SC2046
+            measure http1 "$round" "$target" "$path" "" $(wrk_cmd -d"$DURATION" --latency) "$T_URL$path"
+        done
+        if [[ $H2 == 1 ]]; then
+            measure h2 "$round" "$target" /small "" h2load -c "$H2_CLIENTS" -m "$H2_STREAMS" -D "$H2_DURATION" \
+                --warm-up-time "$WARMUP" "$T_H2URL/small"
+        fi
+        stop_target "$T_PID"
+    done
+done
+
+# ---- open loop (OpenLoop.java at a fixed rate) ---------------------------------------------------------------------
+
+median_of() {   # median_of PHASE TARGET PATH: the median req/s in runs.csv so far
+    awk -F, -v ph="$1" -v t="$2" -v p="$3" '$1 == ph && $3 == t && $4 == p {v[++n] = $5}
+        END { if (!n) exit; for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+              printf "%d", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }' "$CSV"
+}
+
+if [[ $OPEN_LOOP == 1 ]]; then
+    javac -d "$TMP/openloop" "$SCRIPT_DIR/OpenLoop.java" || die "deploy/bench/OpenLoop.java does not compile"
+    declare -A RATE_OF=()
+    for path in $PATHS; do
+        RATE_OF[$path]=$OPEN_RATE
+        if [[ -z "$OPEN_RATE" ]]; then
+            hap=$(median_of http1 haproxy "$path")
+            [[ -n "$hap" ]] || die "--open-loop without --open-rate needs haproxy among the targets (half its req/s)"
+            RATE_OF[$path]=$((hap / 2))
+        fi
+    done
     echo
-    echo "!! wrk reported errors (socket errors + non-2xx); see $OUT_DIR/wrk-*.txt:"
-    grep -H -E 'Socket errors|Non-2xx' "$OUT_DIR"/wrk-*.txt || true
+    echo "open loop: $(for p in $PATHS; do echo -n "$p at ${RATE_OF[$p]} req/s "; done)over $CONNECTIONS connections, $DURATION each (+2 s unmeasured)"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        # shellcheck disable=SC2086
+        for target in $(rotate $((round - 1)) $TARGETS); do
+            start_target "$target" "open$round"
+            jit_warmup
+            for path in $PATHS; do
+                measure open "$round" "$target" "$path" "${RATE_OF[$path]}" "$JAVA" -XX:+UseSerialGC -cp "$TMP/openloop" \
+                    OpenLoop "$T_URL$path" "${RATE_OF[$path]}" "$CONNECTIONS" "${DURATION%s}" 2
+            done
+            stop_target "$T_PID"
+        done
+    done
 fi
+
+# ---- the report ----------------------------------------------------------------------------------------------------
+
+AB_PAIRS=""
+if [[ $AB == 1 ]]; then AB_PAIRS="proxy-a:proxy-b chain-a:chain-b"; fi
+echo
+awk -F, -f "$SCRIPT_DIR/report.awk" -v targets="$TARGETS" -v paths="$PATHS" -v rounds="$ROUNDS" \
+    -v min_ratio="$MIN_DIRECT_RATIO" -v layout="$LAYOUT" -v loops="$LOOPS" -v pairs="$AB_PAIRS" \
+    -v sanity_failures="$SANITY_FAILURES" -v header="$OUT_DIR/header.txt" -v json="$OUT_DIR/summary.json" \
+    "$CSV" | tee "$OUT_DIR/summary.md"
+echo
+echo "results: $OUT_DIR (summary.md, summary.json, runs.csv, raw/, logs/)"
+if grep -q '^\*\*INVALID' "$OUT_DIR/summary.md"; then exit 3; fi

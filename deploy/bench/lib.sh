@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by bench.sh, soak.sh and footprint.sh; sourced, not run. The sourcing script defines die()
 # (print and exit) before it sources this.
 

@@ -24,7 +24,7 @@
 # Environment (defaults in brackets):
 #   JAR           the proxy's runnable jar [proxy-server/target/proxy-server.jar]
 #   JAVA          java binary, also used for the backends; jcmd and javac are taken from the same JDK [java]
-#   JAVA_OPTS     JVM flags for the proxy [-Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch, as bench.sh]
+#   JAVA_OPTS     JVM flags for the proxy [-Xms256m -Xmx256m -XX:+UseParallelGC -XX:+AlwaysPreTouch]
 #   LEAK_LEVEL    io.netty.leakDetection.level for the proxy [paranoid: every buffer tracked, fine at this rate]
 #   EVENT_LOOPS   server.eventLoops [1]
 #   DURATION      how long the load runs, e.g. 90s, 3m, 2h [30m]
