@@ -88,6 +88,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (!stream) {
+            Drain.set(ctx.channel(), this::drain);
+        }
     }
 
     @Override
@@ -181,6 +184,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         p.remove(FrontendInitializer.ENCODER);
         p.remove(FrontendInitializer.IDLE);
         Tunnel tunnel = new Tunnel(ctx.channel(), idleTimeout, server.observer());
+        // a tunnel has no response to wait for and may last for hours: it closes at once when the proxy drains
+        Drain.set(ctx.channel(), tunnel::close);
         p.replace(this, FrontendInitializer.TUNNEL, tunnel.clientSide());
         ArrayDeque<ByteBuf> early = earlyBytes;
         earlyBytes = null;

@@ -78,6 +78,8 @@ final class Http2Frontend {
                 .frameLogger(guard)
                 .build();
         guard.watch(codec.connection());
+        // draining: closing the connection sends GOAWAY, new streams are refused and open ones finish
+        Drain.set(p.channel(), p.channel()::close);
         p.addLast(CODEC, codec)
                 .addLast(CONNECTION, new ConnectionHandler(codec, server.observer()))
                 .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))

@@ -270,18 +270,7 @@ public final class ProxyServer implements EndpointSink {
             l.close().awaitUninterruptibly();
         }
         for (Channel c : clients) {
-            FrontendHandler h = c.pipeline().get(FrontendHandler.class);
-            Tunnel.Side tunnel = c.pipeline().get(Tunnel.Side.class);
-            if (h != null) {
-                c.eventLoop().execute(h::drain);
-            } else if (c.pipeline().get(Http2Frontend.CODEC) != null) {
-                // HTTP/2: closing sends GOAWAY, new streams are refused and open ones finish (gracefulShutdownTimeout)
-                c.eventLoop().execute(c::close);
-            } else if (tunnel != null) {
-                // a tunnel has no response to wait for and may last for hours: it closes now, and its client
-                // reconnects to an instance that is not draining
-                c.eventLoop().execute(tunnel::closeTunnel);
-            }
+            Drain.start(c);
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while (connections.get() > 0 && System.nanoTime() < deadline) {

@@ -211,10 +211,5 @@ final class Tunnel {
             ctx.close();
             close(this == client ? "the client failed" : "the upstream failed");
         }
-
-        /** Closes the whole tunnel; for the drain, which finds the client side in the pipeline. */
-        void closeTunnel() {
-            Tunnel.this.close();
-        }
     }
 }
