@@ -65,18 +65,32 @@ final class AttemptLoop {
     private boolean reused;
     private boolean staleRetried;
 
-    /** What a retry depends on besides the attempts: the request's body and method, the response, the deadline. */
-    record Request(RequestBody body, ResponseRelay response, boolean idempotent, long deadlineNanos) {
+    private AttemptLoop(ExchangeFacts facts, RetryPolicy retry, boolean idempotent, long deadlineNanos) {
+        this.cluster = facts.target().pickCluster();
+        this.retry = retry;
+        this.observer = facts.observer();
+        this.body = facts.body();
+        this.response = facts.response();
+        this.idempotent = idempotent;
+        this.deadlineNanos = deadlineNanos;
     }
 
-    AttemptLoop(Cluster cluster, RetryPolicy retry, ExchangeObserver observer, Request request) {
-        this.cluster = cluster;
-        this.retry = retry;
-        this.observer = observer;
-        this.body = request.body();
-        this.response = request.response();
-        this.idempotent = request.idempotent();
-        this.deadlineNanos = request.deadlineNanos();
+    /**
+     * The attempts of a request the admission filters passed: its route's retry policy counts it (for the retry
+     * budget), its body is kept for a retry when the policy may make one, and its cluster is chosen (weighted,
+     * among the route's clusters).
+     *
+     * @param deadlineNanos when the route's deadline passes; {@code Long.MAX_VALUE} without one
+     */
+    static AttemptLoop start(ExchangeFacts facts, boolean idempotent, long deadlineNanos) {
+        RetryPolicy retry = facts.target().retry();
+        retry.onRequest();
+        if (retry.maxAttempts() > 1) {
+            facts.body().keepForRetries(retry.bufferBodyUpTo());
+        }
+        AttemptLoop loop = new AttemptLoop(facts, retry, idempotent, deadlineNanos);
+        facts.attempts(loop);
+        return loop;
     }
 
     State state() {

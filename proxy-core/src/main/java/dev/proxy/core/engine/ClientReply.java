@@ -35,14 +35,13 @@ final class ClientReply {
     private boolean keepAlive;
     private boolean expectContinue;
 
-    ClientReply(ClientSide frontend, Channel client, HttpRequest request, HttpProtocol protocol, RequestBody body,
-                ResponseRelay response, ExchangeFacts facts) {
-        this.frontend = frontend;
-        this.client = client;
-        this.request = request;
-        this.protocol = protocol;
-        this.body = body;
-        this.response = response;
+    ClientReply(ExchangeFacts facts) {
+        this.frontend = facts.clientSide();
+        this.client = facts.channel();
+        this.request = facts.request();
+        this.protocol = facts.protocol();
+        this.body = facts.body();
+        this.response = facts.response();
         this.facts = facts;
         // keep-alive is an HTTP/1 connection's; a stream ends by itself and has no Connection header to read
         this.keepAlive = protocol == HttpProtocol.HTTP_2 || HttpUtil.isKeepAlive(request);

@@ -3,7 +3,6 @@ package dev.proxy.core.engine;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
 import io.netty.handler.codec.http.HttpRequest;
-import java.time.Duration;
 
 /**
  * What an exchange may ask of the client's side of its connection ({@link FrontendHandler}, one per connection or per
@@ -35,7 +34,7 @@ interface ClientSide {
     boolean awaitingUpgrade();
 
     /** The 101 has been written: the connection becomes the client end of a tunnel to {@code upstream}. */
-    void openTunnel(PooledConnection upstream, Duration idleTimeout);
+    void openTunnel(PooledConnection upstream);
 
     /** The proxy is shutting down: responses close their connections. */
     boolean isDraining();

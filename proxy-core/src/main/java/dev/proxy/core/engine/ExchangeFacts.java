@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.HeaderVariable;
 import dev.proxy.core.config.RouteConfig;
@@ -9,24 +10,27 @@ import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.runtime.HeaderRules;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.Endpoint;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetSocketAddress;
 
 /**
- * What one exchange reports of itself: to its admission filters ({@code RequestInfo}), its observers, the access log
- * and the metrics ({@link ExchangeRecord}), and to header edits ({@link HeaderRules.Variables}). Facts the exchange
- * learns as it goes are set here; figures its parts own (bytes, status, attempts) are read from them, so nothing is
- * counted twice. Confined to the client's event loop; observers read it during their call only.
+ * What one exchange knows and reports of itself: the request, its client and the two directions ({@link RequestBody},
+ * {@link ResponseRelay}) that the exchange's parts share, and, to its admission filters ({@code RequestInfo}), its
+ * observers, the access log and the metrics ({@link ExchangeRecord}) and header edits ({@link HeaderRules.Variables}),
+ * how it went. Facts learned as it goes are set here; figures the parts own (bytes, status, attempts) are read from
+ * them, so nothing is counted twice. Confined to the client's event loop; observers read it during their call only.
  */
 final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Variables {
     private final HttpRequest request;
+    private final HttpProtocol protocol;
     private final ClientSide client;
-    private final InetSocketAddress remote;
+    private final Channel channel;
     private final ExchangeObserver observer;
     private final String originalUri;
-    private final long startNanos;
-    private final RequestBody body;
+    private final long startNanos = System.nanoTime();
+    private final RequestBody body = new RequestBody();
     private final ResponseRelay response;
     private RouteTarget target;
     private RouteConfig route;
@@ -37,16 +41,41 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
     private long endNanos;
     private boolean ended;
 
-    ExchangeFacts(HttpRequest request, ClientSide client, InetSocketAddress remote, ExchangeObserver observer,
-                  RequestBody body, ResponseRelay response, long startNanos) {
+    /**
+     * The facts of a request that has just arrived: {@code protocol} is what the client sent it in, on
+     * {@code channel}, served by {@code client}. The request and response directions start here too.
+     */
+    ExchangeFacts(ClientSide client, Channel channel, HttpRequest request, HttpProtocol protocol) {
         this.request = request;
+        this.protocol = protocol;
         this.client = client;
-        this.remote = remote;
-        this.observer = observer;
+        this.channel = channel;
         this.originalUri = request.uri();
-        this.body = body;
-        this.response = response;
-        this.startNanos = startNanos;
+        this.observer = client.observer().exchangeStarted(request, protocol);
+        this.response = new ResponseRelay(channel);
+    }
+
+    /** The client's side of the connection. */
+    ClientSide clientSide() {
+        return client;
+    }
+
+    /** The client's channel (an HTTP/2 stream's own). */
+    Channel channel() {
+        return channel;
+    }
+
+    /** What the client spoke: the request's own version says HTTP/1.1 for an HTTP/2 stream, after its conversion. */
+    HttpProtocol protocol() {
+        return protocol;
+    }
+
+    RequestBody body() {
+        return body;
+    }
+
+    ResponseRelay response() {
+        return response;
     }
 
     void routed(RouteTarget routeTarget, RequestTarget parsed) {
@@ -93,7 +122,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
 
     @Override
     public InetSocketAddress client() {
-        return remote;
+        return (InetSocketAddress) channel.remoteAddress();
     }
 
     @Override

@@ -178,7 +178,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
      * {@link Tunnel} to {@code upstream}, and this handler leaves, with the idle timer and the encoder.
      */
     @Override
-    public void openTunnel(PooledConnection upstream, Duration idleTimeout) {
+    public void openTunnel(PooledConnection upstream) {
+        Duration idleTimeout = server.snapshot().config().server().limits().websocketIdleTimeout();
         phase = Phase.TUNNELLED;
         ChannelPipeline p = ctx.pipeline();
         p.remove(FrontendInitializer.ENCODER);

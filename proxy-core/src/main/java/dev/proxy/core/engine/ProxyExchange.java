@@ -4,21 +4,19 @@ import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
-import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.filter.Verdict;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.time.Duration;
 
 /**
  * One request from a client and its response, as the explicit state machine {@link ExchangeState}: the head is
  * checked and routed ({@link RequestHeadCheck}), the route's admission filters run in chain order (concurrency
  * limit, rate limit, fault; each passes, delays or rejects), then the {@link AttemptLoop} asks the breaker and the
  * balancer for an endpoint and the pool for a connection, and {@link UpstreamSide} sends the request and relays the
- * response ({@link ResponseRelay}); a failed attempt is retried when the route's {@link RetryPolicy} and the request
+ * response ({@link ResponseRelay}); a failed attempt is retried when the route's retry policy and the request
  * allow it. The exchange ends exactly once ({@link #finish}). Its timeouts, delays and backoffs share one scheduled
  * task ({@link ExchangeTimers}); what it reports of itself is {@link ExchangeFacts}.
  *
@@ -31,11 +29,9 @@ final class ProxyExchange {
     private final Channel client;
     private final ConfigSnapshot snapshot;
     private final HttpRequest request;
-    /** What the client spoke: the request's own version says HTTP/1.1 for an HTTP/2 stream, after its conversion. */
-    private final HttpProtocol clientProtocol;
-    private final RequestBody body = new RequestBody();
-    private final ResponseRelay response;
     private final ExchangeFacts facts;
+    private final RequestBody body;
+    private final ResponseRelay response;
     private final ExchangeTimers timers;
     private final ClientReply reply;
     private final UpstreamSide upstream;
@@ -52,22 +48,18 @@ final class ProxyExchange {
     /** Starts nothing yet ({@link #start} does); {@code protocol} is what the client sent {@code request} in. */
     ProxyExchange(ClientSide frontend, Channel client, ConfigSnapshot snapshot, HttpRequest request,
                   HttpProtocol protocol) {
-        long now = System.nanoTime();
         this.frontend = frontend;
         this.client = client;
         this.snapshot = snapshot;
         this.request = request;
-        this.clientProtocol = protocol;
-        this.response = new ResponseRelay(client);
-        this.facts = new ExchangeFacts(request, frontend, (java.net.InetSocketAddress) client.remoteAddress(),
-                frontend.observer().exchangeStarted(request, protocol), body, response, now);
+        this.facts = new ExchangeFacts(frontend, client, request, protocol);
+        this.body = facts.body();
+        this.response = facts.response();
         this.timers = new ExchangeTimers(client.eventLoop(), System::nanoTime, this::timerExpired);
-        this.reply = new ClientReply(frontend, client, request, protocol, body, response, facts);
-        this.upstream = new UpstreamSide(this, frontend, client, request, protocol, body, response, facts, timers,
-                reply);
+        this.reply = new ClientReply(facts);
+        this.upstream = new UpstreamSide(this, facts, timers, reply);
     }
 
-    /** Whether the request's last part has arrived. */
     boolean requestComplete() {
         return body.isComplete();
     }
@@ -91,13 +83,9 @@ final class ProxyExchange {
         return state == ExchangeState.DONE;
     }
 
-    Duration websocketIdleTimeout() {
-        return snapshot.config().server().limits().websocketIdleTimeout();
-    }
-
     /** Checks and routes the request head, starts the route deadline, then runs the admission filters. */
     void start() {
-        Routing.Result routed = Routing.route(request, clientProtocol, snapshot, frontend, facts);
+        Routing.Result routed = Routing.route(snapshot, facts);
         if (routed.expectsContinue()) {
             reply.expectsContinue();
         }
@@ -112,7 +100,8 @@ final class ProxyExchange {
         if (route.answersItself()) {
             move(ExchangeState.RESPONDING);
             reply.writeRouteAnswer();
-            respondedItself();
+            finishIfBothEnded();
+            client.flush();
             return;
         }
         long timeoutNanos = ExchangeTimers.routeTimeoutNanos(route, request);
@@ -146,14 +135,7 @@ final class ProxyExchange {
                 upstream.pauseUntilConnected();
             }
             case PASSED -> {
-                RetryPolicy retry = facts.target().retry();
-                retry.onRequest();
-                if (retry.maxAttempts() > 1) {
-                    body.keepForRetries(retry.bufferBodyUpTo());
-                }
-                attempts = new AttemptLoop(facts.target().pickCluster(), retry, facts.observer(),
-                        new AttemptLoop.Request(body, response, upstream.idempotent(), deadlineNanos));
-                facts.attempts(attempts);
+                attempts = AttemptLoop.start(facts, upstream.idempotent(), deadlineNanos);
                 upstream.attempts(attempts, deadlineNanos);
                 move(ExchangeState.ATTEMPTING);
                 upstream.startAttempt();
@@ -199,7 +181,6 @@ final class ProxyExchange {
         upstream.flush();
     }
 
-    /** The upstream is read only while the client can take more of the response. */
     void onClientWritabilityChanged(boolean writable) {
         upstream.readWhile(writable);
     }
@@ -225,7 +206,7 @@ final class ProxyExchange {
         }
     }
 
-    /** One of the exchange's timers expired; one that expires after the end, which cannot happen, does nothing. */
+    /** One of the exchange's timers expired (after the end, which cannot happen, it would do nothing). */
     private void timerExpired(Timer timer) {
         if (state == ExchangeState.DONE) {
             return;
@@ -237,7 +218,6 @@ final class ProxyExchange {
             // the filter that delayed the request has passed it: the next one runs
             case FILTER_DELAY -> admit();
             case RETRY_BACKOFF -> upstream.startAttempt();
-            default -> throw new IllegalStateException("unknown timer " + timer);
         }
     }
 
@@ -269,11 +249,7 @@ final class ProxyExchange {
         }
         move(ExchangeState.RESPONDING);
         reply.writeError(error, rejection);
-        respondedItself();
-    }
-
-    /** A response the proxy made itself has been written: as for a forwarded one, the filters hear first. */
-    private void respondedItself() {
+        // as for a forwarded response, the filters hear of the end before the client can see it
         finishIfBothEnded();
         client.flush();
     }
@@ -302,11 +278,8 @@ final class ProxyExchange {
         move(ExchangeState.DONE);
         timers.stop();
         body.release();
-        if (mirror != null) {
-            if (!body.isComplete()) {
-                mirror.abandon();
-            }
-            mirror = null;
+        if (mirror != null && !body.isComplete()) {
+            mirror.abandon();
         }
         long now = System.nanoTime();
         if (attempts != null) {

@@ -24,8 +24,9 @@ final class Routing {
     private Routing() {
     }
 
-    static Result route(HttpRequest request, HttpProtocol protocol, ConfigSnapshot snapshot, ClientSide client,
-                        ExchangeFacts facts) {
+    static Result route(ConfigSnapshot snapshot, ExchangeFacts facts) {
+        HttpRequest request = facts.request();
+        HttpProtocol protocol = facts.protocol();
         ProxyError framing = RequestHeadCheck.framing(request, protocol);
         if (framing != null) {
             return new Result(framing, true, false);
@@ -35,7 +36,7 @@ final class Routing {
         if (head.error() != null) {
             return new Result(head.error(), head.closesConnection(), false);
         }
-        client.applyClientIdentity(request);
+        facts.clientSide().applyClientIdentity(request);
         Optional<RouteTarget> routed = snapshot.match(head.target().host(), head.target().path(),
                 request.method().name(), request.headers());
         if (routed.isEmpty()) {

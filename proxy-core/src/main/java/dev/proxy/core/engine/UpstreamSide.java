@@ -47,16 +47,14 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     private AttemptLoop attempts;
     private long deadlineNanos = Long.MAX_VALUE;
 
-    UpstreamSide(ProxyExchange exchange, ClientSide frontend, Channel client, HttpRequest request,
-                 HttpProtocol clientProtocol, RequestBody body, ResponseRelay response, ExchangeFacts facts,
-                 ExchangeTimers timers, ClientReply reply) {
+    UpstreamSide(ProxyExchange exchange, ExchangeFacts facts, ExchangeTimers timers, ClientReply reply) {
         this.exchange = exchange;
-        this.frontend = frontend;
-        this.client = client;
-        this.request = request;
-        this.clientProtocol = clientProtocol;
-        this.body = body;
-        this.response = response;
+        this.frontend = facts.clientSide();
+        this.client = facts.channel();
+        this.request = facts.request();
+        this.clientProtocol = facts.protocol();
+        this.body = facts.body();
+        this.response = facts.response();
         this.facts = facts;
         this.timers = timers;
         this.reply = reply;
@@ -298,7 +296,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         client.write(head);
         PooledConnection c = attempts.takeConnection();
         try {
-            frontend.openTunnel(c, exchange.websocketIdleTimeout());
+            frontend.openTunnel(c);
         } catch (RuntimeException e) {
             // neither side may be left half switched
             c.close();
