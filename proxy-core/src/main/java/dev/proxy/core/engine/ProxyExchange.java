@@ -153,7 +153,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
         // keep-alive is an HTTP/1 connection's; a stream ends by itself and has no Connection header to read
         this.clientKeepAlive = protocol == HttpProtocol.HTTP_2 || HttpUtil.isKeepAlive(request);
         this.originalUri = request.uri();
-        this.remote = (InetSocketAddress) client.remoteAddress();
+        this.remote = frontend.clientAddress(request);
         this.observer = frontend.observer().exchangeStarted(request, protocol);
         this.timers = new ExchangeTimers(client.eventLoop(), System::nanoTime, this::timerExpired);
     }
@@ -1161,7 +1161,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     @Override
     public String value(HeaderVariable variable) {
         return switch (variable) {
-            case CLIENT_IP -> frontend.clientIp();
+            case CLIENT_IP -> remote.getAddress().getHostAddress();
             // the id the proxy gave, which a request edit may have removed from the head; else the client's header
             case REQUEST_ID -> requestId != null ? requestId : request.headers().get(MessageHeaders.X_REQUEST_ID);
             case ROUTE -> route.name();
