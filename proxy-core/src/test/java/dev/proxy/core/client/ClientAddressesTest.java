@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.proxy.core.config.Cidr;
 import dev.proxy.core.config.ClientAddressConfig;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
@@ -165,6 +167,20 @@ class ClientAddressesTest {
             tcp6.release();
             local.release();
             unix.release();
+        }
+    }
+
+    @Test
+    void anHttp2StreamHasItsConnectionsDeclaredAddress() {
+        EmbeddedChannel connection = new EmbeddedChannel();
+        EmbeddedChannel stream = new EmbeddedChannel(connection, DefaultChannelId.newInstance(), true, false);
+        try {
+            ClientAddresses.declare(connection, address("192.0.2.33", 7));
+            assertThat(ClientAddresses.ofConnection(stream)).isEqualTo(address("192.0.2.33", 7));
+            assertThat(ClientAddresses.ofConnection(connection)).isEqualTo(address("192.0.2.33", 7));
+        } finally {
+            stream.finishAndReleaseAll();
+            connection.finishAndReleaseAll();
         }
     }
 }
