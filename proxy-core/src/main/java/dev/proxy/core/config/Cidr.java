@@ -9,13 +9,17 @@ import java.util.Arrays;
  * A block of IP addresses, as written in {@code server.trustedProxies}: {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or
  * one address ({@code 192.0.2.7} is {@code 192.0.2.7/32}). Host bits below the prefix are ignored, as Go's
  * {@code netip.Prefix.Masked} and NGINX's {@code set_real_ip_from} do. Parsing never asks DNS: a name is refused.
- * Immutable and thread-safe.
- *
- * @param text the block as written, for {@code /config} and messages
+ * Shown as written ({@code /config} and messages). Immutable and thread-safe.
  */
-public record Cidr(String text, byte[] network, int prefixLength) {
-    public Cidr {
-        network = network.clone();
+public final class Cidr {
+    private final String text;
+    private final byte[] network;
+    private final int prefixLength;
+
+    private Cidr(String text, byte[] network, int prefixLength) {
+        this.text = text;
+        this.network = network;
+        this.prefixLength = prefixLength;
     }
 
     /** Parses {@code text}; an {@link IllegalArgumentException} says what is wrong with it. */
@@ -75,9 +79,8 @@ public record Cidr(String text, byte[] network, int prefixLength) {
         return m;
     }
 
-    @Override
-    public byte[] network() {
-        return network.clone();
+    public int prefixLength() {
+        return prefixLength;
     }
 
     @Override

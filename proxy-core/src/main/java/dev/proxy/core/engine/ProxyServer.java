@@ -242,7 +242,7 @@ public final class ProxyServer implements EndpointSink {
     }
 
     /** Who a request's client is: trusted proxies and their forwarding headers (read once, at startup). */
-    ClientAddresses clientAddresses() {
+    public ClientAddresses clientAddresses() {
         return clientAddresses;
     }
 
