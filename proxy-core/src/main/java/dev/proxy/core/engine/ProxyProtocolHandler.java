@@ -127,11 +127,13 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state == State.AWAITING && cause instanceof DecoderException) {
             reject(ProxyProtocolRejection.MALFORMED, cause);
-        } else if (state == State.REJECTED) {
-            log.debug("client connection {} after its PROXY header was refused: {}", ctx.channel().remoteAddress(),
-                    cause.toString());
-        } else {
+        } else if (state == State.DONE) {
             ctx.fireExceptionCaught(cause);
+        } else {
+            // a reset before the header, or anything after a refusal: the peer's connection, nothing else to tell
+            log.debug("client connection {} failed before its PROXY header was read: {}",
+                    ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
         }
     }
 

@@ -11,6 +11,7 @@ import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.observe.ProxyProtocolRejection;
 import dev.proxy.core.testing.Closer;
+import dev.proxy.core.testing.LogCapture;
 import dev.proxy.core.testing.RawHttp;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestCertificates;
@@ -219,6 +220,7 @@ class ProxyProtocolIntegrationTest {
     @Test
     void aMalformedHeaderClosesTheConnectionAndIsCounted() throws Exception {
         TestProxy proxy = proxy("server:\n  proxyProtocol: { mode: optional }\n");
+        LogCapture log = closer.keep(LogCapture.open());
         for (byte[] bad : List.of(
                 "PROXY TCP4 999.0.0.1 10.0.0.1 5555 80\r\n".getBytes(StandardCharsets.US_ASCII),
                 "PROXY TCP4 192.0.2.1\r\n".getBytes(StandardCharsets.US_ASCII),
@@ -233,6 +235,21 @@ class ProxyProtocolIntegrationTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> rejections.size() == 5);
         assertThat(rejections).containsOnly(ProxyProtocolRejection.MALFORMED);
         assertThat(backend.requestCount()).isZero();
+        assertThat(log.warnings()).as("a peer's bad input is no warning of the proxy's").isEmpty();
+    }
+
+    @Test
+    void aPeerThatResetsBeforeItsHeaderLeavesNoWarning() throws Exception {
+        TestProxy proxy = proxy("server:\n  proxyProtocol: { mode: required }\n");
+        LogCapture log = closer.keep(LogCapture.open());
+        try (RawHttp c = new RawHttp(proxy.port())) {
+            c.send("PRO");
+            await().atMost(Duration.ofSeconds(10)).until(() -> proxy.server().connectionCount() == 1);
+            c.socket().setSoLinger(true, 0);   // close with a reset
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> proxy.server().connectionCount() == 0);
+        assertThat(log.warnings()).isEmpty();
+        assertThat(rejections).isEmpty();
     }
 
     @Test
