@@ -74,6 +74,10 @@ class ClientAddressIntegrationTest {
 
     /** One request on a new connection whose PROXY header declares {@code source}; the status it got. */
     private int send(String source, String headers) throws Exception {
+        return send(proxy, source, headers);
+    }
+
+    private static int send(TestProxy proxy, String source, String headers) throws Exception {
         try (RawHttp c = new RawHttp(proxy.port())) {
             c.send(("PROXY TCP4 " + source + " 10.0.0.1 40000 80\r\nGET /x HTTP/1.1\r\nHost: a\r\n" + headers + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -120,5 +124,35 @@ class ClientAddressIntegrationTest {
 
         assertThat(loggedClients(5)).containsExactlyInAnyOrder("203.0.113.5", "203.0.113.5", "203.0.113.6", "198.51.100.3",
                 "198.51.100.3");
+    }
+
+    @Test
+    void clientIpHashingSpreadsDeclaredClientsAndKeepsEachOnItsEndpoint() throws Exception {
+        TestBackend a = closer.keep(TestBackend.http(TestBackend.ok("a")));
+        TestBackend b = closer.keep(TestBackend.http(TestBackend.ok("b")));
+        TestProxy hashing = closer.keep(TestProxy.start("""
+                server:
+                  proxyProtocol: { mode: required }
+                clusters:
+                  - name: app
+                    endpoints: [ { address: %s }, { address: %s } ]
+                    balancer: { policy: ring_hash, hashOn: { clientIp: true } }
+                routes:
+                  - name: all
+                    match: { pathPrefix: / }
+                    cluster: app
+                """.formatted(a.address(), b.address()), Balancers.factory(), new ResilienceFactory()));
+        // every connection comes from loopback: only the declared clients can spread over the two endpoints
+        for (int i = 1; i <= 16; i++) {
+            int before = a.requestCount();
+            assertThat(send(hashing, "198.51.100." + i, "")).isEqualTo(200);
+            boolean onA = a.requestCount() > before;
+            assertThat(send(hashing, "198.51.100." + i, "")).isEqualTo(200);
+            assertThat(a.requestCount() > before + (onA ? 1 : 0)).as("client %d again on the same endpoint", i)
+                    .isEqualTo(onA);
+        }
+        assertThat(a.requestCount()).isPositive();
+        assertThat(b.requestCount()).isPositive();
+        assertThat(a.requestCount() + b.requestCount()).isEqualTo(32);
     }
 }
