@@ -13,6 +13,7 @@ import dev.proxy.core.observe.ProxyProtocolRejection;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.LogCapture;
 import dev.proxy.core.testing.RawHttp;
+import dev.proxy.core.testing.RawHttp2;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestCertificates;
 import dev.proxy.core.testing.TestProxy;
@@ -188,6 +189,25 @@ class ProxyProtocolIntegrationTest {
         }
         assertThat(backend.requests()).hasSize(2)
                 .allSatisfy(req -> assertThat(req.headers().get("x-forwarded-for")).isEqualTo("198.51.100.3"));
+    }
+
+    @Test
+    void everyStreamOfAnHttp2ConnectionHasTheDeclaredClient() throws Exception {
+        TestProxy proxy = proxy("server:\n  proxyProtocol: { mode: required }\n");
+        try (RawHttp2 h2 = RawHttp2.connect(proxy.port(), v2Tcp4())) {
+            h2.request(1, "GET", "/one", true);
+            h2.request(3, "GET", "/two", true);
+            h2.flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> h2.ended(1) && h2.ended(3));
+            assertThat(h2.status(1)).isEqualTo("200");
+            assertThat(h2.status(3)).isEqualTo("200");
+        }
+        assertThat(backend.requests()).hasSize(2).allSatisfy(req -> {
+            assertThat(req.headers().get("x-forwarded-for")).isEqualTo("192.0.2.10");
+            assertThat(req.headers().get("x-client")).isEqualTo("192.0.2.10");
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> clients.size() == 2);
+        assertThat(clients).containsOnly("192.0.2.10");
     }
 
     @Test
