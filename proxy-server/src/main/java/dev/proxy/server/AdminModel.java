@@ -103,8 +103,12 @@ final class AdminModel implements AdminApi {
     @Override
     public JsonNode explain(String method, String uri, HttpHeaders headers, InetSocketAddress client) {
         ConfigSnapshot snapshot = app.proxy().snapshot();
+        // client is the connection address: a trusted proxy's header among headers names the client, as for traffic
+        InetSocketAddress resolved = app.proxy().clientAddresses().resolve(client, headers);
         ObjectNode node = (ObjectNode) RuntimeJson.explanation(RouteExplainer.explain(snapshot, method, uri,
-                headers, client));
+                headers, resolved));
+        node.put("client", resolved.getAddress() == null ? resolved.getHostString()
+                : resolved.getAddress().getHostAddress());
         node.put("generation", snapshot.generation());
         return node;
     }

@@ -38,6 +38,7 @@ class AdminApiIntegrationTest {
                 server:
                   listen: 127.0.0.1:0
                   admin: { listen: 127.0.0.1:0 }
+                  trustedProxies: [10.0.0.0/8]
                 observability:
                   accessLog: { enabled: false }
                 discovery:
@@ -106,6 +107,17 @@ class AdminApiIntegrationTest {
         assertThat(c.at("/clusters/0/endpoints/0/weight").asInt()).isEqualTo(2);
         assertThat(c.at("/clusters/1/etcdPrefix").asText()).isEqualTo("/services/orders/");
         assertThat(c.at("/routes/0/match/methods/0").asText()).isEqualTo("GET");
+        assertThat(c.at("/server/clientAddress/trustedProxies/0").asText()).isEqualTo("10.0.0.0/8");
+    }
+
+    @Test
+    void routesNamesTheClientAsTrafficWouldResolveIt() throws Exception {
+        String request = "/routes?host=api.example.com&path=/users/7&header=x-forwarded-for:6.6.6.6,203.0.113.9";
+        // from a trusted load balancer: the rightmost untrusted hop of its header
+        assertThat(json(request + "&client=10.0.0.5").get("client").asText()).isEqualTo("203.0.113.9");
+        // from anyone else: the header is not believed
+        assertThat(json(request + "&client=198.51.100.1").get("client").asText()).isEqualTo("198.51.100.1");
+        assertThat(json(request).get("client").asText()).as("the admin caller itself").isEqualTo("127.0.0.1");
     }
 
     @Test

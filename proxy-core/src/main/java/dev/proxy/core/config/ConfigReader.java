@@ -149,8 +149,10 @@ public final class ConfigReader {
         RequestIdConfig requestId = new RequestIdConfig(id.bool("enabled", RequestIdConfig.DEFAULT.enabled()),
                 id.bool("trustClient", RequestIdConfig.DEFAULT.trustClient()));
         id.finish();
+        ClientAddressConfig clientAddress = ClientAddressReader.read(n);
         n.finish();
-        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2, requestId);
+        return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2, requestId,
+                clientAddress);
     }
 
     private static Http2Config http2(ConfigNode n, int maxHeaderSize) {

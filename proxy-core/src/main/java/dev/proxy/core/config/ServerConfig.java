@@ -15,10 +15,11 @@ import java.util.Optional;
  * @param tls TLS on the traffic listener; empty for plain HTTP
  * @param http2 HTTP/2 towards clients
  * @param requestId the {@code X-Request-Id} of each request
+ * @param clientAddress trusted proxies and the PROXY protocol: where a client's address comes from
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                            Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
-                           Http2Config http2, RequestIdConfig requestId) {
+                           Http2Config http2, RequestIdConfig requestId, ClientAddressConfig clientAddress) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
@@ -27,6 +28,15 @@ public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops
         requireNonNull(tls, "tls");
         requireNonNull(http2, "http2");
         requireNonNull(requestId, "requestId");
+        requireNonNull(clientAddress, "clientAddress");
+    }
+
+    /** A server whose TCP peers are its clients: no trusted proxies, no PROXY protocol. */
+    public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                        Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
+                        Http2Config http2, RequestIdConfig requestId) {
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, adminAllowWrites, tls, http2, requestId,
+                ClientAddressConfig.DEFAULT);
     }
 
     /** A server with the default request ids. */

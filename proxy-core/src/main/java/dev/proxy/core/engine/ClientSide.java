@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
 import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetSocketAddress;
 
 /**
  * What an exchange may ask of the client's side of its connection ({@link FrontendHandler}, one per connection or per
@@ -39,8 +40,11 @@ interface ClientSide {
     /** The proxy is shutting down: responses close their connections. */
     boolean isDraining();
 
-    /** The client's IP address as X-Forwarded-For writes it. */
+    /** The connection's address as text, the hop the proxy appends to X-Forwarded-For (a PROXY header's source). */
     String clientIp();
+
+    /** The client of {@code request}: the connection's address, or whom a trusted proxy's header names. */
+    InetSocketAddress clientAddress(HttpRequest request);
 
     /** Whether the client connection is TLS. */
     boolean isTls();

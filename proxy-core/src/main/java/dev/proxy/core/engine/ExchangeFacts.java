@@ -28,6 +28,8 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
     private final ClientSide client;
     private final Channel channel;
     private final ExchangeObserver observer;
+    /** The client: the connection's address, or whom a trusted proxy's header names. */
+    private final InetSocketAddress remote;
     private final String originalUri;
     private final long startNanos = System.nanoTime();
     private final RequestBody body = new RequestBody();
@@ -51,6 +53,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
         this.client = client;
         this.channel = channel;
         this.originalUri = request.uri();
+        this.remote = client.clientAddress(request);
         this.observer = client.observer().exchangeStarted(request, protocol);
         this.response = new ResponseRelay(channel);
     }
@@ -122,7 +125,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
 
     @Override
     public InetSocketAddress client() {
-        return (InetSocketAddress) channel.remoteAddress();
+        return remote;
     }
 
     @Override
@@ -210,7 +213,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
     @Override
     public String value(HeaderVariable variable) {
         return switch (variable) {
-            case CLIENT_IP -> client.clientIp();
+            case CLIENT_IP -> remote.getAddress().getHostAddress();
             // the id the proxy gave, which a request edit may have removed from the head; else the client's header
             case REQUEST_ID -> requestId != null ? requestId : request.headers().get(MessageHeaders.X_REQUEST_ID);
             case ROUTE -> route.name();

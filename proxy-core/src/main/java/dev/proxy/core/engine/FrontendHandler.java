@@ -2,6 +2,7 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
+import dev.proxy.core.client.ClientAddresses;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
 import io.netty.buffer.ByteBuf;
@@ -279,13 +280,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         return server.isDraining();
     }
 
-    /** The client's IP address as text ({@code 2001:db8:0:0:0:0:0:1}, {@code 192.0.2.7}), made on first use. */
+    /**
+     * The connection address as text ({@code 2001:db8:0:0:0:0:0:1}, {@code 192.0.2.7}), made on first use: the hop
+     * the proxy appends to {@code X-Forwarded-For} (a PROXY header's source, else the TCP peer).
+     */
     @Override
     public String clientIp() {
         if (clientIp == null) {
-            clientIp = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress();
+            clientIp = ClientAddresses.ofConnection(ctx.channel()).getAddress().getHostAddress();
         }
         return clientIp;
+    }
+
+    /** The client of {@code request}: the connection address, or whom a trusted proxy's header names. */
+    @Override
+    public InetSocketAddress clientAddress(HttpRequest request) {
+        return server.clientAddresses().resolve(ClientAddresses.ofConnection(ctx.channel()), request.headers());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.config.ClientAddressConfig;
 import dev.proxy.core.config.LimitsConfig;
 import dev.proxy.core.config.ServerConfig;
 import dev.proxy.core.tls.ServerTls;
@@ -13,8 +14,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of each accepted client connection: TLS if configured, the idle timer, then the protocol's
- * handlers. HTTP/1.1 gets the header-read timer, the codec with the configured limits and the {@link FrontendHandler};
+ * Builds the pipeline of each accepted client connection: on a PROXY protocol listener first only the PROXY header
+ * reader ({@link ProxyProtocolHandler}), which installs the rest once the header is read; then TLS if configured, the
+ * idle timer, then the protocol's handlers. HTTP/1.1 gets the header-read timer, the codec with the configured limits and the {@link FrontendHandler};
  * HTTP/2 gets {@link Http2Frontend}'s. With HTTP/2 on, the protocol is chosen per connection: by ALPN after a TLS
  * handshake ({@link AlpnNegotiation}), by the first bytes on a plain listener ({@link PriorKnowledgeDetector}).
  * Stateless and sharable.
@@ -31,6 +33,7 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
     static final String TUNNEL = "tunnel";
     private final ProxyServer server;
     private final LimitsConfig limits;
+    private final ClientAddressConfig clientAddress;
     private final ServerTls tls;
     /** Null when HTTP/2 is off. */
     private final Http2Frontend http2;
@@ -41,6 +44,7 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
     FrontendInitializer(ProxyServer server, ServerConfig config, ServerTls tls) {
         this.server = server;
         this.limits = config.limits();
+        this.clientAddress = config.clientAddress();
         this.tls = tls;
         this.http2 = config.http2().enabled() ? new Http2Frontend(server, config.http2(), config.drainGracePeriod())
                 : null;
@@ -53,6 +57,19 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
             return;
         }
         ChannelPipeline p = ch.pipeline();
+        if (clientAddress.proxyProtocol() == ClientAddressConfig.ProxyProtocolMode.NONE) {
+            addConnectionHandlers(p);
+        } else {
+            // the PROXY header comes first, before a TLS ClientHello: the rest is installed once it has been read
+            ProxyProtocolHandler header = new ProxyProtocolHandler(this, clientAddress, server.clientAddresses(),
+                    server.observer(), limits.requestHeaderTimeout().toNanos());
+            p.addLast(ProxyProtocolDetector.NAME, new ProxyProtocolDetector(header))
+                    .addLast(ProxyProtocolHandler.NAME, header);
+        }
+    }
+
+    /** Adds the connection's TLS, idle timer and protocol handlers at the end of {@code p}. */
+    void addConnectionHandlers(ChannelPipeline p) {
         if (tls != null) {
             // a client slow to say hello or to finish the handshake is slowloris too; the header timer starts after
             p.addLast("tls", tls.newHandler(limits.tlsHandshakeTimeout().toMillis()))

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.Transport;
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.client.ClientAddresses;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.ProxyConfig;
@@ -59,6 +60,7 @@ public final class ProxyServer implements EndpointSink {
     private final ProxyObserver observer;
     private final Optional<ServerTls> tls;
     private final String identityHeader;
+    private final ClientAddresses clientAddresses;
     private final AtomicReference<ConfigSnapshot> current = new AtomicReference<>();
     /** The latest endpoint set of each discovered cluster; guarded by {@code current}'s monitor. */
     private final Map<String, List<EndpointConfig>> discovered = new HashMap<>();
@@ -73,6 +75,7 @@ public final class ProxyServer implements EndpointSink {
         this.observer = requireNonNull(observer, "observer");
         this.tls = serverConfig.tls().map(t -> ServerTls.load(t, serverConfig.http2().enabled()));
         this.identityHeader = serverConfig.tls().flatMap(t -> t.clientAuth().forwardHeader()).orElse(null);
+        this.clientAddresses = new ClientAddresses(serverConfig.clientAddress());
         this.transport = transport;
         this.acceptor = transport.newGroup(1, "proxy-accept");
         this.workers = transport.newGroup(serverConfig.eventLoops(), "proxy-worker");
@@ -236,6 +239,11 @@ public final class ProxyServer implements EndpointSink {
     /** Client connections open now. */
     public int connectionCount() {
         return connections.get();
+    }
+
+    /** Who a request's client is: trusted proxies and their forwarding headers (read once, at startup). */
+    public ClientAddresses clientAddresses() {
+        return clientAddresses;
     }
 
     ProxyObserver observer() {

@@ -41,6 +41,13 @@ final class CompositeObserver implements ProxyObserver {
     }
 
     @Override
+    public void proxyProtocolRejected(ProxyProtocolRejection reason) {
+        for (ProxyObserver o : observers) {
+            o.proxyProtocolRejected(reason);
+        }
+    }
+
+    @Override
     public void tlsHandshake(boolean success, String protocolOrReason, long nanos) {
         for (ProxyObserver o : observers) {
             o.tlsHandshake(success, protocolOrReason, nanos);

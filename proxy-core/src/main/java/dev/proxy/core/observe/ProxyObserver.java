@@ -31,6 +31,10 @@ public interface ProxyObserver {
     default void connectionRejected(ProxyError reason) {
     }
 
+    /** A client connection was closed before its PROXY protocol header was read, for {@code reason}. */
+    default void proxyProtocolRejected(ProxyProtocolRejection reason) {
+    }
+
     /**
      * A client's TLS handshake ended: with the protocol agreed ({@code TLSv1.3}) or, failed, with the reason
      * ({@code no_client_certificate}, {@code untrusted_client_certificate}, {@code not_tls}, ...; a short, bounded

@@ -2,6 +2,7 @@ package dev.proxy.core.testing;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -48,7 +49,7 @@ public final class RawHttp2 implements AutoCloseable {
     private final Map<Integer, Integer> dataBytes = new ConcurrentHashMap<>();
     private final Map<Integer, Boolean> ended = new ConcurrentHashMap<>();
 
-    private RawHttp2(int port) throws InterruptedException {
+    private RawHttp2(int port, byte[] prefix) throws InterruptedException {
         channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -58,6 +59,9 @@ public final class RawHttp2 implements AutoCloseable {
                 })
                 .connect(new InetSocketAddress("127.0.0.1", port)).sync().channel();
         run(() -> {
+            if (prefix.length > 0) {
+                ctx.write(Unpooled.wrappedBuffer(prefix));
+            }
             ctx.write(Http2CodecUtil.connectionPrefaceBuf());
             writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
             ctx.flush();
@@ -66,7 +70,12 @@ public final class RawHttp2 implements AutoCloseable {
 
     /** Connects and sends the preface and an empty SETTINGS frame. */
     public static RawHttp2 connect(int port) throws InterruptedException {
-        return new RawHttp2(port);
+        return new RawHttp2(port, new byte[0]);
+    }
+
+    /** Connects and sends {@code prefix} (a PROXY protocol header), then the preface and an empty SETTINGS frame. */
+    public static RawHttp2 connect(int port, byte[] prefix) throws InterruptedException {
+        return new RawHttp2(port, prefix.clone());
     }
 
     /**

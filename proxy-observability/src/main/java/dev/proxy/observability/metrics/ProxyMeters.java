@@ -3,6 +3,7 @@ package dev.proxy.observability.metrics;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.observe.ProxyObserver;
+import dev.proxy.core.observe.ProxyProtocolRejection;
 import dev.proxy.core.observe.RouteObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -30,6 +31,8 @@ public final class ProxyMeters implements ProxyObserver {
     private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
     /** By {@link ProxyError} ordinal, registered at first use. */
     private final AtomicReferenceArray<Counter> rejected = new AtomicReferenceArray<>(MeterNames.errorCount());
+    /** By {@link ProxyProtocolRejection} ordinal, all registered at start: a fixed set worth an alert at zero. */
+    private final Counter[] proxyProtocolRejected = new Counter[ProxyProtocolRejection.values().length];
     private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Timer handshakeTime;
@@ -45,6 +48,11 @@ public final class ProxyMeters implements ProxyObserver {
 
     public ProxyMeters(MeterRegistry registry) {
         this.registry = registry;
+        for (ProxyProtocolRejection r : ProxyProtocolRejection.values()) {
+            proxyProtocolRejected[r.ordinal()] = Counter.builder("proxy.proxy_protocol.rejected")
+                    .description("Client connections closed before their PROXY protocol header was read")
+                    .tag("reason", r.reason()).register(registry);
+        }
         this.accepted = Counter.builder("proxy.connections.accepted").description("Client connections accepted")
                 .register(registry);
         this.handshakeTime = MeterNames.timer("proxy.tls.handshake")
@@ -110,6 +118,11 @@ public final class ProxyMeters implements ProxyObserver {
             rejected.set(reason.ordinal(), c);
         }
         c.increment();
+    }
+
+    @Override
+    public void proxyProtocolRejected(ProxyProtocolRejection reason) {
+        proxyProtocolRejected[reason.ordinal()].increment();
     }
 
     @Override
