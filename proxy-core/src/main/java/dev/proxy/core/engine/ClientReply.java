@@ -97,7 +97,7 @@ final class ClientReply {
                 .orElseGet(() -> route.directResponse().orElseThrow().status());
         boolean keepOpen = decideKeepAlive();
         FullHttpResponse r = LocalAnswers.of(route, facts.target().directBody(), facts.requestTarget(),
-                frontend.isTls(), HttpMethod.HEAD.equals(request.method()), keepOpen);
+                frontend.identity().isTls(), HttpMethod.HEAD.equals(request.method()), keepOpen);
         echoRequestId(r);
         facts.target().responseHeaders().apply(r.headers(), facts);
         write(code, r);

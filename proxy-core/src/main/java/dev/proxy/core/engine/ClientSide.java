@@ -2,8 +2,6 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
-import io.netty.handler.codec.http.HttpRequest;
-import java.net.InetSocketAddress;
 
 /**
  * What an exchange may ask of the client's side of its connection ({@link FrontendHandler}, one per connection or per
@@ -40,20 +38,8 @@ interface ClientSide {
     /** The proxy is shutting down: responses close their connections. */
     boolean isDraining();
 
-    /** The connection's address as text, the hop the proxy appends to X-Forwarded-For (a PROXY header's source). */
-    String clientIp();
-
-    /** The client of {@code request}: the connection's address, or whom a trusted proxy's header names. */
-    InetSocketAddress clientAddress(HttpRequest request);
-
-    /** Whether the client connection is TLS. */
-    boolean isTls();
-
-    /** The verified client certificate's identity, or null. */
-    String tlsIdentity();
-
-    /** Puts the client certificate's identity in the configured header, replacing what the client sent there. */
-    void applyClientIdentity(HttpRequest request);
+    /** Who the client is: its address, TLS, certificate identity. */
+    ClientIdentity identity();
 
     ProxyObserver observer();
 }

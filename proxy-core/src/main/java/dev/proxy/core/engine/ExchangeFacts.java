@@ -53,7 +53,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
         this.client = client;
         this.channel = channel;
         this.originalUri = request.uri();
-        this.remote = client.clientAddress(request);
+        this.remote = client.identity().clientAddress(request);
         this.observer = client.observer().exchangeStarted(request, protocol);
         this.response = new ResponseRelay(channel);
     }
@@ -218,7 +218,7 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
             case REQUEST_ID -> requestId != null ? requestId : request.headers().get(MessageHeaders.X_REQUEST_ID);
             case ROUTE -> route.name();
             case HOST -> requestTarget.originalHost();
-            case TLS_IDENTITY -> client.tlsIdentity();
+            case TLS_IDENTITY -> client.identity().tlsIdentity();
         };
     }
 }

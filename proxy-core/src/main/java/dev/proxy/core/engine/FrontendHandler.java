@@ -2,7 +2,6 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.client.ClientAddresses;
 import dev.proxy.core.observe.ProxyObserver;
 import dev.proxy.core.upstream.PooledConnection;
 import io.netty.buffer.ByteBuf;
@@ -68,8 +67,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     private boolean replaying;
     /** The client's bytes read while an upgrade awaits its answer, for the tunnel; null until there are some. */
     private ArrayDeque<ByteBuf> earlyBytes;
-    /** The client's address as X-Forwarded-For writes it: formatted once per connection, not per request. */
-    private String clientIp;
+    private ClientIdentity identity;
 
     FrontendHandler(ProxyServer server, RequestHeaderTimeout headerTimeout) {
         this(server, headerTimeout, false);
@@ -89,6 +87,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.identity = new ClientIdentity(server, ctx.channel(), stream);
         if (!stream) {
             Drain.set(ctx.channel(), this::drain);
         }
@@ -280,57 +279,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         return server.isDraining();
     }
 
-    /**
-     * The connection address as text ({@code 2001:db8:0:0:0:0:0:1}, {@code 192.0.2.7}), made on first use: the hop
-     * the proxy appends to {@code X-Forwarded-For} (a PROXY header's source, else the TCP peer).
-     */
     @Override
-    public String clientIp() {
-        if (clientIp == null) {
-            clientIp = ClientAddresses.ofConnection(ctx.channel()).getAddress().getHostAddress();
-        }
-        return clientIp;
-    }
-
-    /** The client of {@code request}: the connection address, or whom a trusted proxy's header names. */
-    @Override
-    public InetSocketAddress clientAddress(HttpRequest request) {
-        return server.clientAddresses().resolve(ClientAddresses.ofConnection(ctx.channel()), request.headers());
+    public ClientIdentity identity() {
+        return identity;
     }
 
     @Override
     public ProxyObserver observer() {
         return server.observer();
-    }
-
-    /** Whether this client connection is TLS. */
-    @Override
-    public boolean isTls() {
-        return server.tls().isPresent();
-    }
-
-    /**
-     * Puts the verified client certificate's identity in the configured header, after removing whatever the client
-     * sent in it: the header is the proxy's word, never the client's. Before routing, so routes can match on it.
-     */
-    @Override
-    public void applyClientIdentity(HttpRequest request) {
-        String header = server.identityHeader();
-        if (header != null) {
-            request.headers().remove(header);
-            String identity = tlsIdentity();
-            if (identity != null) {
-                request.headers().set(header, identity);
-            }
-        }
-    }
-
-    /** The verified client certificate's identity, or null when the client showed none (or this is not TLS). */
-    @Override
-    public String tlsIdentity() {
-        // a stream's channel is a child of the TLS connection, which holds the handshake's findings
-        Channel connection = stream ? ctx.channel().parent() : ctx.channel();
-        return connection.attr(TlsHandshakeEvents.CLIENT_IDENTITY).get();
     }
 
     /** Asked by the server when draining starts: an idle connection closes now, a busy one after its response. */

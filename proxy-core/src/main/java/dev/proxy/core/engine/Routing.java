@@ -36,7 +36,7 @@ final class Routing {
         if (head.error() != null) {
             return new Result(head.error(), head.closesConnection(), false);
         }
-        facts.clientSide().applyClientIdentity(request);
+        facts.clientSide().identity().applyTo(request);
         Optional<RouteTarget> routed = snapshot.match(head.target().host(), head.target().path(),
                 request.method().name(), request.headers());
         if (routed.isEmpty()) {

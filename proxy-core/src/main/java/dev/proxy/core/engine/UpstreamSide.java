@@ -80,9 +80,9 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     /** Rewrites the head for the upstream, once, before the first attempt sends it. */
     private void prepareHead() {
         RequestTarget target = facts.requestTarget();
-        MessageHeaders.forRequest(request, clientProtocol, frontend.clientIp(), target.originalHost(),
+        MessageHeaders.forRequest(request, clientProtocol, frontend.identity().clientIp(), target.originalHost(),
                 UpstreamHead.host(facts.route(), target, attempts.endpointAuthority()),
-                target.uri(UpstreamHead.path(facts.route(), target.path())), frontend.isTls(), webSocket,
+                target.uri(UpstreamHead.path(facts.route(), target.path())), frontend.identity().isTls(), webSocket,
                 attempts.cluster().config().protocol() == UpstreamProtocol.H2, facts.target().requestHeaders(), facts);
     }
 
