@@ -9,7 +9,6 @@ import dev.proxy.core.runtime.ConfigSnapshot;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * One request from a client and its response, as the explicit state machine {@link ExchangeState}: the head is
