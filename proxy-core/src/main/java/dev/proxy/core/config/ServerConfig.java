@@ -15,10 +15,12 @@ import java.util.Optional;
  * @param tls TLS on the traffic listener; empty for plain HTTP
  * @param http2 HTTP/2 towards clients
  * @param requestId the {@code X-Request-Id} of each request
+ * @param zone the zone the proxy runs in, for zone-aware balancing; empty when unknown (no cluster then prefers a
+ *     zone)
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                            Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
-                           Http2Config http2, RequestIdConfig requestId) {
+                           Http2Config http2, RequestIdConfig requestId, Optional<String> zone) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
@@ -27,6 +29,15 @@ public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops
         requireNonNull(tls, "tls");
         requireNonNull(http2, "http2");
         requireNonNull(requestId, "requestId");
+        requireNonNull(zone, "zone");
+    }
+
+    /** A server that does not know its zone. */
+    public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
+                        Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
+                        Http2Config http2, RequestIdConfig requestId) {
+        this(listen, adminListen, eventLoops, limits, drainGracePeriod, adminAllowWrites, tls, http2, requestId,
+                Optional.empty());
     }
 
     /** A server with the default request ids. */

@@ -27,6 +27,14 @@ public final class Cluster {
     private final Bootstrap bootstrap;
     private final UpstreamTls tls;
     private final ClusterObserver observer;
+    private final Balancing balancing;
+
+    /** Builds the cluster's balancer (the policy, zone-aware when asked) over some of its endpoints. */
+    @FunctionalInterface
+    interface Balancing {
+        /** A balancer over {@code endpoints}, which are all the cluster's (the same instances). */
+        LoadBalancer over(List<Endpoint> endpoints);
+    }
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
@@ -35,8 +43,9 @@ public final class Cluster {
      * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
      * @param tls the cluster's TLS context, or null; kept with the bootstrap
      * @param observer what the pools, health and guard report to, and the exchanges report their attempts to
+     * @param balancing builds the policy's balancer over the endpoints; ejected endpoints are kept out on top of it
      */
-    Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
+    Cluster(ClusterConfig config, List<Endpoint> endpoints, Balancing balancing, Map<Endpoint, ConnectionPool> pools,
             EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap,
             UpstreamTls tls, ClusterObserver observer) {
         this.config = requireNonNull(config, "config");
@@ -48,8 +57,9 @@ public final class Cluster {
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         this.tls = tls;
         this.observer = requireNonNull(observer, "observer");
-        requireNonNull(policy, "policy");
-        this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
+        this.balancing = requireNonNull(balancing, "balancing");
+        LoadBalancer policy = balancing.over(this.endpoints);
+        this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, this.endpoints);
     }
 
     /** Tells outlier detection how a request to {@code endpoint} went: a gateway failure or not. */
