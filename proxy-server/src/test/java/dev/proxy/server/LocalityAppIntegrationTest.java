@@ -35,8 +35,9 @@ class LocalityAppIntegrationTest {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static String value(TestBackend b, String zone) {
-        return "{\"address\":\"" + b.address() + "\",\"zone\":\"" + zone + "\",\"metadata\":{\"env\":\"prod\"}}";
+    private static String value(TestBackend b, String zone, String env) {
+        return "{\"address\":\"" + b.address() + "\",\"zone\":\"" + zone + "\",\"metadata\":{\"env\":\"" + env
+                + "\"}}";
     }
 
     @Test
@@ -44,8 +45,8 @@ class LocalityAppIntegrationTest {
         EtcdCluster etcd = closer.keep(EtcdCluster.single());
         TestBackend inA = closer.keep(TestBackend.http(TestBackend.ok("a")));
         TestBackend inB = closer.keep(TestBackend.http(TestBackend.ok("b")));
-        etcd.put("/services/users/a", value(inA, "zone-a"));
-        etcd.put("/services/users/b", value(inB, "zone-b"));
+        etcd.put("/services/users/a", value(inA, "zone-a", "prod"));
+        etcd.put("/services/users/b", value(inB, "zone-b", "canary"));
         ProxyApp app = closer.keep(ProxyApp.start(ConfigReader.read("""
                 server:
                   listen: 127.0.0.1:0
@@ -58,6 +59,11 @@ class LocalityAppIntegrationTest {
                     discovery: { etcd: { prefix: /services/users/ } }
                     locality: { minLocalHealthyPercent: 70 }
                 routes:
+                  - name: canary
+                    match: { pathPrefix: /canary }
+                    cluster: users
+                    endpointSelector: { env: canary }
+                    subsetFallback: fail
                   - name: all
                     match: { pathPrefix: / }
                     cluster: users
@@ -78,7 +84,7 @@ class LocalityAppIntegrationTest {
         assertThat(users.get("endpoints")).anySatisfy(e -> {
             assertThat(e.get("address").asText()).isEqualTo(inB.address());
             assertThat(e.get("zone").asText()).isEqualTo("zone-b");
-            assertThat(e.at("/labels/env").asText()).isEqualTo("prod");
+            assertThat(e.at("/labels/env").asText()).isEqualTo("canary");
         });
 
         JsonNode explained = JSON.readTree(get(admin, "/routes?path=/").body());
@@ -96,5 +102,25 @@ class LocalityAppIntegrationTest {
         assertThat(get(traffic, "/").body()).isEqualTo("b");
         assertThat(get(admin, "/metrics").body()).contains(
                 "proxy_upstream_zone_picks_total{cluster=\"users\",zone_locality=\"remote\"} 1.0");
+
+        // the canary route selects by the metadata registered in etcd; its subset has no local endpoint
+        assertThat(get(traffic, "/canary").body()).isEqualTo("b");
+        JsonNode canary = JSON.readTree(get(admin, "/routes").body()).at("/routes/0");
+        assertThat(canary.at("/endpointSelector/env").asText()).isEqualTo("canary");
+        assertThat(canary.at("/subsetFallback").asText()).isEqualTo("fail");
+        assertThat(canary.at("/clusters/0/subset").asText()).isEqualTo("env=canary: 1 of 1 endpoints");
+        JsonNode why = JSON.readTree(get(admin, "/routes?path=/canary").body());
+        assertThat(why.at("/clusters/0/subset").asText()).isEqualTo("env=canary: 1 of 1 endpoints");
+        assertThat(why.at("/clusters/0/locality/reason").asText()).isEqualTo("no endpoint in the local zone");
+
+        // the canary leaves etcd: the route that may not fall back says why it has nothing to send to
+        etcd.delete("/services/users/b");
+        await().atMost(BOUND).until(() -> app.proxy().snapshot().clusters().get("users").endpoints().isEmpty());
+        HttpResponse<String> refused = get(traffic, "/canary");
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.headers().firstValue("x-proxy-error")).hasValue("no_subset_endpoint");
+        assertThat(get(traffic, "/").headers().firstValue("x-proxy-error")).hasValue("no_endpoint");
+        assertThat(get(admin, "/metrics").body()).contains(
+                "proxy_errors_total{reason=\"no_subset_endpoint\",route=\"canary\"} 1.0");
     }
 }

@@ -405,6 +405,10 @@ public final class ConfigReader {
         if (redirect.isPresent() || directResponse.isPresent()) {
             AnswerReader.refuseForwardingKeys(n, redirect.isPresent() ? "redirect" : "directResponse", headers);
         }
+        Optional<EndpointSelector> selector = LocalityReader.selector(n);
+        if (selector.isPresent() && (redirect.isPresent() || directResponse.isPresent())) {
+            n.problem("endpointSelector", "a route that answers itself has no endpoints to select");
+        }
         n.finish();
         int answers = (clusters.isEmpty() ? 0 : 1) + (redirect.isPresent() ? 1 : 0)
                 + (directResponse.isPresent() ? 1 : 0);
@@ -412,7 +416,7 @@ public final class ConfigReader {
             return Optional.empty();
         }
         return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies,
-                headers, redirect, directResponse));
+                headers, redirect, directResponse, selector));
     }
 
     private static RouteMatch match(ConfigNode n) {

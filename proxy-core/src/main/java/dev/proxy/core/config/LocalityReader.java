@@ -72,6 +72,26 @@ final class LocalityReader {
         return new LocalityConfig(enabled, min);
     }
 
+    /** A route's {@code endpointSelector} and {@code subsetFallback}; empty when it selects nothing. */
+    static Optional<EndpointSelector> selector(ConfigNode route) {
+        boolean given = route.has("endpointSelector");
+        Map<String, String> labels = labels(route, "endpointSelector");
+        String fallbackName = route.string("subsetFallback", EndpointSelector.Fallback.ANY.configName());
+        EndpointSelector.Fallback fallback = EndpointSelector.Fallback.ANY;
+        if (fallbackName.equals(EndpointSelector.Fallback.FAIL.configName())) {
+            fallback = EndpointSelector.Fallback.FAIL;
+        } else if (!fallbackName.equals(EndpointSelector.Fallback.ANY.configName())) {
+            route.problem("subsetFallback", "'" + fallbackName + "' is not one of any, fail");
+        }
+        if (route.has("subsetFallback") && !given) {
+            route.problem("subsetFallback", "applies to a route with an endpointSelector only");
+        }
+        if (given && labels.isEmpty()) {
+            route.problem("endpointSelector", "name at least one label, e.g. { env: canary }");
+        }
+        return labels.isEmpty() ? Optional.empty() : Optional.of(new EndpointSelector(labels, fallback));
+    }
+
     /** Labels by name: names and values as Kubernetes allows them. */
     static Map<String, String> labels(ConfigNode n, String key) {
         Map<String, String> labels = new LinkedHashMap<>();

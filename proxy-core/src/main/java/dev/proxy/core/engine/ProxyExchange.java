@@ -284,7 +284,7 @@ final class ProxyExchange implements AcquireCallback, UpstreamListener, Exchange
     private void startAttempt() {
         attempts++;
         UpstreamGuard guard = cluster.guard();
-        ProxyError refusal = ProxyError.NO_ENDPOINT;
+        ProxyError refusal = cluster.noEndpointError();
         Endpoint chosen = null;
         int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
         for (int i = 0; i < picks && chosen == null; i++) {

@@ -33,12 +33,14 @@ public final class RouteExplainer {
      * @param picked the endpoint the balancer picks for this request now, empty when none is available
      * @param pickedZone the zone of that endpoint, when it has one
      * @param zones how zone-aware balancing splits the cluster's requests over zones now; empty when it is off
+     * @param subset for a route with an {@code endpointSelector}, which endpoints it selects, in words (then
+     *     {@code endpoints} and {@code available} count those)
      */
     public record ClusterChoice(String cluster, int weight, int endpoints, int available, Optional<String> picked,
-                                Optional<String> pickedZone, Optional<ZoneSplit> zones) {
-        /** A choice in a cluster that does not balance by zone, of an endpoint without a zone. */
+                                Optional<String> pickedZone, Optional<ZoneSplit> zones, Optional<String> subset) {
+        /** A choice in a cluster that does not balance by zone, of an endpoint without a zone, without a selector. */
         public ClusterChoice(String cluster, int weight, int endpoints, int available, Optional<String> picked) {
-            this(cluster, weight, endpoints, available, picked, Optional.empty(), Optional.empty());
+            this(cluster, weight, endpoints, available, picked, Optional.empty(), Optional.empty(), Optional.empty());
         }
     }
 
@@ -80,7 +82,8 @@ public final class RouteExplainer {
                 Cluster c = cs.get(i);
                 Optional<Endpoint> picked = c.balancer().pick(request, client);
                 clusters.add(new ClusterChoice(c.name(), t.weight(i), c.endpoints().size(), c.availableCount(),
-                        picked.map(Endpoint::toString), picked.flatMap(Endpoint::zone), c.balancer().zoneSplit()));
+                        picked.map(Endpoint::toString), picked.flatMap(Endpoint::zone), c.balancer().zoneSplit(),
+                        c.subsetDecision()));
             }
         });
         return new Explanation(target.host(), target.path(), method, chosen.map(t -> t.route().name()),

@@ -108,7 +108,9 @@ public final class SnapshotFactory {
             int[] weights = new int[cs.length];
             for (int i = 0; i < cs.length; i++) {
                 WeightedCluster wc = rc.clusters().get(i);
-                cs[i] = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
+                Cluster whole = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
+                // the subset is chosen here, once per snapshot: a request only gets the precomputed view
+                cs[i] = rc.endpointSelector().map(whole::subset).orElse(whole);
                 weights[i] = wc.weight();
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))

@@ -86,4 +86,40 @@ class LocalityReaderTest {
                 "clusters[0].endpoints[0].labels: '-x' (label env) is not a label value: up to 63 letters, digits,"
                         + " '-', '_' and '.' (line 4)");
     }
+
+    @Test
+    void readsARoutesEndpointSelectorAndItsFallback() {
+        String file = """
+                clusters:
+                  - name: app
+                    endpoints: [ { address: 10.0.0.1:80 } ]
+                routes:
+                  - { name: a, cluster: app, endpointSelector: { env: canary } }
+                  - { name: b, cluster: app, endpointSelector: { env: canary, version: 2 }, subsetFallback: fail }
+                  - { name: c, cluster: app }
+                """;
+        List<RouteConfig> routes = ConfigReader.read(file, "test.yaml", Map.of()).routes();
+        assertThat(routes.get(0).endpointSelector()).contains(new EndpointSelector(Map.of("env", "canary"),
+                EndpointSelector.Fallback.ANY));
+        assertThat(routes.get(1).endpointSelector()).contains(new EndpointSelector(
+                Map.of("env", "canary", "version", "2"), EndpointSelector.Fallback.FAIL));
+        assertThat(routes.get(1).endpointSelector().orElseThrow().describe()).isEqualTo("env=canary,version=2");
+        assertThat(routes.get(2).endpointSelector()).isEmpty();
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                clusters:
+                  - name: app
+                    endpoints: [ { address: 10.0.0.1:80 } ]
+                routes:
+                  - { name: a, cluster: app, endpointSelector: {} }
+                  - { name: b, cluster: app, endpointSelector: { env: x }, subsetFallback: default }
+                  - { name: c, cluster: app, subsetFallback: fail }
+                  - { name: d, directResponse: { status: 200 }, endpointSelector: { env: x } }
+                """, "test.yaml", Map.of()));
+        assertThat(e.problems()).containsExactlyInAnyOrder(
+                "routes[0].endpointSelector: name at least one label, e.g. { env: canary } (line 5)",
+                "routes[1].subsetFallback: 'default' is not one of any, fail (line 6)",
+                "routes[2].subsetFallback: applies to a route with an endpointSelector only (line 7)",
+                "routes[3].endpointSelector: a route that answers itself has no endpoints to select (line 8)");
+    }
 }

@@ -104,6 +104,11 @@ public final class RuntimeJson {
             // a route that answers itself has no clusters: say what it answers
             route.config().redirect().ifPresent(rd -> r.put("redirect", rd.status()));
             route.config().directResponse().ifPresent(d -> r.put("directResponse", d.status()));
+            route.config().endpointSelector().ifPresent(sel -> {
+                ObjectNode selector = r.putObject("endpointSelector");
+                sel.labels().forEach(selector::put);
+                r.put("subsetFallback", sel.fallback().configName());
+            });
             ArrayNode clusters = r.putArray("clusters");
             RouteTarget target = snapshot.target(route.name()).orElseThrow();
             List<Cluster> cs = target.clusters();
@@ -111,6 +116,8 @@ public final class RuntimeJson {
                 ObjectNode c = clusters.addObject();
                 c.put("cluster", cs.get(i).name());
                 c.put("weight", target.weight(i));
+                // which endpoints the selector leaves the route, decided when the endpoint set last changed
+                cs.get(i).subsetDecision().ifPresent(d -> c.put("subset", d));
             }
         }
         return routes;
@@ -156,6 +163,7 @@ public final class RuntimeJson {
             cluster.put("available", c.available());
             cluster.put("endpoint", c.picked().orElse(null));
             c.pickedZone().ifPresent(z -> cluster.put("zone", z));
+            c.subset().ifPresent(d -> cluster.put("subset", d));
             c.zones().ifPresent(split -> zoneSplit(cluster.putObject("locality"), split));
         }
         ArrayNode routes = node.putArray("routes");
