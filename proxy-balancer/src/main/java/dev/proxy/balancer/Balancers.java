@@ -2,9 +2,11 @@ package dev.proxy.balancer;
 
 import dev.proxy.core.balancer.EndpointLoad;
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.balancer.Locality;
 import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.upstream.Endpoint;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The load-balancer policies this module provides, by the name the config file uses. Stateless. Building a balancer
@@ -15,9 +17,28 @@ public final class Balancers {
     private Balancers() {
     }
 
-    /** A factory for every {@link dev.proxy.core.config.BalancerPolicy}. */
+    /**
+     * A factory for every {@link dev.proxy.core.config.BalancerPolicy}, zone-aware ({@link LocalityBalancer}) for the
+     * clusters whose {@code locality} asks for it.
+     */
     public static LoadBalancer.Factory factory() {
-        return Balancers::create;
+        return new LoadBalancer.Factory() {
+            @Override
+            public LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load) {
+                return Balancers.create(config, endpoints, load);
+            }
+
+            @Override
+            public LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load,
+                                       Optional<Locality> locality) {
+                if (locality.isEmpty()) {
+                    return Balancers.create(config, endpoints, load);
+                }
+                return new LocalityBalancer(endpoints, load, locality.get(),
+                        (zoneEndpoints, zoneLoad) -> Balancers.create(config, zoneEndpoints, zoneLoad),
+                        LeastRequest.THREAD_LOCAL_RANDOM);
+            }
+        };
     }
 
     /**

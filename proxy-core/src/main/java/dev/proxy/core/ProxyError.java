@@ -28,6 +28,11 @@ public enum ProxyError {
     /** The TLS handshake with the upstream failed: an untrusted or misnamed certificate, or no common protocol. */
     UPSTREAM_TLS_FAILURE(HttpResponseStatus.BAD_GATEWAY, "upstream_tls_failure"),
     NO_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_endpoint"),
+    /**
+     * The route's {@code endpointSelector} matches no endpoint of the cluster and its {@code subsetFallback} is
+     * {@code fail}.
+     */
+    NO_SUBSET_ENDPOINT(HttpResponseStatus.SERVICE_UNAVAILABLE, "no_subset_endpoint"),
     POOL_EXHAUSTED(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_exhausted"),
     POOL_ACQUIRE_TIMEOUT(HttpResponseStatus.SERVICE_UNAVAILABLE, "pool_acquire_timeout"),
     SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting_down"),

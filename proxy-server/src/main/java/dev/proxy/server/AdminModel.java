@@ -142,6 +142,7 @@ final class AdminModel implements AdminApi {
             d.put("stale", s.stale());
             d.put("updates", s.updatesApplied());
             d.put("failures", s.failures());
+            d.put("fallback", s.onFallback());
         } else {
             node.putNull("discovery");
         }

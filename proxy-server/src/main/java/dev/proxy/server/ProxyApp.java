@@ -2,7 +2,7 @@ package dev.proxy.server;
 
 import dev.proxy.balancer.Balancers;
 import dev.proxy.balancer.dns.DnsEndpointSource;
-import dev.proxy.balancer.etcd.EtcdEndpointSource;
+import dev.proxy.balancer.etcd.FailoverEndpointSource;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
@@ -154,7 +154,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     /** Follows the discovered clusters of {@code c} (in etcd, by DNS), if any; the endpoints go to the proxy. */
     private synchronized void startDiscovery(ProxyConfig c) {
         List<EndpointSource> sources = new ArrayList<>();
-        EtcdEndpointSource.of(c).ifPresent(sources::add);
+        FailoverEndpointSource.of(c).ifPresent(sources::add);
         DnsEndpointSource.of(c).ifPresent(sources::add);
         Optional<EndpointSource> source = sources.isEmpty() ? Optional.empty()
                 : Optional.of(EndpointSource.combine(sources));

@@ -61,6 +61,9 @@ final class ProxyReadiness implements Readiness {
         if (source.isPresent() && source.get().status().stale()) {
             degradations.add("discovery stale (etcd unreachable or DNS failing, serving the last known endpoints)");
         }
+        if (source.isPresent() && source.get().status().onFallback()) {
+            degradations.add("discovery on the fallback etcd (the primary is unreachable)");
+        }
         if (!watchdog.healthy() && !watchdog.failsReadiness()) {
             degradations.add("watchdog: over the threshold of " + String.join(", ", watchdog.breaching()));
         }

@@ -283,13 +283,16 @@ class ConfigSchemaTest {
         return n;
     }
 
-    /** JSON pointers of every mapping in {@code node}, except the free-form header maps of {@code match.headers}. */
+    /**
+     * JSON pointers of every mapping in {@code node}, except the free-form maps: headers ({@code match.headers}, the
+     * header edits) and labels ({@code endpoints[].labels}, {@code endpointSelector}), where any name is valid.
+     */
     private static List<String> mappings(JsonNode node, String pointer) {
         List<String> result = new ArrayList<>();
         if (node.isObject()) {
             result.add(pointer);
             node.fields().forEachRemaining(e -> {
-                if (!e.getKey().equals("headers")) {
+                if (!Set.of("headers", "labels", "endpointSelector").contains(e.getKey())) {
                     result.addAll(mappings(e.getValue(), pointer + "/" + e.getKey()));
                 }
             });

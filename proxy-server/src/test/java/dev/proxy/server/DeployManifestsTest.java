@@ -160,12 +160,16 @@ class DeployManifestsTest {
         for (Object e : list(container().get("env"))) {
             Object value = map(e).get("value");
             env.put((String) at(e, "name"), value == null ? null : value.toString());
-            if (map(e).containsKey("valueFrom")) {
+            if (map(e).containsKey("valueFrom") && map(at(e, "valueFrom")).containsKey("resourceFieldRef")) {
                 fromResource.put((String) at(e, "name"), at(e, "valueFrom", "resourceFieldRef", "resource"));
+            } else if (map(e).containsKey("valueFrom")) {
+                fromResource.put((String) at(e, "name"), at(e, "valueFrom", "fieldRef", "fieldPath"));
             }
         }
         assertThat(env.get("JAVA_TOOL_OPTIONS")).isEqualTo("-XX:ActiveProcessorCount=$(PROXY_CPUS)");
         assertThat(fromResource).containsEntry("PROXY_CPUS", "requests.cpu");
+        // server.zone from the pod's zone label, for zone-aware balancing
+        assertThat(fromResource).containsEntry("PROXY_ZONE", "metadata.labels['topology.kubernetes.io/zone']");
         assertThat(map(at(container(), "resources", "limits"))).doesNotContainKey("cpu");
         // the class-data archive the JVM maps at start is the one the image's training run writes
         String archive = entrypoint.stream().filter(f -> f.startsWith("-XX:SharedArchiveFile=")).findFirst()

@@ -6,18 +6,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.HostPort;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The registration value of one endpoint: what {@link EtcdRegistration} writes, the snapshot file keeps, and
  * discovery reads. Written in our shape; two shapes are read:
  * <ul>
- *   <li>ours: {@code {"address":"10.0.0.5:8080","weight":10,"zone":"a","metadata":{...}}} (weight, zone and
- *       metadata optional);
+ *   <li>ours: {@code {"address":"10.0.0.5:8080","weight":10,"zone":"a","metadata":{"env":"canary"}}} (weight, zone
+ *       and metadata optional); the scalar entries of {@code metadata} are the endpoint's labels;
  *   <li>the one etcd's Go naming package ({@code go.etcd.io/etcd/client/v3/naming/endpoints}) writes:
  *       {@code {"Op":0,"Addr":"10.0.0.5:8080","Metadata":...}}, where a numeric {@code Metadata.weight} is used as
- *       the weight. {@code Op} 1 (delete) means the endpoint is gone.
+ *       the weight, a string {@code Metadata.zone} as the zone, and the other scalar entries of an object
+ *       {@code Metadata} as labels. {@code Op} 1 (delete) means the endpoint is gone.
  * </ul>
+ * Labels are names to text: a number or boolean is kept as its JSON text, nested objects and arrays are skipped.
  * Stateless and thread-safe.
  */
 final class RegistrationCodec {
@@ -27,9 +32,19 @@ final class RegistrationCodec {
     private RegistrationCodec() {
     }
 
-    /** {@code endpoint} in our shape: {@code {"address":"10.0.0.5:8080","weight":1}}. */
+    /**
+     * {@code endpoint} in our shape: {@code {"address":"10.0.0.5:8080","weight":1}}, with {@code zone} and
+     * {@code metadata} when it has them.
+     */
     static ObjectNode encode(EndpointConfig endpoint) {
-        return JSON.createObjectNode().put("address", endpoint.address().toString()).put("weight", endpoint.weight());
+        ObjectNode node = JSON.createObjectNode().put("address", endpoint.address().toString())
+                .put("weight", endpoint.weight());
+        endpoint.zone().ifPresent(z -> node.put("zone", z));
+        if (!endpoint.labels().isEmpty()) {
+            ObjectNode metadata = node.putObject("metadata");
+            endpoint.labels().forEach(metadata::put);
+        }
+        return node;
     }
 
     /**
@@ -61,7 +76,8 @@ final class RegistrationCodec {
         if (address == null || !address.isTextual()) {
             throw new IllegalArgumentException("has neither \"address\" nor \"Addr\"");
         }
-        return Optional.of(new EndpointConfig(address(address.asText()), weight(root.get("weight"))));
+        return Optional.of(new EndpointConfig(address(address.asText()), weight(root.get("weight")),
+                zone(root.get("zone")), labels(root.get("metadata"), Set.of())));
     }
 
     private static Optional<EndpointConfig> goNaming(JsonNode root) {
@@ -82,7 +98,33 @@ final class RegistrationCodec {
         }
         JsonNode metadata = root.get("Metadata");
         JsonNode weight = metadata != null && metadata.isObject() ? metadata.get("weight") : null;
-        return Optional.of(new EndpointConfig(address(addr.asText()), weight(weight)));
+        JsonNode zone = metadata != null && metadata.isObject() ? metadata.get("zone") : null;
+        return Optional.of(new EndpointConfig(address(addr.asText()), weight(weight), zone(zone),
+                labels(metadata, Set.of("weight", "zone"))));
+    }
+
+    private static Optional<String> zone(JsonNode zone) {
+        if (zone == null || zone.isNull()) {
+            return Optional.empty();
+        }
+        if (!zone.isTextual() || zone.asText().isBlank()) {
+            throw new IllegalArgumentException("zone " + zone + " is not a name");
+        }
+        return Optional.of(zone.asText());
+    }
+
+    /** The scalar entries of {@code metadata} but those {@code skipped}, as text; none when it is not an object. */
+    private static Map<String, String> labels(JsonNode metadata, Set<String> skipped) {
+        if (metadata == null || !metadata.isObject()) {
+            return Map.of();
+        }
+        Map<String, String> labels = new TreeMap<>();
+        metadata.fields().forEachRemaining(e -> {
+            if (e.getValue().isValueNode() && !e.getValue().isNull() && !skipped.contains(e.getKey())) {
+                labels.put(e.getKey(), e.getValue().asText());
+            }
+        });
+        return labels;
     }
 
     private static HostPort address(String text) {

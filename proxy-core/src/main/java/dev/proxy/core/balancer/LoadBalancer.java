@@ -20,6 +20,11 @@ public interface LoadBalancer {
      */
     Optional<Endpoint> pick(HttpRequest request, SocketAddress client);
 
+    /** How this balancer spreads requests over zones now; empty for one that does not balance by zone. */
+    default Optional<ZoneSplit> zoneSplit() {
+        return Optional.empty();
+    }
+
     /** Cycles through the endpoints in order, ignoring weights. */
     static LoadBalancer roundRobin(List<Endpoint> endpoints) {
         return new RoundRobin(endpoints);
@@ -32,6 +37,15 @@ public interface LoadBalancer {
          * @param load in-flight requests per endpoint (indexes as in {@code endpoints})
          */
         LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load);
+
+        /**
+         * The balancer for a cluster, zone-aware when {@code locality} is present (the cluster's {@code locality} is
+         * enabled and the proxy knows its zone). A factory that does not know zones, as this default, ignores it.
+         */
+        default LoadBalancer create(BalancerConfig config, List<Endpoint> endpoints, EndpointLoad load,
+                                    Optional<Locality> locality) {
+            return create(config, endpoints, load);
+        }
 
         /** The factory of {@code proxy-core} alone: round robin, and nothing else. */
         static Factory roundRobinOnly() {

@@ -17,13 +17,14 @@ import java.util.Optional;
  * @param http2 the flow-control windows offered to the endpoints over HTTP/2 (unused over HTTP/1.1)
  * @param dns when present, the endpoints are not listed here ({@code endpoints} is empty) but are the addresses of a
  *     DNS name; at most one of {@code etcdPrefix} and {@code dns}
+ * @param locality zone-aware balancing: prefer the endpoints in the proxy's own zone
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
                             Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
                             UpstreamProtocol protocol, UpstreamHttp2Config http2,
-                            Optional<DnsDiscoveryConfig> dns) {
+                            Optional<DnsDiscoveryConfig> dns, LocalityConfig locality) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -38,9 +39,20 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(protocol, "protocol");
         requireNonNull(http2, "http2");
         requireNonNull(dns, "dns");
+        requireNonNull(locality, "locality");
         if (etcdPrefix.isPresent() && dns.isPresent()) {
             throw new IllegalArgumentException("cluster " + name + ": discovery by etcd or by DNS, not both");
         }
+    }
+
+    /** A cluster without zone-aware balancing. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
+                         UpstreamProtocol protocol, UpstreamHttp2Config http2, Optional<DnsDiscoveryConfig> dns) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
+                protocol, http2, dns, LocalityConfig.DISABLED);
     }
 
     /** A cluster with static endpoints or etcd discovery. */

@@ -46,12 +46,21 @@ public final class ConfigReader {
         return read(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     }
 
+    /** Reads {@code yaml}; {@code server.zone} defaults to the process environment's {@code PROXY_ZONE}. */
     public static ProxyConfig read(String yaml, String source) {
+        return read(yaml, source, System.getenv());
+    }
+
+    /**
+     * Reads {@code yaml} with {@code environment} in place of the process environment (the variables that give
+     * defaults: {@code PROXY_ZONE}).
+     */
+    public static ProxyConfig read(String yaml, String source, Map<String, String> environment) {
         Problems problems = new Problems();
         Node root = parse(new StringReader(yaml), source, problems);
         problems.throwIfAny(source);
         ConfigNode top = ConfigNode.of("", root, problems);
-        ServerConfig server = server(top.object("server"));
+        ServerConfig server = server(top.object("server"), environment);
         Optional<EtcdConfig> etcd = DiscoveryReader.etcd(top.object("discovery"));
         ObservabilityConfig observability = ObservabilityReader.read(top.object("observability"));
         Optional<RedisConfig> redis = RedisReader.read(top.optionalObject("redis"));
@@ -116,7 +125,7 @@ public final class ConfigReader {
         return null;
     }
 
-    private static ServerConfig server(ConfigNode n) {
+    private static ServerConfig server(ConfigNode n, Map<String, String> environment) {
         HostPort listen = hostPort(n, "listen", "0.0.0.0:8080");
         ConfigNode admin = n.object("admin");
         HostPort adminListen = hostPort(admin, "listen", "0.0.0.0:9901");
@@ -150,9 +159,10 @@ public final class ConfigReader {
                 id.bool("trustClient", RequestIdConfig.DEFAULT.trustClient()));
         id.finish();
         ClientAddressConfig clientAddress = ClientAddressReader.read(n);
+        Optional<String> zone = LocalityReader.serverZone(n, environment);
         n.finish();
         return new ServerConfig(listen, adminListen, eventLoops, limits, grace, adminWrites, tls, http2, requestId,
-                clientAddress);
+                clientAddress, zone);
     }
 
     private static Http2Config http2(ConfigNode n, int maxHeaderSize) {
@@ -191,20 +201,8 @@ public final class ConfigReader {
 
     private static Optional<ClusterConfig> cluster(ConfigNode n) {
         Optional<String> name = name(n);
-        List<EndpointConfig> endpoints = new ArrayList<>();
         List<ConfigNode> endpointNodes = n.objects("endpoints");
-        for (ConfigNode e : endpointNodes) {
-            Optional<String> address = e.requiredString("address");
-            int weight = e.integer("weight", 1, 1, 1_000_000);
-            e.finish();
-            if (address.isPresent()) {
-                try {
-                    endpoints.add(new EndpointConfig(HostPort.parse(address.get()), weight));
-                } catch (IllegalArgumentException ex) {
-                    e.problem("address", ex.getMessage());
-                }
-            }
-        }
+        List<EndpointConfig> endpoints = LocalityReader.endpoints(endpointNodes);
         boolean discovered = n.has("discovery");
         DiscoveryReader.ClusterDiscovery discovery = n.optionalObject("discovery").map(DiscoveryReader::cluster)
                 .orElse(new DiscoveryReader.ClusterDiscovery(Optional.empty(), Optional.empty()));
@@ -250,10 +248,11 @@ public final class ConfigReader {
             n.problem("http2", "applies to protocol: h2 only");
         }
         UpstreamHttp2Config http2 = upstreamHttp2(n.object("http2"), pool.maxStreamsPerConnection());
+        LocalityConfig locality = LocalityReader.locality(n);
         n.finish();
         UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns()));
+                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns(), locality));
     }
 
     private static UpstreamHttp2Config upstreamHttp2(ConfigNode n, int maxStreams) {
@@ -407,6 +406,10 @@ public final class ConfigReader {
         if (redirect.isPresent() || directResponse.isPresent()) {
             AnswerReader.refuseForwardingKeys(n, redirect.isPresent() ? "redirect" : "directResponse", headers);
         }
+        Optional<EndpointSelector> selector = LocalityReader.selector(n);
+        if (selector.isPresent() && (redirect.isPresent() || directResponse.isPresent())) {
+            n.problem("endpointSelector", "a route that answers itself has no endpoints to select");
+        }
         n.finish();
         int answers = (clusters.isEmpty() ? 0 : 1) + (redirect.isPresent() ? 1 : 0)
                 + (directResponse.isPresent() ? 1 : 0);
@@ -414,7 +417,7 @@ public final class ConfigReader {
             return Optional.empty();
         }
         return Optional.of(new RouteConfig(name.get(), match, clusters, rewrite, timeout, maxBody, policies,
-                headers, redirect, directResponse));
+                headers, redirect, directResponse, selector));
     }
 
     private static RouteMatch match(ConfigNode n) {

@@ -24,6 +24,27 @@ final class DiscoveryReader {
     }
 
     private static EtcdConfig connection(ConfigNode e) {
+        EtcdConfig primary = connection(e, true);
+        Optional<ConfigNode> fallback = e.optionalObject("fallback");
+        e.finish();
+        return fallback.map(f -> primary.withFallback(fallback(f))).orElse(primary);
+    }
+
+    /** {@code discovery.etcd.fallback}: a connection of its own, and when to turn to it and back. */
+    private static EtcdFallbackConfig fallback(ConfigNode f) {
+        EtcdConfig connection = connection(f, false);
+        var failoverAfter = f.positiveDuration("failoverAfter", EtcdFallbackConfig.DEFAULT_FAILOVER_AFTER);
+        var failbackAfter = f.positiveDuration("failbackAfter", EtcdFallbackConfig.DEFAULT_FAILBACK_AFTER);
+        f.finish();
+        return new EtcdFallbackConfig(connection, failoverAfter, failbackAfter);
+    }
+
+    /**
+     * The connection keys of {@code e}; the caller finishes the node.
+     *
+     * @param primary whether this is the primary cluster: only it has a snapshot file
+     */
+    private static EtcdConfig connection(ConfigNode e, boolean primary) {
         List<URI> endpoints = new ArrayList<>();
         for (String text : e.strings("endpoints")) {
             endpoint(e, text).ifPresent(endpoints::add);
@@ -70,8 +91,8 @@ final class DiscoveryReader {
                 e.problem("tls", "is set but the endpoints are http://; use https:// URLs");
             }
         }
-        Optional<Path> snapshotFile = e.string("snapshotFile").map(Path::of);
-        e.finish();
+        // the fallback's sets are served only while the primary is away: the primary's snapshot file is the one kept
+        Optional<Path> snapshotFile = primary ? e.string("snapshotFile").map(Path::of) : Optional.empty();
         return new EtcdConfig(endpoints, username, password, passwordFile, trustedCa, certificate, key,
                 connectTimeout, requestTimeout, snapshotFile);
     }

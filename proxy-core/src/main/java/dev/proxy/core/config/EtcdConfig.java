@@ -21,11 +21,12 @@ import java.util.Optional;
  * @param requestTimeout how long one list or lease call may take before it is retried
  * @param snapshotFile when present, the last known endpoints of every cluster are kept in this file, so that a
  *     proxy restarted while etcd is unreachable still serves
+ * @param fallback a second etcd cluster to discover from while this one is unreachable; empty: none
  */
 public record EtcdConfig(List<URI> endpoints, Optional<String> username, Optional<String> password,
                          Optional<Path> passwordFile, Optional<Path> trustedCa, Optional<Path> clientCertificate,
                          Optional<Path> clientKey, Duration connectTimeout, Duration requestTimeout,
-                         Optional<Path> snapshotFile) {
+                         Optional<Path> snapshotFile, Optional<EtcdFallbackConfig> fallback) {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
@@ -40,6 +41,22 @@ public record EtcdConfig(List<URI> endpoints, Optional<String> username, Optiona
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(requestTimeout, "requestTimeout");
         requireNonNull(snapshotFile, "snapshotFile");
+        requireNonNull(fallback, "fallback");
+    }
+
+    /** A connection without a fallback etcd. */
+    public EtcdConfig(List<URI> endpoints, Optional<String> username, Optional<String> password,
+                      Optional<Path> passwordFile, Optional<Path> trustedCa, Optional<Path> clientCertificate,
+                      Optional<Path> clientKey, Duration connectTimeout, Duration requestTimeout,
+                      Optional<Path> snapshotFile) {
+        this(endpoints, username, password, passwordFile, trustedCa, clientCertificate, clientKey, connectTimeout,
+                requestTimeout, snapshotFile, Optional.empty());
+    }
+
+    /** The same connection with {@code fallback}. */
+    public EtcdConfig withFallback(EtcdFallbackConfig fallback) {
+        return new EtcdConfig(endpoints, username, password, passwordFile, trustedCa, clientCertificate, clientKey,
+                connectTimeout, requestTimeout, snapshotFile, Optional.of(fallback));
     }
 
     /** Plain-text etcd at these URLs with default timeouts and no snapshot file: what tests and the demo use. */
@@ -56,6 +73,7 @@ public record EtcdConfig(List<URI> endpoints, Optional<String> username, Optiona
                 + ", password=" + (password.isPresent() ? "<redacted>" : passwordFile.map(Path::toString).orElse("-"))
                 + ", tls=" + (trustedCa.isPresent() || clientCertificate.isPresent())
                 + ", connectTimeout=" + connectTimeout + ", requestTimeout=" + requestTimeout
-                + ", snapshotFile=" + snapshotFile.map(Path::toString).orElse("-") + "]";
+                + ", snapshotFile=" + snapshotFile.map(Path::toString).orElse("-")
+                + fallback.map(f -> ", fallback=" + f.connection() + " after " + f.failoverAfter()).orElse("") + "]";
     }
 }

@@ -16,10 +16,12 @@ import java.util.Optional;
  * @param headers the header edits of the request sent upstream and of the response sent back
  * @param redirect when present, the route answers every request with this redirect and has no clusters
  * @param directResponse when present, the route answers every request with this response and has no clusters
+ * @param endpointSelector when present, only the endpoints of the clusters with these labels get the route's requests
  */
 public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
                           Duration timeout, long maxBodySize, RoutePolicies policies, HeadersConfig headers,
-                          Optional<RedirectConfig> redirect, Optional<DirectResponseConfig> directResponse) {
+                          Optional<RedirectConfig> redirect, Optional<DirectResponseConfig> directResponse,
+                          Optional<EndpointSelector> endpointSelector) {
     public RouteConfig {
         requireNonNull(name, "name");
         requireNonNull(match, "match");
@@ -35,6 +37,15 @@ public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> c
         requireNonNull(timeout, "timeout");
         requireNonNull(policies, "policies");
         requireNonNull(headers, "headers");
+        requireNonNull(endpointSelector, "endpointSelector");
+    }
+
+    /** A route that selects no endpoints by label. */
+    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
+                       Duration timeout, long maxBodySize, RoutePolicies policies, HeadersConfig headers,
+                       Optional<RedirectConfig> redirect, Optional<DirectResponseConfig> directResponse) {
+        this(name, match, clusters, rewrite, timeout, maxBodySize, policies, headers, redirect, directResponse,
+                Optional.empty());
     }
 
     /** A route that forwards to clusters. */

@@ -16,10 +16,13 @@ import java.util.Optional;
  * @param http2 HTTP/2 towards clients
  * @param requestId the {@code X-Request-Id} of each request
  * @param clientAddress trusted proxies and the PROXY protocol: where a client's address comes from
+ * @param zone the zone the proxy runs in, for zone-aware balancing; empty when unknown (no cluster then prefers a
+ *     zone)
  */
 public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                            Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
-                           Http2Config http2, RequestIdConfig requestId, ClientAddressConfig clientAddress) {
+                           Http2Config http2, RequestIdConfig requestId, ClientAddressConfig clientAddress,
+                           Optional<String> zone) {
     public ServerConfig {
         requireNonNull(listen, "listen");
         requireNonNull(adminListen, "adminListen");
@@ -29,14 +32,15 @@ public record ServerConfig(HostPort listen, HostPort adminListen, int eventLoops
         requireNonNull(http2, "http2");
         requireNonNull(requestId, "requestId");
         requireNonNull(clientAddress, "clientAddress");
+        requireNonNull(zone, "zone");
     }
 
-    /** A server whose TCP peers are its clients: no trusted proxies, no PROXY protocol. */
+    /** A server whose TCP peers are its clients (no trusted proxies, no PROXY protocol), in no known zone. */
     public ServerConfig(HostPort listen, HostPort adminListen, int eventLoops, LimitsConfig limits,
                         Duration drainGracePeriod, boolean adminAllowWrites, Optional<TlsConfig> tls,
                         Http2Config http2, RequestIdConfig requestId) {
         this(listen, adminListen, eventLoops, limits, drainGracePeriod, adminAllowWrites, tls, http2, requestId,
-                ClientAddressConfig.DEFAULT);
+                ClientAddressConfig.DEFAULT, Optional.empty());
     }
 
     /** A server with the default request ids. */

@@ -18,11 +18,19 @@ import java.util.Optional;
  * @param endpoints the number of endpoints per discovered cluster
  * @param failures lookups that failed and left the last known set serving (DNS resolutions; etcd counts none here,
  *     its outages show in {@code connected})
+ * @param onFallback the endpoints served come from the fallback etcd, as the primary has been unreachable for its
+ *     {@code failoverAfter}
  */
 public record DiscoveryStatus(boolean synced, boolean connected, Optional<Instant> lastUpdate, long updatesApplied,
-                              long decodeErrors, Map<String, Integer> endpoints, long failures) {
+                              long decodeErrors, Map<String, Integer> endpoints, long failures, boolean onFallback) {
     public DiscoveryStatus {
         endpoints = Map.copyOf(endpoints);
+    }
+
+    /** A status of a source without a fallback. */
+    public DiscoveryStatus(boolean synced, boolean connected, Optional<Instant> lastUpdate, long updatesApplied,
+                           long decodeErrors, Map<String, Integer> endpoints, long failures) {
+        this(synced, connected, lastUpdate, updatesApplied, decodeErrors, endpoints, failures, false);
     }
 
     /** A status without failed lookups. */
@@ -39,6 +47,7 @@ public record DiscoveryStatus(boolean synced, boolean connected, Optional<Instan
         long updates = 0;
         long decodeErrors = 0;
         long failures = 0;
+        boolean onFallback = false;
         Map<String, Integer> endpoints = new HashMap<>();
         for (DiscoveryStatus s : statuses) {
             synced &= s.synced;
@@ -49,9 +58,10 @@ public record DiscoveryStatus(boolean synced, boolean connected, Optional<Instan
             updates += s.updatesApplied;
             decodeErrors += s.decodeErrors;
             failures += s.failures;
+            onFallback |= s.onFallback;
             endpoints.putAll(s.endpoints);
         }
-        return new DiscoveryStatus(synced, connected, last, updates, decodeErrors, endpoints, failures);
+        return new DiscoveryStatus(synced, connected, last, updates, decodeErrors, endpoints, failures, onFallback);
     }
 
     /** Known endpoints are serving but may be out of date, as the source cannot be reached. */

@@ -128,12 +128,12 @@ final class AttemptLoop {
     /**
      * Starts an attempt: asks the balancer for an endpoint and its breaker for a permit, up to {@link #MAX_PICKS}
      * times. Returns null with the endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when
-     * the balancer has nothing, CIRCUIT_OPEN when every pick's breaker refused.
+     * the balancer has nothing (NO_SUBSET_ENDPOINT for a route subset that fails), CIRCUIT_OPEN when every pick's breaker refused.
      */
     ProxyError pick(HttpRequest request, InetSocketAddress client) {
         count++;
         UpstreamGuard guard = cluster.guard();
-        ProxyError refusal = ProxyError.NO_ENDPOINT;
+        ProxyError refusal = cluster.noEndpointError();
         int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
         for (int i = 0; i < picks; i++) {
             Optional<Endpoint> picked = cluster.balancer().pick(request, client);

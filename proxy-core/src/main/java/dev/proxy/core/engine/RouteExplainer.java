@@ -1,5 +1,6 @@
 package dev.proxy.core.engine;
 
+import dev.proxy.core.balancer.ZoneSplit;
 import dev.proxy.core.routing.Route;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
@@ -30,8 +31,17 @@ public final class RouteExplainer {
      * One cluster of the chosen route.
      *
      * @param picked the endpoint the balancer picks for this request now, empty when none is available
+     * @param pickedZone the zone of that endpoint, when it has one
+     * @param zones how zone-aware balancing splits the cluster's requests over zones now; empty when it is off
+     * @param subset for a route with an {@code endpointSelector}, which endpoints it selects, in words (then
+     *     {@code endpoints} and {@code available} count those)
      */
-    public record ClusterChoice(String cluster, int weight, int endpoints, int available, Optional<String> picked) {
+    public record ClusterChoice(String cluster, int weight, int endpoints, int available, Optional<String> picked,
+                                Optional<String> pickedZone, Optional<ZoneSplit> zones, Optional<String> subset) {
+        /** A choice in a cluster that does not balance by zone, of an endpoint without a zone, without a selector. */
+        public ClusterChoice(String cluster, int weight, int endpoints, int available, Optional<String> picked) {
+            this(cluster, weight, endpoints, available, picked, Optional.empty(), Optional.empty(), Optional.empty());
+        }
     }
 
     /**
@@ -70,9 +80,10 @@ public final class RouteExplainer {
             List<Cluster> cs = t.clusters();
             for (int i = 0; i < cs.size(); i++) {
                 Cluster c = cs.get(i);
-                Optional<String> picked = c.balancer().pick(request, client).map(Endpoint::toString);
+                Optional<Endpoint> picked = c.balancer().pick(request, client);
                 clusters.add(new ClusterChoice(c.name(), t.weight(i), c.endpoints().size(), c.availableCount(),
-                        picked));
+                        picked.map(Endpoint::toString), picked.flatMap(Endpoint::zone), c.balancer().zoneSplit(),
+                        c.subsetDecision()));
             }
         });
         return new Explanation(target.host(), target.path(), method, chosen.map(t -> t.route().name()),

@@ -69,6 +69,13 @@ public interface ClusterObserver {
     default void acquireTimedOut() {
     }
 
+    /**
+     * Zone-aware balancing picked an endpoint in the proxy's own zone ({@code local}) or in another. Called on the
+     * request's event loop for each pick of a cluster with {@code locality} on.
+     */
+    default void zonePicked(boolean local) {
+    }
+
     /** Outlier detection ejected an endpoint. */
     default void ejected() {
     }

@@ -290,6 +290,13 @@ final class CompositeObserver implements ProxyObserver {
         }
 
         @Override
+        public void zonePicked(boolean local) {
+            for (ClusterObserver o : observers) {
+                o.zonePicked(local);
+            }
+        }
+
+        @Override
         public void breakerTransition(String state) {
             for (ClusterObserver o : observers) {
                 o.breakerTransition(state);

@@ -2,8 +2,10 @@ package dev.proxy.core.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.ProxyError;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.ClusterConfig;
+import dev.proxy.core.config.EndpointSelector;
 import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
@@ -14,6 +16,8 @@ import dev.proxy.core.upstream.PoolStats;
 import io.netty.bootstrap.Bootstrap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** A cluster ready to serve: its endpoints, their balancer and one connection pool per endpoint. Thread-safe. */
 public final class Cluster {
@@ -27,6 +31,19 @@ public final class Cluster {
     private final Bootstrap bootstrap;
     private final UpstreamTls tls;
     private final ClusterObserver observer;
+    private final Balancing balancing;
+    /** The subset views routes asked for, by selector; built off the event loops, as the routes' targets are. */
+    private final Map<EndpointSelector, Cluster> subsets = new ConcurrentHashMap<>();
+    /** For a subset view: how its endpoints were chosen, in words; null for the cluster itself. */
+    private final String subsetDecision;
+    private final ProxyError noEndpoint;
+
+    /** Builds the cluster's balancer (the policy, zone-aware when asked) over some of its endpoints. */
+    @FunctionalInterface
+    interface Balancing {
+        /** A balancer over {@code endpoints}, which are all the cluster's (the same instances). */
+        LoadBalancer over(List<Endpoint> endpoints);
+    }
 
     /**
      * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
@@ -35,8 +52,9 @@ public final class Cluster {
      * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
      * @param tls the cluster's TLS context, or null; kept with the bootstrap
      * @param observer what the pools, health and guard report to, and the exchanges report their attempts to
+     * @param balancing builds the policy's balancer over the endpoints; ejected endpoints are kept out on top of it
      */
-    Cluster(ClusterConfig config, List<Endpoint> endpoints, LoadBalancer policy, Map<Endpoint, ConnectionPool> pools,
+    Cluster(ClusterConfig config, List<Endpoint> endpoints, Balancing balancing, Map<Endpoint, ConnectionPool> pools,
             EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap,
             UpstreamTls tls, ClusterObserver observer) {
         this.config = requireNonNull(config, "config");
@@ -48,8 +66,72 @@ public final class Cluster {
         this.bootstrap = requireNonNull(bootstrap, "bootstrap");
         this.tls = tls;
         this.observer = requireNonNull(observer, "observer");
-        requireNonNull(policy, "policy");
-        this.balancer = outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, endpoints);
+        this.balancing = requireNonNull(balancing, "balancing");
+        this.balancer = balancerOver(this.endpoints);
+        this.subsetDecision = null;
+        this.noEndpoint = ProxyError.NO_ENDPOINT;
+    }
+
+    /** A view of {@code whole} limited to {@code endpoints}: same pools, health, breaker and observer. */
+    private Cluster(Cluster whole, List<Endpoint> endpoints, String decision, ProxyError noEndpoint) {
+        this.config = whole.config;
+        this.endpoints = List.copyOf(endpoints);
+        this.pools = whole.pools;
+        this.outliers = whole.outliers;
+        // the checks belong to the whole cluster: a view never starts or stops them
+        this.checker = null;
+        this.guard = whole.guard;
+        this.bootstrap = whole.bootstrap;
+        this.tls = whole.tls;
+        this.observer = whole.observer;
+        this.balancing = whole.balancing;
+        this.balancer = balancerOver(this.endpoints);
+        this.subsetDecision = decision;
+        this.noEndpoint = noEndpoint;
+    }
+
+    private LoadBalancer balancerOver(List<Endpoint> list) {
+        LoadBalancer policy = balancing.over(list);
+        return outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, list);
+    }
+
+    /**
+     * The view of this cluster a route with {@code selector} sends to: its endpoints with the selected labels, with a
+     * balancer of their own (the cluster's policy and locality over them), sharing this cluster's pools, health,
+     * breaker and observer. When none matches: the whole cluster ({@code fallback: any}) or a view without endpoints
+     * whose requests fail with {@link ProxyError#NO_SUBSET_ENDPOINT} ({@code fail}). Built once per endpoint set and
+     * selector, when a snapshot is built; never on an event loop.
+     */
+    public Cluster subset(EndpointSelector selector) {
+        return subsets.computeIfAbsent(selector, this::newSubset);
+    }
+
+    private Cluster newSubset(EndpointSelector selector) {
+        List<Endpoint> matching = endpoints.stream().filter(e -> e.matches(selector.labels())).toList();
+        String labels = selector.describe();
+        if (!matching.isEmpty()) {
+            return new Cluster(this, matching, labels + ": " + matching.size() + " of " + endpoints.size()
+                    + " endpoints", ProxyError.NO_ENDPOINT);
+        }
+        if (selector.fallback() == EndpointSelector.Fallback.ANY) {
+            return new Cluster(this, endpoints, labels + ": no endpoint matches, fallback any: all "
+                    + endpoints.size() + " endpoints", ProxyError.NO_ENDPOINT);
+        }
+        return new Cluster(this, List.of(), labels + ": no endpoint matches, fallback fail: 503 "
+                + ProxyError.NO_SUBSET_ENDPOINT.reason(), ProxyError.NO_SUBSET_ENDPOINT);
+    }
+
+    /** For a route's subset view, how its endpoints were chosen, e.g. {@code env=canary: 2 of 5 endpoints}. */
+    public Optional<String> subsetDecision() {
+        return Optional.ofNullable(subsetDecision);
+    }
+
+    /**
+     * Why a request gets no endpoint when the balancer has none to give: {@link ProxyError#NO_ENDPOINT}, or
+     * {@link ProxyError#NO_SUBSET_ENDPOINT} for a route whose selector matched nothing and may not fall back.
+     */
+    public ProxyError noEndpointError() {
+        return noEndpoint;
     }
 
     /** Tells outlier detection how a request to {@code endpoint} went: a gateway failure or not. */

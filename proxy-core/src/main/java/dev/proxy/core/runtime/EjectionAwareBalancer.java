@@ -1,6 +1,7 @@
 package dev.proxy.core.runtime;
 
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.balancer.ZoneSplit;
 import dev.proxy.core.upstream.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
@@ -24,6 +25,11 @@ final class EjectionAwareBalancer implements LoadBalancer {
         this.policy = policy;
         this.detector = detector;
         this.endpoints = endpoints.stream().map(Optional::of).toList();
+    }
+
+    @Override
+    public Optional<ZoneSplit> zoneSplit() {
+        return policy.zoneSplit();
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,6 +29,10 @@ public final class EndpointHealth {
     private final State[] states;
     private final int maxEjected;
     private final ClusterObserver observer;
+    /** Moves on every change of availability: an ejection, its end, a flip of the checks' verdict. */
+    private final AtomicLong version = new AtomicLong();
+    /** The earliest end of an ejection still running, {@code Long.MAX_VALUE} when none; written under {@code this}. */
+    private volatile long nextEjectionEnd = Long.MAX_VALUE;
 
     /**
      * @param nanoClock {@link System#nanoTime} in production; tests pass a fake
@@ -52,6 +57,40 @@ public final class EndpointHealth {
             indexes.put(endpoints.get(i), i);
         }
         this.maxEjected = config.enabled() ? Math.max(1, endpoints.size() * config.maxEjectionPercent() / 100) : 0;
+        // kept ejections end on their own clock: the first of them must move the version too
+        long now = nanoClock.getAsLong();
+        for (State st : states) {
+            if (st.ejectedUntil > now) {
+                nextEjectionEnd = Math.min(nextEjectionEnd, st.ejectedUntil);
+            }
+        }
+    }
+
+    /**
+     * A number that changes whenever an endpoint's availability may have changed: an ejection, the end of one, a
+     * change of the checks' verdict. One clock read and two volatile reads; the lock only when an ejection has just
+     * ended.
+     */
+    public long version() {
+        if (nanoClock.getAsLong() >= nextEjectionEnd) {
+            ejectionsEnded();
+        }
+        return version.get();
+    }
+
+    private synchronized void ejectionsEnded() {
+        long now = nanoClock.getAsLong();
+        if (now < nextEjectionEnd) {
+            return;
+        }
+        long next = Long.MAX_VALUE;
+        for (State st : states) {
+            if (st.ejectedUntil > now) {
+                next = Math.min(next, st.ejectedUntil);
+            }
+        }
+        nextEjectionEnd = next;
+        version.incrementAndGet();
     }
 
     /** The endpoint answered with something other than a gateway error. */
@@ -94,8 +133,9 @@ public final class EndpointHealth {
     /** Records the active checks' verdict; an endpoint is healthy until its checks say otherwise. */
     public void setActiveHealthy(Endpoint endpoint, boolean healthy) {
         State s = state(endpoint);
-        if (s != null) {
+        if (s != null && s.activeHealthy != healthy) {
             s.activeHealthy = healthy;
+            version.incrementAndGet();
         }
     }
 
@@ -149,7 +189,20 @@ public final class EndpointHealth {
             s.lastEjectionEnd = s.ejectedUntil;
             s.failures.set(0);
         }
+        ejectionStarted(now + 1);
         observer.ejected();
+    }
+
+    /** Notes a new ejection: the version moves, and its end is the next one to watch if it is the earliest. */
+    private synchronized void ejectionStarted(long now) {
+        long next = Long.MAX_VALUE;
+        for (State st : states) {
+            if (st.ejectedUntil >= now) {
+                next = Math.min(next, st.ejectedUntil);
+            }
+        }
+        nextEjectionEnd = next;
+        version.incrementAndGet();
     }
 
     private State state(Endpoint endpoint) {

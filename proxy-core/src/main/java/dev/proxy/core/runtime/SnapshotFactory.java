@@ -2,8 +2,10 @@ package dev.proxy.core.runtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.proxy.core.balancer.EndpointAvailability;
 import dev.proxy.core.balancer.EndpointLoad;
 import dev.proxy.core.balancer.LoadBalancer;
+import dev.proxy.core.balancer.Locality;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.ProxyConfig;
@@ -29,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one place that turns config records into runtime objects. Builds a snapshot off the event loops; a cluster
@@ -69,15 +72,17 @@ public final class SnapshotFactory {
     public ConfigSnapshot build(ProxyConfig config, ConfigSnapshot previous,
                                 Map<String, List<EndpointConfig>> discovered) {
         Map<String, Cluster> clusters = new LinkedHashMap<>();
+        // the proxy's zone decides every zone-aware balancer: a new one rebuilds them, keeping pools and health
+        boolean zoneMoved = previous != null && !previous.config().server().zone().equals(config.server().zone());
         for (ClusterConfig cc : config.clusters()) {
             Cluster old = previous == null ? null : previous.clusters().get(cc.name());
             List<EndpointConfig> endpoints = cc.discovered() ? discovered.getOrDefault(cc.name(), List.of())
                     : cc.endpoints();
             Cluster next;
             if (old == null || !old.config().equals(cc)) {
-                next = cluster(cc, endpoints, null);
-            } else if (!sameEndpoints(old, endpoints)) {
-                next = cluster(cc, endpoints, old);
+                next = cluster(cc, endpoints, null, config.server().zone());
+            } else if (zoneMoved || !sameEndpoints(old, endpoints)) {
+                next = cluster(cc, endpoints, old, config.server().zone());
             } else {
                 next = old;
             }
@@ -103,7 +108,9 @@ public final class SnapshotFactory {
             int[] weights = new int[cs.length];
             for (int i = 0; i < cs.length; i++) {
                 WeightedCluster wc = rc.clusters().get(i);
-                cs[i] = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
+                Cluster whole = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
+                // the subset is chosen here, once per snapshot: a request only gets the precomputed view
+                cs[i] = rc.endpointSelector().map(whole::subset).orElse(whole);
                 weights[i] = wc.weight();
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
@@ -141,8 +148,7 @@ public final class SnapshotFactory {
             return false;
         }
         for (int i = 0; i < have.size(); i++) {
-            EndpointConfig ec = endpoints.get(i);
-            if (!have.get(i).address().equals(ec.address()) || have.get(i).weight() != ec.weight()) {
+            if (!have.get(i).equals(Endpoint.of(endpoints.get(i)))) {
                 return false;
             }
         }
@@ -153,7 +159,8 @@ public final class SnapshotFactory {
      * A runtime cluster for {@code cc} with these endpoints. With a {@code predecessor} of the same config (an
      * endpoint set change), the endpoints it had keep their instance, pool and health, and its breaker carries on.
      */
-    private Cluster cluster(ClusterConfig cc, List<EndpointConfig> endpointConfigs, Cluster predecessor) {
+    private Cluster cluster(ClusterConfig cc, List<EndpointConfig> endpointConfigs, Cluster predecessor,
+                            Optional<String> localZone) {
         Bootstrap bootstrap = predecessor != null ? predecessor.bootstrap() : upstreamBootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cc.timeouts().connect().toMillis()))
@@ -165,7 +172,7 @@ public final class SnapshotFactory {
         List<Endpoint> endpoints = new ArrayList<>();
         Map<Endpoint, ConnectionPool> pools = new HashMap<>();
         for (EndpointConfig ec : endpointConfigs) {
-            Endpoint fresh = new Endpoint(ec.address(), ec.weight());
+            Endpoint fresh = Endpoint.of(ec);
             ConnectionPool kept = inherited.get(fresh);
             // the same instance as before: health state is looked up by identity
             Endpoint e = kept != null ? kept.endpoint() : fresh;
@@ -173,8 +180,6 @@ public final class SnapshotFactory {
             pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap,
                     clusterObserver, tls));
         }
-        ConnectionPool[] byIndex = endpoints.stream().map(pools::get).toArray(ConnectionPool[]::new);
-        EndpointLoad load = index -> byIndex[index].leased();
         EndpointHealth health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
                 ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime,
                         predecessor == null ? null : predecessor.health(), clusterObserver)
@@ -185,7 +190,33 @@ public final class SnapshotFactory {
             checker.start(endpoints, upstreamBootstrap, tls, cc.protocol());
         }
         UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
-        return new Cluster(cc, endpoints, balancers.create(cc.balancer(), endpoints, load), pools, health, checker,
-                guard, bootstrap, tls, clusterObserver);
+        Optional<String> zone = cc.locality().enabled() ? localZone : Optional.empty();
+        Cluster.Balancing balancing = list -> {
+            ConnectionPool[] byIndex = list.stream().map(pools::get).toArray(ConnectionPool[]::new);
+            EndpointLoad load = index -> byIndex[index].leased();
+            Optional<Locality> locality = zone.map(z -> new Locality(cc.locality(), z, availability(health, list),
+                    clusterObserver));
+            return balancers.create(cc.balancer(), list, load, locality);
+        };
+        return new Cluster(cc, endpoints, balancing, pools, health, checker, guard, bootstrap, tls, clusterObserver);
+    }
+
+    /** The availability of {@code endpoints} by index, as {@code health} (null: all available) sees it. */
+    private static EndpointAvailability availability(EndpointHealth health, List<Endpoint> endpoints) {
+        if (health == null) {
+            return EndpointAvailability.ALL;
+        }
+        Endpoint[] byIndex = endpoints.toArray(Endpoint[]::new);
+        return new EndpointAvailability() {
+            @Override
+            public boolean isAvailable(int index) {
+                return health.isAvailable(byIndex[index]);
+            }
+
+            @Override
+            public long version() {
+                return health.version();
+            }
+        };
     }
 }

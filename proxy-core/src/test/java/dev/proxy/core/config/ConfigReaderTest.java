@@ -310,7 +310,7 @@ class ConfigReaderTest {
                       drain: { grace: 1s }
                     clusters:
                       - name: app
-                        endpoints: [ { address: 10.0.0.1:80, zone: a } ]
+                        endpoints: [ { address: 10.0.0.1:80, region: a } ]
                         balancer: { policy: random, seed: 1 }
                         pool: { maxIdle: 1s }
                         timeouts: { read: 1s }
@@ -327,7 +327,7 @@ class ConfigReaderTest {
                     "server.admin.tls: unknown key (line 4)",
                     "server.limits.maxConnection: unknown key (line 5)",
                     "server.drain.grace: unknown key (line 6)",
-                    "clusters[0].endpoints[0].zone: unknown key (line 9)",
+                    "clusters[0].endpoints[0].region: unknown key (line 9)",
                     "clusters[0].balancer.seed: unknown key (line 10)",
                     "clusters[0].pool.maxIdle: unknown key (line 11)",
                     "clusters[0].timeouts.read: unknown key (line 12)",

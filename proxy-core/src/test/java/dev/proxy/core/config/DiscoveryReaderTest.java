@@ -46,6 +46,47 @@ class DiscoveryReaderTest {
     }
 
     @Test
+    void readsAFallbackEtcdWithItsOwnConnectionAndDelays() {
+        ProxyConfig config = ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["http://etcd-eu:2379"]
+                    snapshotFile: /var/lib/proxy/endpoints.json
+                    fallback:
+                      endpoints: ["https://etcd-us:2379"]
+                      auth: { username: proxy, passwordFile: /us-password }
+                      failoverAfter: 45s
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "etcd.yaml");
+
+        EtcdFallbackConfig fallback = config.etcd().orElseThrow().fallback().orElseThrow();
+        assertThat(fallback.connection().endpoints()).containsExactly(URI.create("https://etcd-us:2379"));
+        assertThat(fallback.connection().username()).contains("proxy");
+        assertThat(fallback.connection().snapshotFile()).isEmpty();
+        assertThat(fallback.failoverAfter()).isEqualTo(Duration.ofSeconds(45));
+        assertThat(fallback.failbackAfter()).isEqualTo(EtcdFallbackConfig.DEFAULT_FAILBACK_AFTER);
+
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigReader.read("""
+                discovery:
+                  etcd:
+                    endpoints: ["http://etcd-eu:2379"]
+                    fallback:
+                      snapshotFile: /other.json
+                      failoverAfter: 0s
+                      fallback: { endpoints: ["http://etcd-ap:2379"] }
+                clusters:
+                  - name: users
+                    discovery: { etcd: { prefix: /services/users/ } }
+                """ + ROUTES, "etcd.yaml"));
+        assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("discovery.etcd.fallback.endpoints: is required"))
+                .contains("discovery.etcd.fallback.snapshotFile: unknown key (line 5)",
+                        "discovery.etcd.fallback.fallback: unknown key (line 7)")
+                .anySatisfy(p -> assertThat(p).startsWith("discovery.etcd.fallback.failoverAfter:"));
+    }
+
+    @Test
     void appliesDefaultsAndNeverPrintsThePassword() {
         ProxyConfig config = ConfigReader.read("""
                 discovery:

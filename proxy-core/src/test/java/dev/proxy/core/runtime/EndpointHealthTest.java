@@ -49,6 +49,31 @@ class EndpointHealthTest {
     }
 
     @Test
+    void theVersionMovesOnEveryChangeOfAvailabilityAndOnlyThen() {
+        EndpointHealth detector = detector(2, 50, 0);
+        long v0 = detector.version();
+        detector.gatewayFailure(a);
+        detector.success(b);
+        assertThat(detector.version()).isEqualTo(v0);
+
+        detector.gatewayFailure(a);
+        long ejected = detector.version();
+        assertThat(ejected).isNotEqualTo(v0);
+        advance(Duration.ofSeconds(9));
+        assertThat(detector.version()).isEqualTo(ejected);
+        // the ejection ends on the clock, with no call into the detector: the version still moves
+        advance(Duration.ofSeconds(2));
+        long ended = detector.version();
+        assertThat(ended).isNotEqualTo(ejected);
+        assertThat(detector.isAvailable(a)).isTrue();
+
+        detector.setActiveHealthy(c, true);
+        assertThat(detector.version()).isEqualTo(ended);
+        detector.setActiveHealthy(c, false);
+        assertThat(detector.version()).isNotEqualTo(ended);
+    }
+
+    @Test
     void aSuccessResetsTheCount() {
         EndpointHealth detector = detector(3, 50, 0);
         fail(detector, a, 2);

@@ -41,6 +41,8 @@ final class ClusterMeters implements ClusterObserver {
     private final Counter connectFailures;
     private final Counter acquireTimeouts;
     private final Counter ejections;
+    /** Zone-aware picks, local then remote; registered on the first, so clusters without locality show none. */
+    private final AtomicReferenceArray<Counter> zonePicks = new AtomicReferenceArray<>(2);
     /** The stale keep-alive meters, by meter name and endpoint: endpoints are the cluster's, so the labels stay bounded. */
     private final ConcurrentHashMap<String, Counter> byEndpoint = new ConcurrentHashMap<>();
 
@@ -106,6 +108,20 @@ final class ClusterMeters implements ClusterObserver {
             if (slotted) {
                 retries.set(i, c);
             }
+        }
+        c.increment();
+    }
+
+    @Override
+    public void zonePicked(boolean local) {
+        int i = local ? 0 : 1;
+        Counter c = zonePicks.get(i);
+        if (c == null) {
+            c = Counter.builder("proxy.upstream.zone.picks")
+                    .description("Endpoints picked by zone-aware balancing, in the proxy's own zone (local) or another"
+                            + " (remote)")
+                    .tag("cluster", cluster).tag("zone_locality", local ? "local" : "remote").register(registry);
+            zonePicks.set(i, c);
         }
         c.increment();
     }

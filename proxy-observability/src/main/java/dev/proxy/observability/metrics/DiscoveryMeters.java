@@ -29,6 +29,9 @@ public final class DiscoveryMeters {
         meters.add(Gauge.builder("proxy.discovery.stale", source, s -> flag(s.status().stale()))
                 .description("1 while the endpoints served may be out of date because etcd cannot be reached")
                 .register(registry));
+        meters.add(Gauge.builder("proxy.discovery.fallback.active", source, s -> flag(s.status().onFallback()))
+                .description("1 while the endpoints served come from the fallback etcd (the primary is unreachable)")
+                .register(registry));
         meters.add(Gauge.builder("proxy.discovery.synced", source, s -> flag(s.status().synced()))
                 .description("1 once every discovered cluster has had its endpoints at least once")
                 .register(registry));

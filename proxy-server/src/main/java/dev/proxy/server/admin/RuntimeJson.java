@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.proxy.core.balancer.ZoneSplit;
 import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.engine.RouteExplainer;
@@ -46,6 +47,13 @@ public final class RuntimeJson {
             pool(cluster.putObject("pool"), c.poolStats());
             cluster.put("poolUtilization", c.poolUtilization());
             cluster.put("endpointsAvailable", c.availableCount());
+            // zone-aware balancing: the proxy's zone and how requests are split over zones now, and why
+            if (c.config().locality().enabled()) {
+                ObjectNode locality = cluster.putObject("locality");
+                locality.put("minLocalHealthyPercent", c.config().locality().minLocalHealthyPercent());
+                c.balancer().zoneSplit().ifPresentOrElse(split -> zoneSplit(locality, split),
+                        () -> locality.put("reason", "off: the proxy does not know its zone (server.zone)"));
+            }
             ArrayNode endpoints = cluster.putArray("endpoints");
             for (Endpoint e : c.endpoints()) {
                 ConnectionPool p = c.pool(e);
@@ -54,6 +62,11 @@ public final class RuntimeJson {
                 ObjectNode endpoint = endpoints.addObject();
                 endpoint.put("address", e.toString());
                 endpoint.put("weight", e.weight());
+                endpoint.put("zone", e.zone().orElse(null));
+                if (!e.labels().isEmpty()) {
+                    ObjectNode labels = endpoint.putObject("labels");
+                    e.labels().forEach(labels::put);
+                }
                 endpoint.put("health", health);
                 endpoint.put("breaker", c.guard().state(e));
                 endpoint.put("inFlight", stats.leased());
@@ -64,6 +77,14 @@ public final class RuntimeJson {
             }
         }
         return clusters;
+    }
+
+    private static void zoneSplit(ObjectNode node, ZoneSplit split) {
+        node.put("localZone", split.localZone());
+        node.put("localHealthyPercent", split.localHealthyPercent());
+        ObjectNode percent = node.putObject("percentByZone");
+        split.percentByZone().forEach(percent::put);
+        node.put("reason", split.reason());
     }
 
     private static void pool(ObjectNode node, PoolStats stats) {
@@ -83,6 +104,11 @@ public final class RuntimeJson {
             // a route that answers itself has no clusters: say what it answers
             route.config().redirect().ifPresent(rd -> r.put("redirect", rd.status()));
             route.config().directResponse().ifPresent(d -> r.put("directResponse", d.status()));
+            route.config().endpointSelector().ifPresent(sel -> {
+                ObjectNode selector = r.putObject("endpointSelector");
+                sel.labels().forEach(selector::put);
+                r.put("subsetFallback", sel.fallback().configName());
+            });
             ArrayNode clusters = r.putArray("clusters");
             RouteTarget target = snapshot.target(route.name()).orElseThrow();
             List<Cluster> cs = target.clusters();
@@ -90,6 +116,8 @@ public final class RuntimeJson {
                 ObjectNode c = clusters.addObject();
                 c.put("cluster", cs.get(i).name());
                 c.put("weight", target.weight(i));
+                // which endpoints the selector leaves the route, decided when the endpoint set last changed
+                cs.get(i).subsetDecision().ifPresent(d -> c.put("subset", d));
             }
         }
         return routes;
@@ -134,6 +162,9 @@ public final class RuntimeJson {
             cluster.put("endpoints", c.endpoints());
             cluster.put("available", c.available());
             cluster.put("endpoint", c.picked().orElse(null));
+            c.pickedZone().ifPresent(z -> cluster.put("zone", z));
+            c.subset().ifPresent(d -> cluster.put("subset", d));
+            c.zones().ifPresent(split -> zoneSplit(cluster.putObject("locality"), split));
         }
         ArrayNode routes = node.putArray("routes");
         boolean chosen = false;
