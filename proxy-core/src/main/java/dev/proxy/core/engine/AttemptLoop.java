@@ -128,7 +128,8 @@ final class AttemptLoop {
     /**
      * Starts an attempt: asks the balancer for an endpoint and its breaker for a permit, up to {@link #MAX_PICKS}
      * times. Returns null with the endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when
-     * the balancer has nothing (NO_SUBSET_ENDPOINT for a route subset that fails), CIRCUIT_OPEN when every pick's breaker refused.
+     * the balancer has nothing (NO_SUBSET_ENDPOINT for a route's empty subset that may not fall back), CIRCUIT_OPEN
+     * when every pick's breaker refused.
      */
     ProxyError pick(HttpRequest request, InetSocketAddress client) {
         count++;
