@@ -4,7 +4,7 @@ import dev.proxy.core.balancer.EndpointLoad;
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.balancer.Locality;
 import dev.proxy.core.config.BalancerConfig;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.List;
 import java.util.Optional;
 

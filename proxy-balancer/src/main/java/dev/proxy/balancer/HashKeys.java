@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.HashKey;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;

@@ -3,7 +3,7 @@ package dev.proxy.balancer;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.balancer.LoadBalancer;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
 import java.util.List;

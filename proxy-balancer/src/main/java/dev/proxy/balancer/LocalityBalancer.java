@@ -8,7 +8,7 @@ import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.balancer.Locality;
 import dev.proxy.core.balancer.ZoneSplit;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
 import java.util.ArrayList;

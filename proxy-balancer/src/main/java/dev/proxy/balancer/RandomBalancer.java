@@ -1,7 +1,7 @@
 package dev.proxy.balancer;
 
 import dev.proxy.core.balancer.LoadBalancer;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.proxy.balancer;
 
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;

@@ -13,7 +13,7 @@ import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.BalancerPolicy;
 import dev.proxy.core.config.HashKey;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.BalancerPolicy;
 import dev.proxy.core.config.HashKey;
 import dev.proxy.core.config.HostPort;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,6 +1,6 @@
 package dev.proxy.balancer;
 
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.List;
 
 /** Where a consistent-hashing table sends the keys {@code user-0 .. user-(n-1)}, and how two such mappings differ. */

@@ -14,7 +14,7 @@ import dev.proxy.core.config.HashKey;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.LocalityConfig;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -16,7 +16,7 @@ import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.BalancerPolicy;
 import dev.proxy.core.config.HashKey;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;

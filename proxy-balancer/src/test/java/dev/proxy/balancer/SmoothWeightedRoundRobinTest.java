@@ -6,7 +6,7 @@ import static dev.proxy.balancer.Fixtures.weighted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
 import java.util.stream.Collectors;

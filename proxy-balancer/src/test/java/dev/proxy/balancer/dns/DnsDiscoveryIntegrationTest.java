@@ -7,7 +7,7 @@ import dev.proxy.balancer.Balancers;
 import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestProxy;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;

@@ -9,7 +9,7 @@ import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.proxy.core.discovery.EndpointSource;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.TestBackend;
 import dev.proxy.core.testing.TestProxy;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;

@@ -2,7 +2,7 @@ package dev.proxy.core.balancer;
 
 import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.BalancerPolicy;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
 import dev.proxy.core.runtime.HeaderRules;
 import dev.proxy.core.runtime.RouteTarget;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;

@@ -6,7 +6,7 @@ import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.AcquireCallback;
 import dev.proxy.core.upstream.ConnectionPool;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
 import io.netty.channel.Channel;

@@ -5,7 +5,7 @@ import dev.proxy.core.routing.Route;
 import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.RouteTarget;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;

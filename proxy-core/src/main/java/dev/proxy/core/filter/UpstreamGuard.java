@@ -1,7 +1,7 @@
 package dev.proxy.core.filter;
 
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.List;
 
 /**

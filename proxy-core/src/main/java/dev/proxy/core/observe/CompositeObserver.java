@@ -2,7 +2,7 @@ package dev.proxy.core.observe;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2Error;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.proxy.core.observe;
 
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetSocketAddress;
 

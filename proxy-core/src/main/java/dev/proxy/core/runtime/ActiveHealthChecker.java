@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.proxy.core.config.HealthCheckConfig;
 import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.tls.UpstreamTls;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.UpstreamChannelInitializer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;

@@ -11,7 +11,7 @@ import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
 import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PoolStats;
 import io.netty.bootstrap.Bootstrap;
 import java.util.List;

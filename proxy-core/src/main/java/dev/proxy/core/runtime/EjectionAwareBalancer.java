@@ -2,7 +2,7 @@ package dev.proxy.core.runtime;
 
 import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.balancer.ZoneSplit;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.SocketAddress;
 import java.util.List;

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.OutlierDetectionConfig;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;

@@ -22,7 +22,7 @@ import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import dev.proxy.core.tls.UpstreamTls;
 import dev.proxy.core.upstream.ConnectionPool;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.UpstreamChannelInitializer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;

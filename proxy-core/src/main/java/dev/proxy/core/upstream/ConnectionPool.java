@@ -1,5 +1,6 @@
 package dev.proxy.core.upstream;
 
+import dev.proxy.core.Endpoint;
 import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.PoolConfig;

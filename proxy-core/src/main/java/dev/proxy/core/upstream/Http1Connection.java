@@ -1,5 +1,6 @@
 package dev.proxy.core.upstream;
 
+import dev.proxy.core.Endpoint;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;

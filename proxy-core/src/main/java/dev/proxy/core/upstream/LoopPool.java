@@ -1,5 +1,6 @@
 package dev.proxy.core.upstream;
 
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.PoolConfig;
 import dev.proxy.core.observe.ClusterObserver;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.OutlierDetectionConfig;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -4,7 +4,7 @@ import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ExchangeObserver;
 import dev.proxy.core.observe.ExchangeRecord;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.observability.metrics.ExemplarSpans;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.common.AttributeKey;

@@ -2,7 +2,7 @@ package dev.proxy.observability.metrics;
 
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.observe.ExchangeRecord;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;

@@ -7,7 +7,7 @@ import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowSynchronizationStrategy;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;

@@ -6,7 +6,7 @@ import dev.proxy.core.ProxyError;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.observe.ClusterObserver;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.resilience.FakeClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import java.time.Duration;

@@ -13,7 +13,7 @@ import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.ConfigSnapshot;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.ConnectionPool;
-import dev.proxy.core.upstream.Endpoint;
+import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PoolStats;
 import java.util.List;
 import java.util.TreeSet;

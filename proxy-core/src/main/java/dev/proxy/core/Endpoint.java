@@ -1,4 +1,4 @@
-package dev.proxy.core.upstream;
+package dev.proxy.core;
 
 import static java.util.Objects.requireNonNull;
 
