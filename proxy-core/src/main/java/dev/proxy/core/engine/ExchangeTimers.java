@@ -1,6 +1,6 @@
 package dev.proxy.core.engine;
 
-import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.runtime.RoutePlan;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -68,8 +68,8 @@ final class ExchangeTimers {
      * The time a request has on {@code route}: the route's timeout, or a gRPC caller's own deadline when that is
      * sooner (a call its caller has given up on is not worth an upstream's time); 0 for none.
      */
-    static long routeTimeoutNanos(RouteConfig route, HttpRequest request) {
-        long timeoutNanos = route.timeout().toNanos();
+    static long routeTimeoutNanos(RoutePlan route, HttpRequest request) {
+        long timeoutNanos = route.timeoutNanos();
         if (Grpc.isGrpc(request)) {
             long callerNanos = Grpc.timeoutNanos(request.headers().get(Grpc.GRPC_TIMEOUT));
             if (callerNanos > 0 && (timeoutNanos == 0 || callerNanos < timeoutNanos)) {

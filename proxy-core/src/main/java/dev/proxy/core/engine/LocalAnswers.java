@@ -2,7 +2,9 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.config.DirectResponseConfig;
 import dev.proxy.core.config.RedirectConfig;
+import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.runtime.RoutePlan;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -81,7 +83,8 @@ final class LocalAnswers {
         if (defaultPort) {
             port = null;
         }
-        String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> UpstreamHead.replacePrefix(route, target.path(), p))
+        String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> route.match().path().kind() != PathMatch.Kind.PREFIX ? target.path()
+                : RoutePlan.replacePrefix(route.match().path().value(), p, target.path()))
                 .orElse(target.path()));
         String pathAndQuery = target.uri(path);
         if (host == null || host.isEmpty()) {

@@ -1,8 +1,8 @@
 package dev.proxy.core.engine;
 
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.config.MirrorConfig;
 import dev.proxy.core.runtime.Cluster;
+import dev.proxy.core.runtime.RoutePlan;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.AcquireCallback;
 import dev.proxy.core.upstream.ConnectionPool;
@@ -72,11 +72,11 @@ final class MirrorExchange implements AcquireCallback, UpstreamListener {
         if (shadow == null) {
             return null;
         }
-        MirrorConfig m = target.route().config().policies().mirror().get();
-        if (ThreadLocalRandom.current().nextDouble() * 100 >= m.percent()) {
+        RoutePlan plan = target.plan();
+        if (ThreadLocalRandom.current().nextDouble() * 100 >= plan.mirrorPercent()) {
             return null;
         }
-        MirrorExchange mirror = start(shadow, request, client, loop, m.maxBodySize());
+        MirrorExchange mirror = start(shadow, request, client, loop, plan.mirrorMaxBodySize());
         if (mirror != null) {
             for (HttpContent part : held) {
                 mirror.offer(part);

@@ -103,7 +103,7 @@ final class ProxyExchange {
             client.flush();
             return;
         }
-        long timeoutNanos = ExchangeTimers.routeTimeoutNanos(route, request);
+        long timeoutNanos = ExchangeTimers.routeTimeoutNanos(facts.target().plan(), request);
         if (timeoutNanos != 0) {
             deadlineNanos = facts.startNanos() + timeoutNanos;
             timers.set(Timer.ROUTE_DEADLINE, deadlineNanos);
@@ -154,7 +154,7 @@ final class ProxyExchange {
     /** A part of the request body from the client; this exchange now owns it. */
     void onRequestContent(HttpContent content) {
         boolean dropping = state == ExchangeState.DONE || response.ended();
-        switch (body.take(content, dropping, dropping ? 0 : facts.route().maxBodySize())) {
+        switch (body.take(content, dropping, dropping ? 0 : facts.target().plan().maxBodySize())) {
             case DROPPED_LAST -> {
                 if (state != ExchangeState.DONE) {
                     finishIfBothEnded();

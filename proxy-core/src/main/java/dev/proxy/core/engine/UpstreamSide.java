@@ -2,7 +2,6 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.HttpProtocol;
 import dev.proxy.core.ProxyError;
-import dev.proxy.core.config.UpstreamProtocol;
 import dev.proxy.core.engine.ClientSide.ReadPause;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
 import dev.proxy.core.upstream.AcquireCallback;
@@ -82,8 +81,8 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         RequestTarget target = facts.requestTarget();
         MessageHeaders.forRequest(request, clientProtocol, frontend.identity().clientIp(), target.originalHost(),
                 UpstreamHead.host(facts.route(), target, attempts.endpointAuthority()),
-                target.uri(UpstreamHead.path(facts.route(), target.path())), frontend.identity().isTls(), webSocket,
-                attempts.cluster().config().protocol() == UpstreamProtocol.H2, facts.target().requestHeaders(), facts);
+                target.uri(facts.target().plan().upstreamPath(target.path())), frontend.identity().isTls(), webSocket,
+                attempts.cluster().http2(), facts.target().requestHeaders(), facts);
     }
 
     /**
@@ -104,7 +103,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
         long now = System.nanoTime();
         if (deadlineNanos != Long.MAX_VALUE) {
-            UpstreamHead.setDeadline(facts.route(), request, deadlineNanos - now);
+            UpstreamHead.setDeadline(facts.target().plan(), request, deadlineNanos - now);
         }
         facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
         timers.attemptStarting(now, responseHeaderNanos(), perTryNanos());
@@ -276,7 +275,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
 
     /** The upstream's protocol: the cluster's (an HTTP/2 response says HTTP/1.1 after its conversion), else the line's. */
     private HttpProtocol upstreamProtocol(HttpResponse head) {
-        return attempts.cluster().config().protocol() == UpstreamProtocol.H2
+        return attempts.cluster().http2()
                 ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(head.protocolVersion());
     }
 
@@ -389,10 +388,10 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     }
 
     private long responseHeaderNanos() {
-        return attempts.cluster().config().timeouts().responseHeader().toNanos();
+        return attempts.cluster().responseHeaderNanos();
     }
 
     private long perTryNanos() {
-        return facts.route().policies().perTryTimeout().toNanos();
+        return facts.target().plan().perTryNanos();
     }
 }

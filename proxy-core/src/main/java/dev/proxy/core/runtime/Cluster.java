@@ -37,6 +37,9 @@ public final class Cluster {
     /** For a subset view: how its endpoints were chosen, in words; null for the cluster itself. */
     private final String subsetDecision;
     private final ProxyError noEndpoint;
+    /** {@code timeouts.responseHeader} in nanoseconds, read by every attempt. */
+    private final long responseHeaderNanos;
+    private final boolean http2;
 
     /** Builds the cluster's balancer (the policy, zone-aware when asked) over some of its endpoints. */
     @FunctionalInterface
@@ -70,6 +73,8 @@ public final class Cluster {
         this.balancer = balancerOver(this.endpoints);
         this.subsetDecision = null;
         this.noEndpoint = ProxyError.NO_ENDPOINT;
+        this.responseHeaderNanos = config.timeouts().responseHeader().toNanos();
+        this.http2 = config.protocol() == UpstreamProtocol.H2;
     }
 
     /** A view of {@code whole} limited to {@code endpoints}: same pools, health, breaker and observer. */
@@ -88,6 +93,8 @@ public final class Cluster {
         this.balancer = balancerOver(this.endpoints);
         this.subsetDecision = decision;
         this.noEndpoint = noEndpoint;
+        this.responseHeaderNanos = whole.responseHeaderNanos;
+        this.http2 = whole.http2;
     }
 
     private LoadBalancer balancerOver(List<Endpoint> list) {
@@ -174,6 +181,16 @@ public final class Cluster {
 
     public String name() {
         return config.name();
+    }
+
+    /** How long an attempt waits for a response head once its request has gone, in nanoseconds. */
+    public long responseHeaderNanos() {
+        return responseHeaderNanos;
+    }
+
+    /** Whether the endpoints are spoken to in HTTP/2. */
+    public boolean http2() {
+        return http2;
     }
 
     public ClusterConfig config() {

@@ -25,6 +25,7 @@ public final class RouteTarget {
     private final HeaderRules requestHeaders;
     private final HeaderRules responseHeaders;
     private final byte[] directBody;
+    private final RoutePlan plan;
 
     /**
      * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
@@ -57,6 +58,7 @@ public final class RouteTarget {
         // compiled here, once per snapshot, so that no request parses a header edit
         this.requestHeaders = HeaderRules.of(route.config().headers().request());
         this.responseHeaders = HeaderRules.of(route.config().headers().response());
+        this.plan = RoutePlan.of(route.config());
         this.directBody = route.config().directResponse().map(d -> d.body().getBytes(StandardCharsets.UTF_8))
                 .orElse(null);
     }
@@ -105,6 +107,11 @@ public final class RouteTarget {
      */
     public byte[] directBody() {
         return directBody;
+    }
+
+    /** The route's times, limits and rewrites as the request path reads them, compiled with the snapshot. */
+    public RoutePlan plan() {
+        return plan;
     }
 
     public RetryPolicy retry() {

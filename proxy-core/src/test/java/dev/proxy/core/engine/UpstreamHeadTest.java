@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.RouteConfig;
+import dev.proxy.core.runtime.RoutePlan;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -17,12 +18,12 @@ class UpstreamHeadTest {
     @Test
     void theRoutesPrefixRewriteReplacesWhatItMatchedWithOneSlash() {
         RouteConfig route = route("match: { pathPrefix: /api/ }\n    rewrite: { pathPrefix: /v2/ }");
-        assertThat(UpstreamHead.path(route, "/api/users/7")).isEqualTo("/v2/users/7");
-        assertThat(UpstreamHead.path(route, "/api/")).isEqualTo("/v2/");
+        assertThat(RoutePlan.of(route).upstreamPath("/api/users/7")).isEqualTo("/v2/users/7");
+        assertThat(RoutePlan.of(route).upstreamPath("/api/")).isEqualTo("/v2/");
         RouteConfig toRoot = route("match: { pathPrefix: /api }\n    rewrite: { pathPrefix: / }");
-        assertThat(UpstreamHead.path(toRoot, "/api")).isEqualTo("/");
-        assertThat(UpstreamHead.path(toRoot, "/api/x")).isEqualTo("/x");
-        assertThat(UpstreamHead.path(route("match: { pathPrefix: /x }"), "/x/y")).isEqualTo("/x/y");
+        assertThat(RoutePlan.of(toRoot).upstreamPath("/api")).isEqualTo("/");
+        assertThat(RoutePlan.of(toRoot).upstreamPath("/api/x")).isEqualTo("/x");
+        assertThat(RoutePlan.of(route("match: { pathPrefix: /x }")).upstreamPath("/x/y")).isEqualTo("/x/y");
     }
 
     @Test
@@ -41,9 +42,9 @@ class UpstreamHeadTest {
     void theDeadlineHeaderCarriesTheMillisecondsLeftAndNeverZero() {
         RouteConfig route = route("timeout: 2s\n    deadlineHeader: x-deadline-ms");
         HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        UpstreamHead.setDeadline(route, r, TimeUnit.MILLISECONDS.toNanos(1500));
+        UpstreamHead.setDeadline(RoutePlan.of(route), r, TimeUnit.MILLISECONDS.toNanos(1500));
         assertThat(r.headers().get("x-deadline-ms")).isEqualTo("1500");
-        UpstreamHead.setDeadline(route, r, 10);
+        UpstreamHead.setDeadline(RoutePlan.of(route), r, 10);
         assertThat(r.headers().get("x-deadline-ms")).isEqualTo("1");
     }
 
