@@ -18,13 +18,15 @@ import java.util.Optional;
  * @param dns when present, the endpoints are not listed here ({@code endpoints} is empty) but are the addresses of a
  *     DNS name; at most one of {@code etcdPrefix} and {@code dns}
  * @param locality zone-aware balancing: prefer the endpoints in the proxy's own zone
+ * @param headers header edits of every route's requests to this cluster and their responses, applied before the
+ *     route's own
  */
 public record ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
                             ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
                             Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
                             Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
                             UpstreamProtocol protocol, UpstreamHttp2Config http2,
-                            Optional<DnsDiscoveryConfig> dns, LocalityConfig locality) {
+                            Optional<DnsDiscoveryConfig> dns, LocalityConfig locality, HeadersConfig headers) {
     public ClusterConfig {
         requireNonNull(name, "name");
         endpoints = List.copyOf(endpoints);
@@ -40,9 +42,21 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         requireNonNull(http2, "http2");
         requireNonNull(dns, "dns");
         requireNonNull(locality, "locality");
+        requireNonNull(headers, "headers");
         if (etcdPrefix.isPresent() && dns.isPresent()) {
             throw new IllegalArgumentException("cluster " + name + ": discovery by etcd or by DNS, not both");
         }
+    }
+
+    /** A cluster without header edits of its own. */
+    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
+                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
+                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
+                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
+                         UpstreamProtocol protocol, UpstreamHttp2Config http2, Optional<DnsDiscoveryConfig> dns,
+                         LocalityConfig locality) {
+        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
+                protocol, http2, dns, locality, HeadersConfig.NONE);
     }
 
     /** A cluster without zone-aware balancing. */

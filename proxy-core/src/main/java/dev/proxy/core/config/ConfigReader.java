@@ -249,10 +249,11 @@ public final class ConfigReader {
         }
         UpstreamHttp2Config http2 = upstreamHttp2(n.object("http2"), pool.maxStreamsPerConnection());
         LocalityConfig locality = LocalityReader.locality(n);
+        HeadersConfig headers = HeadersReader.read(n.object("headers"));
         n.finish();
         UpstreamProtocol chosen = protocol;
         return name.map(nm -> new ClusterConfig(nm, endpoints, balancer, pool, timeouts, outliers, healthCheck,
-                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns(), locality));
+                breaker, discovery.etcdPrefix(), tls, chosen, http2, discovery.dns(), locality, headers));
     }
 
     private static UpstreamHttp2Config upstreamHttp2(ConfigNode n, int maxStreams) {

@@ -82,7 +82,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         MessageHeaders.forRequest(request, clientProtocol, frontend.identity().clientIp(), target.originalHost(),
                 UpstreamHead.host(facts.route(), target, attempts.endpointAuthority()),
                 target.uri(facts.target().plan().upstreamPath(target.path())), frontend.identity().isTls(), webSocket,
-                attempts.cluster().http2(), facts.target().requestHeaders(), facts);
+                attempts.cluster().http2(), facts.target().requestHeaders(attempts.cluster()), facts);
     }
 
     /**
@@ -264,7 +264,8 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         boolean keepClient = reply.keepAlive() && !frontend.isDraining();
         reply.echoRequestId(head);
         if (!MessageHeaders.forResponse(head, upstreamProtocol(head), clientProtocol,
-                HttpMethod.HEAD.equals(request.method()), keepClient, facts.target().responseHeaders(), facts)) {
+                HttpMethod.HEAD.equals(request.method()), keepClient,
+                facts.target().responseHeaders(attempts.cluster()), facts)) {
             reply.closeAfter();
         }
         client.write(head);
@@ -291,7 +292,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         response.written(101, attempts.startNanos());
         exchange.responding();
         reply.echoRequestId(head);
-        MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(), facts);
+        MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(attempts.cluster()), facts);
         client.write(head);
         PooledConnection c = attempts.takeConnection();
         try {

@@ -40,6 +40,8 @@ public final class Cluster {
     /** {@code timeouts.responseHeader} in nanoseconds, read by every attempt. */
     private final long responseHeaderNanos;
     private final boolean http2;
+    private final HeaderRules requestHeaders;
+    private final HeaderRules responseHeaders;
 
     /** Builds the cluster's balancer (the policy, zone-aware when asked) over some of its endpoints. */
     @FunctionalInterface
@@ -75,6 +77,9 @@ public final class Cluster {
         this.noEndpoint = ProxyError.NO_ENDPOINT;
         this.responseHeaderNanos = config.timeouts().responseHeader().toNanos();
         this.http2 = config.protocol() == UpstreamProtocol.H2;
+        // compiled here, once per snapshot, as a route's are
+        this.requestHeaders = HeaderRules.of(config.headers().request());
+        this.responseHeaders = HeaderRules.of(config.headers().response());
     }
 
     /** A view of {@code whole} limited to {@code endpoints}: same pools, health, breaker and observer. */
@@ -95,6 +100,8 @@ public final class Cluster {
         this.noEndpoint = noEndpoint;
         this.responseHeaderNanos = whole.responseHeaderNanos;
         this.http2 = whole.http2;
+        this.requestHeaders = whole.requestHeaders;
+        this.responseHeaders = whole.responseHeaders;
     }
 
     private LoadBalancer balancerOver(List<Endpoint> list) {
@@ -186,6 +193,16 @@ public final class Cluster {
     /** How long an attempt waits for a response head once its request has gone, in nanoseconds. */
     public long responseHeaderNanos() {
         return responseHeaderNanos;
+    }
+
+    /** The cluster's edits of every request sent to it, applied before the route's own. */
+    public HeaderRules requestHeaders() {
+        return requestHeaders;
+    }
+
+    /** The cluster's edits of its responses, applied before the route's own. */
+    public HeaderRules responseHeaders() {
+        return responseHeaders;
     }
 
     /** Whether the endpoints are spoken to in HTTP/2. */

@@ -32,11 +32,29 @@ public final class HeaderRules {
     private final AsciiString[] remove;
     private final Edit[] set;
     private final Edit[] add;
+    /** Rules applied after these (a route's after its cluster's), or null. */
+    private final HeaderRules next;
 
     private HeaderRules(HeaderEditConfig config) {
         this.remove = config.remove().stream().map(AsciiString::cached).toArray(AsciiString[]::new);
         this.set = edits(config.set());
         this.add = edits(config.add());
+        this.next = null;
+    }
+
+    private HeaderRules(HeaderRules first, HeaderRules next) {
+        this.remove = first.remove;
+        this.set = first.set;
+        this.add = first.add;
+        this.next = first.next == null ? next : first.next.then(next);
+    }
+
+    /** These rules, then {@code after}'s: a header {@code after} sets wins. Composed once, not per request. */
+    public HeaderRules then(HeaderRules after) {
+        if (after.isEmpty()) {
+            return this;
+        }
+        return isEmpty() ? after : new HeaderRules(this, after);
     }
 
     /** The rules of {@code config}; {@link #NONE} when it has no edits. */
@@ -46,7 +64,7 @@ public final class HeaderRules {
     }
 
     public boolean isEmpty() {
-        return remove.length == 0 && set.length == 0 && add.length == 0;
+        return remove.length == 0 && set.length == 0 && add.length == 0 && next == null;
     }
 
     /** Edits {@code headers} in place: removes, then sets, then adds. */
@@ -68,6 +86,9 @@ public final class HeaderRules {
             if (value != null) {
                 headers.add(e.name, value);
             }
+        }
+        if (next != null) {
+            next.apply(headers, variables);
         }
     }
 

@@ -24,6 +24,9 @@ public final class RouteTarget {
     private final RouteObserver observer;
     private final HeaderRules requestHeaders;
     private final HeaderRules responseHeaders;
+    /** Each cluster's edits then the route's, by the index of {@link #clusters}. */
+    private final HeaderRules[] requestHeadersTo;
+    private final HeaderRules[] responseHeadersFrom;
     private final byte[] directBody;
     private final RoutePlan plan;
 
@@ -58,6 +61,12 @@ public final class RouteTarget {
         // compiled here, once per snapshot, so that no request parses a header edit
         this.requestHeaders = HeaderRules.of(route.config().headers().request());
         this.responseHeaders = HeaderRules.of(route.config().headers().response());
+        this.requestHeadersTo = new HeaderRules[clusters.length];
+        this.responseHeadersFrom = new HeaderRules[clusters.length];
+        for (int i = 0; i < clusters.length; i++) {
+            requestHeadersTo[i] = clusters[i].requestHeaders().then(requestHeaders);
+            responseHeadersFrom[i] = clusters[i].responseHeaders().then(responseHeaders);
+        }
         this.plan = RoutePlan.of(route.config());
         this.directBody = route.config().directResponse().map(d -> d.body().getBytes(StandardCharsets.UTF_8))
                 .orElse(null);
@@ -89,6 +98,26 @@ public final class RouteTarget {
 
     List<RequestFilter> routeFilters() {
         return routeFilters;
+    }
+
+    /** The edits of a request head sent to {@code cluster}: the cluster's own, then the route's. */
+    public HeaderRules requestHeaders(Cluster cluster) {
+        for (int i = 0; i < clusters.length; i++) {
+            if (clusters[i] == cluster) {
+                return requestHeadersTo[i];
+            }
+        }
+        return requestHeaders;
+    }
+
+    /** The edits of a response head from {@code cluster}: the cluster's own, then the route's. */
+    public HeaderRules responseHeaders(Cluster cluster) {
+        for (int i = 0; i < clusters.length; i++) {
+            if (clusters[i] == cluster) {
+                return responseHeadersFrom[i];
+            }
+        }
+        return responseHeaders;
     }
 
     /** The route's edits of the request head sent upstream. */
