@@ -187,7 +187,7 @@ public final class PrefixWatch<T> {
                     undecodable.remove(key(kv));
                     changed |= byKey.remove(key(kv)) != null;
                 }
-                default -> log.debug("cluster {}: ignoring an unrecognised watch event", cluster);
+                default -> log.debug("{}: ignoring an unrecognised watch event", cluster);
             }
         }
         revision = last;
@@ -206,7 +206,7 @@ public final class PrefixWatch<T> {
         Throwable cause = error.getCause() instanceof CompactedException ? error.getCause() : error;
         if (cause instanceof CompactedException compacted) {
             // the events after our revision are gone: only a fresh listing can say what changed meanwhile
-            log.warn("cluster {}: etcd compacted revision {} past ours ({}); listing {} again", cluster,
+            log.warn("{}: etcd compacted revision {} past ours ({}); listing {} again", cluster,
                     compacted.getCompactedRevision(), revision, prefix.toString(UTF_8));
             executor.execute(this::list);
             return;
@@ -221,10 +221,10 @@ public final class PrefixWatch<T> {
         failures++;
         listener.reachable(cluster, false);
         if (failures == 1) {
-            log.warn("cluster {}: etcd {} of {} failed; the last known endpoints keep serving while it retries: {}",
+            log.warn("{}: etcd {} of {} failed; what was last known keeps serving while it retries: {}",
                     cluster, what, prefix.toString(UTF_8), describe(error));
         } else {
-            log.debug("cluster {}: etcd {} failed again ({} in a row): {}", cluster, what, failures, describe(error));
+            log.debug("{}: etcd {} failed again ({} in a row): {}", cluster, what, failures, describe(error));
         }
     }
 
@@ -270,7 +270,7 @@ public final class PrefixWatch<T> {
             try {
                 w.close();
             } catch (RuntimeException e) {
-                log.debug("cluster {}: closing a watcher failed", cluster, e);
+                log.debug("{}: closing a watcher failed", cluster, e);
             }
         }
     }
