@@ -94,7 +94,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
      * {@link Main}) or {@code POST /config/reload} loads it again.
      */
     public static ProxyApp start(Path file, ProxyConfig config, boolean withDemo) throws InterruptedException {
-        return start(new LoadedConfig(file, config, Optional.empty()), withDemo);
+        return start(file, config, Optional.empty(), withDemo);
     }
 
     /**
@@ -102,10 +102,15 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
      * source, whose key in etcd is followed as well. The app owns the fleet source from here on, and closes it.
      */
     public static ProxyApp start(LoadedConfig loaded, boolean withDemo) throws InterruptedException {
-        ProxyApp app = new ProxyApp(loaded.config());
-        app.fleet = loaded.fleet();
+        return start(loaded.file(), loaded.config(), loaded.fleet(), withDemo);
+    }
+
+    private static ProxyApp start(Path file, ProxyConfig config, Optional<FleetConfigSource> fleet, boolean withDemo)
+            throws InterruptedException {
+        ProxyApp app = new ProxyApp(config);
+        app.fleet = fleet;
         try {
-            app.startAll(loaded.file(), withDemo);
+            app.startAll(file, withDemo);
             return app;
         } catch (RuntimeException | InterruptedException e) {
             app.stop(Duration.ZERO);
