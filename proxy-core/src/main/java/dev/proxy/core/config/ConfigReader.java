@@ -68,8 +68,8 @@ public final class ConfigReader {
         Node fleet = parse(new StringReader(fleetYaml), fleetSource, fleetProblems);
         fleetProblems.throwIfAny(fleetSource);
         Problems problems = new Problems();
+        // a key in the wrong half is a problem like any other: the rest is still read, so every problem is reported
         Node merged = FleetDocument.merge(local, fleet, problems);
-        problems.throwIfAny(source);
         return read(merged, source, problems);
     }
 

@@ -19,8 +19,10 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code proxy config …}: a fleet's shared config in etcd, handled from the command line. Every subcommand reads the
@@ -49,13 +51,19 @@ public final class ConfigCommand implements Callable<Integer> {
                 description = "A replica's local file, with configSource.etcd (default: ${DEFAULT-VALUE}).")
         Path local;
 
-        final PrintWriter out = new PrintWriter(System.out, true);
-        final PrintWriter err = new PrintWriter(System.err, true);
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out;
+        PrintWriter err;
         String localText;
         ConfigSourceConfig source;
 
         @Override
         public final Integer call() {
+            // picocli's writers (System.out and System.err unless the caller set others), so tests can read them
+            out = spec.commandLine().getOut();
+            err = spec.commandLine().getErr();
             try {
                 localText = Files.readString(local, StandardCharsets.UTF_8);
                 Optional<ConfigSourceConfig> s = ConfigReader.configSource(localText, local.toString());
@@ -98,6 +106,8 @@ public final class ConfigCommand implements Callable<Integer> {
                 return ETCD_FAILED;
             } finally {
                 client.close();
+                out.flush();
+                err.flush();
             }
         }
 
