@@ -23,10 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -130,35 +127,11 @@ class FleetIntegrationTest {
             assertThat(served(r)).isEqualTo("one");
         }
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong done = new AtomicLong();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> load = new ArrayList<>();
-        for (int t = 0; t < 6; t++) {
-            ProxyApp target = replicas.get(t % replicas.size());
-            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            Thread thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        HttpResponse<String> r = own.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + target.proxy().address().getPort() + "/x")).timeout(Duration.ofSeconds(10)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) {
-                            failures.add(r.statusCode() + " " + r.headers().firstValue("x-proxy-error").orElse(""));
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        failures.add(e.toString());
-                    }
-                    done.incrementAndGet();
-                }
-            }, "load-" + t);
-            thread.start();
-            load.add(thread);
-        }
+        LoadGenerator load = LoadGenerator.start(6, i -> URI.create("http://127.0.0.1:"
+                + replicas.get(i % replicas.size()).proxy().address().getPort() + "/x"));
         long pushed;
-        try {
-            long before = done.get();
-            await().atMost(BOUND).until(() -> done.get() >= before + 100);
+        try (load) {
+            load.awaitMore(100);
             long v1 = revision(etcd);
             assertThat(cli("push", "--config", operator.toString(), "--expect-revision", Long.toString(v1),
                     document("v2", two).toString())).isZero();
@@ -166,20 +139,14 @@ class FleetIntegrationTest {
             for (ProxyApp r : replicas) {
                 await().atMost(BOUND).until(() -> served(r).equals("two"));
             }
-            long after = done.get();
-            await().atMost(BOUND).until(() -> done.get() >= after + 100);
+            load.awaitMore(100);
 
             // a second operator still at v1's revision: refused, nothing written
             assertThat(cli("push", "--config", operator.toString(), "--expect-revision", Long.toString(v1),
                     document("v3", one).toString())).isEqualTo(3);
             assertThat(revision(etcd)).isEqualTo(pushed);
-        } finally {
-            running.set(false);
-            for (Thread t : load) {
-                t.join(20_000);
-            }
         }
-        assertThat(failures).isEmpty();
+        assertThat(load.failures()).isEmpty();
 
         List<String> hashes = new ArrayList<>();
         for (ProxyApp r : replicas) {

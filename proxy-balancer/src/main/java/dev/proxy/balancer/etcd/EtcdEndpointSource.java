@@ -9,6 +9,7 @@ import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.discovery.EndpointSource;
+import dev.proxy.core.discovery.SourceThread;
 import io.etcd.jetcd.Client;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +22,6 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -67,14 +66,8 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
         this.config = requireNonNull(config, "config");
         this.prefixes = Map.copyOf(prefixes);
         this.snapshotFile = config.snapshotFile().map(EndpointSnapshotFile::new);
-        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "etcd-discovery");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
         // once closed, pending retries are dropped and late jetcd callbacks are discarded, not thrown at jetcd
-        exec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.executor = exec;
+        this.executor = SourceThread.create("etcd-discovery");
     }
 
     /** The source for the discovered clusters of {@code config}; empty when none discovers its endpoints. */
@@ -216,14 +209,6 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
                 client.close();
             }
         });
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        SourceThread.stop(executor);
     }
 }

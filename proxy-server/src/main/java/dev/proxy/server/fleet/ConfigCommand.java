@@ -123,6 +123,11 @@ public final class ConfigCommand implements Callable<Integer> {
                     + " holds no config yet: push one with 'proxy config push FILE'"));
         }
 
+        FleetValue at(FleetStore store, long revision) {
+            return store.at(revision).orElseThrow(() -> new IllegalStateException("etcd key " + source.key()
+                    + " held nothing at revision " + revision));
+        }
+
         static String describe(Throwable e) {
             Throwable t = e;
             while (t.getCause() != null && (t.getMessage() == null || t instanceof CompletionException)) {
@@ -169,8 +174,7 @@ public final class ConfigCommand implements Callable<Integer> {
 
         @Override
         int run(FleetStore store) {
-            FleetValue value = revision == null ? current(store) : store.at(revision).orElseThrow(
-                    () -> new IllegalStateException("etcd key " + source.key() + " held nothing at revision " + revision));
+            FleetValue value = revision == null ? current(store) : at(store, revision);
             err.println("# " + source.key() + " revision " + value.revision() + ", hash " + hash(value));
             out.print(value.yaml());
             out.flush();
@@ -244,8 +248,7 @@ public final class ConfigCommand implements Callable<Integer> {
         @Override
         int run(FleetStore store) {
             FleetValue now = current(store);
-            FleetValue then = store.at(revision).orElseThrow(() -> new IllegalStateException("etcd key "
-                    + source.key() + " held nothing at revision " + revision));
+            FleetValue then = at(store, revision);
             ProxyConfig config = validate(then.yaml(), source.key() + "@" + then.revision());
             out.println("rolling back to the version of revision " + then.revision());
             // compare-and-swap on what we just read: a push in between is not overwritten

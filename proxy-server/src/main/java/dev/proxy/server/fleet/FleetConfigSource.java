@@ -8,6 +8,7 @@ import dev.proxy.core.config.ConfigException;
 import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.ConfigSourceConfig;
 import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.core.discovery.SourceThread;
 import dev.proxy.server.reload.ConfigReloader;
 import dev.proxy.server.reload.ReloadResult;
 import io.etcd.jetcd.Client;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,13 +67,7 @@ public final class FleetConfigSource implements AutoCloseable, PrefixWatch.Liste
         this.wanted = initial;
         this.applied = initial;
         this.reachable = reachable;
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "etcd-config");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
-        // once closed, pending retries are dropped and late jetcd callbacks are discarded, not thrown at jetcd
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.executor = SourceThread.create("etcd-config");
     }
 
     /**
@@ -252,14 +245,6 @@ public final class FleetConfigSource implements AutoCloseable, PrefixWatch.Liste
             }
         });
         executor.execute(client::close);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        SourceThread.stop(executor);
     }
 }
