@@ -106,5 +106,28 @@ class ConfigCommandIntegrationTest {
         assertThat(get.err()).contains("hash " + history.out().lines().toList().get(1).split("hash ")[1]
                 .substring(0, 12));
         assertThat(cli("config", "history", "-c", local).out().lines()).hasSize(3);
+
+        // the proxy's own --validate reads the local file with the version in etcd
+        assertThat(cli("--validate", "-c", local).code()).isZero();
+    }
+
+    @Test
+    void aReplicaThatCanReachNeitherEtcdNorACacheDoesNotStart() throws Exception {
+        int nothing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            nothing = s.getLocalPort();
+        }
+        String local = file("local.yaml", """
+                configSource:
+                  etcd:
+                    endpoints: ["http://127.0.0.1:%d"]
+                    prefix: /team/fleet
+                    requestTimeout: 1s
+                    snapshotFile: %s
+                """.formatted(nothing, dir.resolve("no-cache.yaml"))).toString();
+
+        assertThat(cli("--validate", "-c", local).code()).isEqualTo(1);
+        assertThat(cli("-c", local).code()).isEqualTo(1);
+        assertThat(cli("config", "get", "-c", local).code()).isEqualTo(1);
     }
 }

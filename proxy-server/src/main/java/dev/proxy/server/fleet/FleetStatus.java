@@ -31,7 +31,9 @@ public record FleetStatus(String key, List<URI> endpoints, FleetValue.Origin ori
                     + (origin == FleetValue.Origin.CACHE ? " from the cache file" : "") + ")");
         }
         if (origin == FleetValue.Origin.CACHE) {
-            return Optional.of("config source serving the cached revision " + appliedRevision + " until etcd answers");
+            return Optional.of("config source serving the cached revision " + appliedRevision
+                    + rejectedRevision.map(r -> " (revision " + r + " in etcd is rejected)")
+                    .orElse(" until etcd answers with a version"));
         }
         return Optional.empty();
     }
