@@ -35,7 +35,8 @@ import picocli.CommandLine;
  * from their local files as {@code Main} starts them ({@link LoadedConfig}), and the real {@code proxy config}
  * command line ({@link ConfigCommand}) in-process. A push reaches every replica with no failed request; an invalid
  * value put behind the command line's back is refused by every replica; a replica cut off from etcd while the
- * history is compacted lists again and converges; one started with etcd down serves its cache.
+ * history is compacted lists again and converges; one started with etcd down serves its cache; and one replica in a
+ * JVM of its own ({@link ChildJvm}, the real {@code Main}) starts from etcd and follows a push.
  */
 class FleetIntegrationTest {
     private static final Duration BOUND = Duration.ofSeconds(30);
@@ -266,5 +267,30 @@ class FleetIntegrationTest {
         etcd.startAll();
         await().atMost(BOUND).until(() -> admin(restarted, "/readyz").equals("ready\n"));
         assertThat(config(restarted).at("/configSource/origin").asText()).isEqualTo("etcd");
+    }
+
+    @Test
+    void aReplicaInAProcessOfItsOwnStartsFromEtcdAndFollowsPushes() throws Exception {
+        EtcdCluster etcd = closer.keep(EtcdCluster.single());
+        TestBackend one = closer.keep(TestBackend.http(TestBackend.ok("one")));
+        TestBackend two = closer.keep(TestBackend.http(TestBackend.ok("two")));
+        Path operator = local("operator", etcd.clientUrls());
+        assertThat(cli("push", "--config", operator.toString(), document("v1", one).toString())).isZero();
+        int[] ports = Loopback.freePorts(2);
+        Path local = Files.writeString(dir.resolve("process.yaml"), Files.readString(local("tmp", etcd.clientUrls()))
+                .replace("listen: 127.0.0.1:0\n", "listen: 127.0.0.1:" + ports[0] + "\n")
+                .replace("admin: { listen: 127.0.0.1:0 }", "admin: { listen: 127.0.0.1:" + ports[1] + " }"), UTF_8);
+        ChildJvm replica = closer.keep(ChildJvm.start(dir, List.of("-Xmx256m"), "--config", local.toString()));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            assertThat(replica.isAlive()).as("replica exited early\n%s", replica.output()).isTrue();
+            assertThat(Loopback.status(ports[1], "/readyz")).hasValue(200);
+        });
+        assertThat(get(ports[0], "/").body()).isEqualTo("one");
+
+        assertThat(cli("push", "--config", operator.toString(), document("v2", two).toString())).isZero();
+        await().atMost(BOUND).until(() -> get(ports[0], "/").body().equals("two"));
+        JsonNode config = JSON.readTree(get(ports[1], "/config").body());
+        assertThat(config.at("/configSource/appliedRevision").asLong()).isEqualTo(revision(etcd));
+        assertThat(config.at("/lastReload/trigger").asText()).isEqualTo("etcd");
     }
 }
