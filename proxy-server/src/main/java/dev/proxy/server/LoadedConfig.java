@@ -40,8 +40,8 @@ public record LoadedConfig(Path file, ProxyConfig config, Optional<FleetConfigSo
         }
         FleetConfigSource fleet = FleetConfigSource.open(file, source.get());
         try {
-            return new LoadedConfig(file, fleet.load(), Optional.of(fleet));
-        } catch (IOException | RuntimeException e) {
+            return new LoadedConfig(file, fleet.initial(), Optional.of(fleet));
+        } catch (RuntimeException e) {
             fleet.close();
             throw e;
         }

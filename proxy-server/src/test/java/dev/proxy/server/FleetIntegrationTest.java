@@ -221,11 +221,21 @@ class FleetIntegrationTest {
                     "proxy_config_reloads_total{result=\"failure\"} 1.0");
         }
 
+        // a replica restarted now finds the invalid version in etcd: it serves its cache and says why
+        replicas.get(1).stop(Duration.ZERO);
+        ProxyApp restarted = replica(local("b", etcd.clientUrls()));
+        assertThat(served(restarted)).isEqualTo("one");
+        assertThat(config(restarted).at("/configSource/origin").asText()).isEqualTo("cache");
+        assertThat(config(restarted).at("/configSource/rejectedRevision").asLong()).isEqualTo(badRevision);
+        assertThat(admin(restarted, "/readyz")).contains("degraded: config source serving the cached revision",
+                "(revision " + badRevision + " in etcd is rejected)");
+
         assertThat(cli("push", "--config", operator.toString(), document("v2", two).toString())).isZero();
-        for (ProxyApp r : replicas) {
+        for (ProxyApp r : List.of(replicas.get(0), restarted)) {
             await().atMost(BOUND).until(() -> served(r).equals("two"));
             assertThat(config(r).at("/configSource/rejectedRevision").isNull()).isTrue();
         }
+        assertThat(admin(restarted, "/readyz")).isEqualTo("ready\n");
     }
 
     @Test

@@ -156,6 +156,14 @@ public final class FleetConfigSource implements AutoCloseable, PrefixWatch.Liste
         }
     }
 
+    /**
+     * The config to start on: the local file with the version {@link #open} chose, which is the cache's rather than
+     * etcd's when etcd holds an invalid one.
+     */
+    public ProxyConfig initial() {
+        return read(localFile, config, applied);
+    }
+
     /** The config to serve: the local file with the latest version seen. The reloader's {@code Loader}. */
     public ProxyConfig load() throws IOException {
         FleetValue value = wanted;
