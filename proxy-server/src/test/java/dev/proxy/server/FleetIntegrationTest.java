@@ -121,15 +121,29 @@ class FleetIntegrationTest {
         }
     }
 
-    @Test
-    void pushesReachEveryReplicaWithNoFailedRequestEvenWithTheLeaderKilledAndAStaleRevisionIsRefused()
-            throws Exception {
-        EtcdCluster etcd = closer.keep(EtcdCluster.three());
+    /** etcd, two backends answering {@code one} and {@code two}, and the fleet's document pushed: all to {@code one}. */
+    private record Fleet(EtcdCluster etcd, TestBackend one, TestBackend two, Path operator) {
+    }
+
+    private Fleet fleet(EtcdCluster etcd) throws Exception {
+        closer.keep(etcd);
         TestBackend one = closer.keep(TestBackend.http(TestBackend.ok("one")));
         TestBackend two = closer.keep(TestBackend.http(TestBackend.ok("two")));
         Path operator = local("operator", etcd.clientUrls());
+        // the first push of all: the key must still be empty
         assertThat(cli("push", "--config", operator.toString(), "--expect-revision", "0",
                 document("v1", one).toString())).isZero();
+        return new Fleet(etcd, one, two, operator);
+    }
+
+    @Test
+    void pushesReachEveryReplicaWithNoFailedRequestEvenWithTheLeaderKilledAndAStaleRevisionIsRefused()
+            throws Exception {
+        Fleet f = fleet(EtcdCluster.three());
+        EtcdCluster etcd = f.etcd();
+        TestBackend one = f.one();
+        TestBackend two = f.two();
+        Path operator = f.operator();
         List<ProxyApp> replicas = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             replicas.add(replica(local("replica-" + i, etcd.clientUrls())));
@@ -188,11 +202,11 @@ class FleetIntegrationTest {
 
     @Test
     void anInvalidValuePutDirectlyIsRefusedByEveryReplicaWhichKeepsServingAndSaysSo() throws Exception {
-        EtcdCluster etcd = closer.keep(EtcdCluster.single());
-        TestBackend one = closer.keep(TestBackend.http(TestBackend.ok("one")));
-        TestBackend two = closer.keep(TestBackend.http(TestBackend.ok("two")));
-        Path operator = local("operator", etcd.clientUrls());
-        assertThat(cli("push", "--config", operator.toString(), document("v1", one).toString())).isZero();
+        Fleet f = fleet(EtcdCluster.single());
+        EtcdCluster etcd = f.etcd();
+        TestBackend one = f.one();
+        TestBackend two = f.two();
+        Path operator = f.operator();
         List<ProxyApp> replicas = List.of(replica(local("a", etcd.clientUrls())), replica(local("b", etcd.clientUrls())));
         String goodHash = config(replicas.get(0)).get("hash").asText();
 
@@ -241,13 +255,12 @@ class FleetIntegrationTest {
     @Test
     void aReplicaCutOffWhileTheHistoryIsCompactedConvergesAndOneStartedWithEtcdDownServesItsCache()
             throws Exception {
-        EtcdCluster etcd = closer.keep(EtcdCluster.single());
+        Fleet f = fleet(EtcdCluster.single());
+        EtcdCluster etcd = f.etcd();
+        TestBackend two = f.two();
+        Path operator = f.operator();
         TcpRelay path = closer.keep(new TcpRelay(etcd.clientUrls().get(0)));
-        TestBackend one = closer.keep(TestBackend.http(TestBackend.ok("one")));
-        TestBackend two = closer.keep(TestBackend.http(TestBackend.ok("two")));
         TestBackend three = closer.keep(TestBackend.http(TestBackend.ok("three")));
-        Path operator = local("operator", etcd.clientUrls());
-        assertThat(cli("push", "--config", operator.toString(), document("v1", one).toString())).isZero();
         Path replicaFile = local("replica", List.of(path.uri()));
         ProxyApp replica = replica(replicaFile);
         assertThat(served(replica)).isEqualTo("one");
@@ -281,11 +294,11 @@ class FleetIntegrationTest {
 
     @Test
     void aReplicaInAProcessOfItsOwnStartsFromEtcdAndFollowsPushes() throws Exception {
-        EtcdCluster etcd = closer.keep(EtcdCluster.single());
-        TestBackend one = closer.keep(TestBackend.http(TestBackend.ok("one")));
-        TestBackend two = closer.keep(TestBackend.http(TestBackend.ok("two")));
-        Path operator = local("operator", etcd.clientUrls());
-        assertThat(cli("push", "--config", operator.toString(), document("v1", one).toString())).isZero();
+        Fleet f = fleet(EtcdCluster.single());
+        EtcdCluster etcd = f.etcd();
+        TestBackend one = f.one();
+        TestBackend two = f.two();
+        Path operator = f.operator();
         int[] ports = Loopback.freePorts(2);
         Path local = Files.writeString(dir.resolve("process.yaml"), Files.readString(local("tmp", etcd.clientUrls()))
                 .replace("listen: 127.0.0.1:0\n", "listen: 127.0.0.1:" + ports[0] + "\n")
