@@ -13,6 +13,7 @@ import dev.proxy.server.admin.AdminApi;
 import dev.proxy.server.admin.ConfigJson;
 import dev.proxy.server.admin.Readiness;
 import dev.proxy.server.admin.RuntimeJson;
+import dev.proxy.server.reload.ConfigReloader;
 import dev.proxy.server.reload.ReloadResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.search.Search;
@@ -34,7 +35,7 @@ final class AdminModel implements AdminApi {
     AdminModel(ProxyApp app) {
         this.app = app;
         this.readiness = new ProxyReadiness(app.proxy(), app::discovery, app.watchdog(),
-                app::globalLimitsDegraded);
+                app::globalLimitsDegraded, () -> app.fleet().flatMap(f -> f.status().degradation()));
         // a server setting: it applies at the next start, like the admin address itself
         this.writable = app.config().server().adminAllowWrites();
     }
@@ -62,7 +63,9 @@ final class AdminModel implements AdminApi {
     private ObjectNode loadState(ConfigSnapshot snapshot) {
         ObjectNode node = NODES.objectNode();
         node.put("generation", snapshot.generation());
-        node.put("source", app.reloader().map(r -> r.file().toString()).orElse(null));
+        node.put("source", app.reloader().map(ConfigReloader::source).orElse(null));
+        node.put("hash", app.hash());
+        node.set("configSource", app.fleet().map(f -> ConfigJson.of(f.status())).orElse(NODES.nullNode()));
         node.set("lastReload", app.reloader().map(r -> reloadJson(r.last())).orElse(NODES.nullNode()));
         return node;
     }

@@ -1,8 +1,9 @@
 package dev.proxy.server;
 
 import dev.proxy.core.config.ConfigException;
-import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.ProxyConfig;
+import dev.proxy.server.fleet.ConfigCommand;
+import dev.proxy.server.fleet.FleetConfigSource;
 import dev.proxy.server.logging.ProxyLogging;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,11 +21,13 @@ import sun.misc.Signal;
 
 /**
  * The command line: {@code java -jar proxy-server.jar [--config FILE] [--validate] [--demo]}, and
- * {@code java -jar proxy-server.jar register --prefix P --address HOST:PORT} ({@link RegisterCommand}).
+ * {@code java -jar proxy-server.jar register --prefix P --address HOST:PORT} ({@link RegisterCommand}), and
+ * {@code java -jar proxy-server.jar config push|get|diff|history|rollback} ({@link ConfigCommand}: a fleet's config
+ * in etcd).
  */
 @Command(name = "proxy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "An HTTP reverse proxy configured by one YAML routes file.",
-        subcommands = RegisterCommand.class)
+        subcommands = {RegisterCommand.class, ConfigCommand.class})
 public final class Main implements Callable<Integer> {
     /** {@code --version}: the version and commit the build stamped into the jar ({@link BuildInfo}). */
     static final class Version implements CommandLine.IVersionProvider {
@@ -107,19 +110,27 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = new PrintWriter(System.err, true);
-        ProxyConfig parsed;
+        LoadedConfig loaded;
         try {
-            parsed = ConfigReader.read(config);
+            loaded = LoadedConfig.read(config);
         } catch (ConfigException e) {
             err.println(e.getMessage());
             return 2;
         } catch (IOException e) {
             err.println(config + ": cannot read: " + e);
             return 2;
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // a fleet's etcd unreachable with no cache, or its TLS files unreadable
+            err.println("cannot start: " + e.getMessage());
+            return 1;
         }
+        ProxyConfig parsed = loaded.config();
         if (validate) {
+            loaded.fleet().ifPresent(FleetConfigSource::close);
             System.out.println(config + ": valid (" + count(parsed.routes().size(), "route") + ", "
-                    + count(parsed.clusters().size(), "cluster") + ")");
+                    + count(parsed.clusters().size(), "cluster")
+                    + loaded.fleet().map(f -> ", from etcd " + f.status().key() + "@" + f.status().appliedRevision())
+                    .orElse("") + ")");
             return 0;
         }
         ProxyLogging.applyFileFormat(parsed.observability().logFormat());
@@ -128,7 +139,7 @@ public final class Main implements Callable<Integer> {
         reloadOnSighup(started);
         ProxyApp app;
         try {
-            app = ProxyApp.start(config, parsed, demo);
+            app = ProxyApp.start(loaded, demo);
             started.set(app);
         } catch (RuntimeException e) {
             // most often a port already in use: say so in one line, not a stack trace

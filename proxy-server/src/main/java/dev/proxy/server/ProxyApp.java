@@ -24,6 +24,8 @@ import dev.proxy.resilience.ratelimit.RedisTokenSource;
 import dev.proxy.resilience.ratelimit.TokenSource;
 import dev.proxy.server.admin.AdminServer;
 import dev.proxy.server.demo.DemoBackend;
+import dev.proxy.server.fleet.FleetConfigSource;
+import dev.proxy.server.reload.ConfigHash;
 import dev.proxy.server.reload.ConfigFileWatcher;
 import dev.proxy.server.reload.ConfigReloader;
 import dev.proxy.server.reload.ReloadResult;
@@ -68,6 +70,10 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
     /** The Redis of the global rate limits, when the config has one; lives as long as the app (a restart changes it). */
     private Optional<RedisTokenSource> globalTokens = Optional.empty();
     private ResilienceFactory resilience;
+    /** The fleet's config key in etcd this replica follows, when the file has a {@code configSource}. */
+    private Optional<FleetConfigSource> fleet = Optional.empty();
+    private volatile String hash;
+    private ConfigMeters configMeters;
     private volatile boolean stopped;
 
     private ProxyApp(ProxyConfig config) {
@@ -88,7 +94,21 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
      * {@link Main}) or {@code POST /config/reload} loads it again.
      */
     public static ProxyApp start(Path file, ProxyConfig config, boolean withDemo) throws InterruptedException {
+        return start(file, config, Optional.empty(), withDemo);
+    }
+
+    /**
+     * Starts the proxy on a loaded config: a routes file, watched as above, or a replica's local file with its fleet
+     * source, whose key in etcd is followed as well. The app owns the fleet source from here on, and closes it.
+     */
+    public static ProxyApp start(LoadedConfig loaded, boolean withDemo) throws InterruptedException {
+        return start(loaded.file(), loaded.config(), loaded.fleet(), withDemo);
+    }
+
+    private static ProxyApp start(Path file, ProxyConfig config, Optional<FleetConfigSource> fleet, boolean withDemo)
+            throws InterruptedException {
         ProxyApp app = new ProxyApp(config);
+        app.fleet = fleet;
         try {
             app.startAll(file, withDemo);
             return app;
@@ -121,6 +141,9 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
                 .tags("version", build.version(), "commit", build.commit(), "java", build.java())
                 .register(metrics.registry());
         metrics.beforeScrape(runtime::refresh);
+        hash = ConfigHash.of(config);
+        configMeters = ConfigMeters.bind(metrics.registry(), hash);
+        log.info("config hash {}", hash);
         NettyMeters.bind(metrics.registry(), proxy.allocator(), proxy.workers());
         watchdog = new Watchdog(config.observability().watchdog(), new JvmReadingSource(proxy::connectionCount,
                 config.server().limits().maxConnections()), metrics.registry(),
@@ -128,8 +151,15 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         startDiscovery(config);
         watchCertificates();
         if (file != null) {
-            ConfigReloader r = new ConfigReloader(file, this, runtime::configLoaded, proxy.snapshot().generation());
+            ConfigReloader r = fleet.isPresent()
+                    ? new ConfigReloader(fleet.get().describe(), fleet.get()::load, this, runtime::configLoaded,
+                            proxy.snapshot().generation())
+                    : new ConfigReloader(file, this, runtime::configLoaded, proxy.snapshot().generation());
             reloader = Optional.of(r);
+            fleet.ifPresent(f -> {
+                ConfigMeters.bindFleet(metrics.registry(), f::status);
+                f.start(r);
+            });
             try {
                 fileWatcher = Optional.of(ConfigFileWatcher.start(file, () -> r.reload("file")));
             } catch (IOException e) {
@@ -187,6 +217,8 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         ProxyConfig previous = config;
         long generation = proxy.apply(next).generation();
         config = next;
+        hash = ConfigHash.of(next);
+        configMeters.applied(hash);
         if (!previous.etcdPrefixes().equals(next.etcdPrefixes()) || !previous.etcd().equals(next.etcd())
                 || !previous.dnsClusters().equals(next.dnsClusters())) {
             stopDiscovery();
@@ -229,6 +261,17 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         return admin;
     }
 
+    /** The content hash of the config serving traffic ({@link ConfigHash}). */
+    @Override
+    public String hash() {
+        return hash;
+    }
+
+    /** The fleet config source this replica follows, if any. */
+    public Optional<FleetConfigSource> fleet() {
+        return fleet;
+    }
+
     /** The config serving traffic. */
     @Override
     public ProxyConfig config() {
@@ -268,6 +311,7 @@ public final class ProxyApp implements AutoCloseable, ConfigReloader.Target {
         stopped = true;
         // nothing may swap a snapshot into a server that is shutting down: no reload, no discovery
         fileWatcher.ifPresent(ConfigFileWatcher::close);
+        fleet.ifPresent(FleetConfigSource::close);
         certificateWatcher.ifPresent(ConfigFileWatcher::close);
         stopDiscovery();
         if (watchdog != null) {

@@ -16,24 +16,28 @@ import java.util.function.Supplier;
  * etcd at the same moment, and taking them all out of service would turn an etcd outage into a full one. A watchdog
  * threshold crossed makes the proxy unready only with {@code action: fail_readiness}; otherwise it is a degradation.
  * The global rate limits' Redis failing is a degradation too, for the same reason: the limits follow their
- * {@code failureMode} meanwhile.
+ * {@code failureMode} meanwhile. So is a fleet's config source while etcd is away or the cache file serves: the last
+ * good config keeps serving.
  */
 final class ProxyReadiness implements Readiness {
     private final ProxyServer proxy;
     private final Supplier<? extends Optional<? extends EndpointSource>> discovery;
     private final Watchdog watchdog;
     private final BooleanSupplier redisFailing;
+    private final Supplier<Optional<String>> configSource;
 
     /**
      * @param discovery the discovery running now (a reload may replace it)
      * @param redisFailing true while the Redis of the global rate limits is failing
+     * @param configSource why a fleet's config source is degraded (etcd away, the cache serving), if it is
      */
     ProxyReadiness(ProxyServer proxy, Supplier<? extends Optional<? extends EndpointSource>> discovery,
-                   Watchdog watchdog, BooleanSupplier redisFailing) {
+                   Watchdog watchdog, BooleanSupplier redisFailing, Supplier<Optional<String>> configSource) {
         this.proxy = proxy;
         this.discovery = discovery;
         this.watchdog = watchdog;
         this.redisFailing = redisFailing;
+        this.configSource = configSource;
     }
 
     @Override
@@ -70,6 +74,7 @@ final class ProxyReadiness implements Readiness {
         if (redisFailing.getAsBoolean()) {
             degradations.add("rate limits' Redis unreachable (global limits follow their failureMode)");
         }
+        configSource.get().ifPresent(degradations::add);
         return degradations;
     }
 }

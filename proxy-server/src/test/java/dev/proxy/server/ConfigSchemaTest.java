@@ -61,6 +61,7 @@ class ConfigSchemaTest {
             Map.entry("## 2. `server`", ""),
             Map.entry("## 3. `clusters`", "clusters[]."),
             Map.entry("### Endpoints from etcd (`discovery`)", ""),
+            Map.entry("### A fleet's config in etcd (`configSource`)", ""),
             Map.entry("## 4. `routes`", "routes[]."),
             Map.entry("### `retry`", "routes[]."),
             Map.entry("### `rateLimit`", "routes[]."),
@@ -127,6 +128,17 @@ class ConfigSchemaTest {
         assertThat(escaped).isEmpty();
         // every block of the examples was tried: server, limits, pools, breakers, retry, observability, ...
         assertThat(checked).isGreaterThan(60);
+    }
+
+    @Test
+    void theFleetExamplePassesTheReaderAsAReplicaReadsItAndBothHalvesPassTheSchema() {
+        String local = read(root.resolve("config/examples/fleet/local.yaml"));
+        String shared = read(root.resolve("config/examples/fleet/shared.yaml"));
+
+        assertThat(ConfigReader.read(local, "local.yaml", shared, "shared.yaml").configSource()).isPresent();
+        assertThat(messages(schema.validate(tree(local)))).isEmpty();
+        assertThat(messages(schema.validate(tree(shared)))).isEmpty();
+        assertThat(schema.validate(tree(local.replace("prefix: /proxy/fleet", "prefix: /proxy/fleet/")))).isNotEmpty();
     }
 
     @Test

@@ -331,6 +331,38 @@ class DeployManifestsTest {
                 .contains("./prometheus/proxy-alerts.yaml:/etc/prometheus/rules/proxy-alerts.yaml:ro");
     }
 
+    @Test
+    void theFleetOptionsOfComposeAndKubernetesReadTheirSharedConfigFromEtcd() {
+        // compose: fleet-push writes shared.yaml where the replicas' local file says, and both read them together
+        String local = DeployFiles.read(root.resolve("deploy/compose/fleet/local.yaml"));
+        String shared = DeployFiles.read(root.resolve("deploy/compose/fleet/shared.yaml"));
+        ProxyConfig fleet = ConfigReader.read(local, "local.yaml", shared, "shared.yaml");
+        assertThat(fleet.configSource().orElseThrow().etcd().endpoints().get(0).toString())
+                .isEqualTo("http://etcd:2379");
+        assertThat(fleet.server().listen().port()).isEqualTo(defaults.listen().port());
+        Map<String, Object> services = map(at(DeployFiles.documents(root.resolve("deploy/compose.yaml")).get(0),
+                "services"));
+        assertThat(list(map(services.get("fleet-push")).get("command"))).containsExactly("config", "push", "-c",
+                "/etc/proxy/local.yaml", "/etc/proxy/shared.yaml");
+        for (String replica : List.of("fleet-push", "fleet-1", "fleet-2")) {
+            Map<String, Object> service = map(services.get(replica));
+            assertThat(list(service.get("profiles"))).as(replica).containsExactly("fleet");
+            assertThat(list(service.get("volumes"))).as(replica).containsExactly("./compose/fleet:/etc/proxy:ro");
+        }
+        assertThat(list(map(services.get("fleet-1")).get("command"))).containsExactly("--config",
+                "/etc/proxy/local.yaml");
+
+        // Kubernetes: the extra ConfigMap is a local file that names the fleet's key and listens where the probes look
+        Map<String, Object> configMap = map(DeployFiles.documents(
+                root.resolve("deploy/kubernetes/extras/fleet-configmap.yaml")).get(0));
+        assertThat(map(configMap.get("metadata")).get("name")).isEqualTo("proxy-config");
+        String podFile = (String) map(configMap.get("data")).get("proxy.yaml");
+        ProxyConfig pod = ConfigReader.read(podFile, "fleet-configmap", shared, "shared.yaml");
+        assertThat(pod.configSource().orElseThrow().key()).isEqualTo("/proxy/fleet/config");
+        assertThat(pod.server().adminListen().port()).isEqualTo(defaults.adminListen().port());
+        assertThat(pod.configSource().orElseThrow().etcd().snapshotFile().orElseThrow().toString()).startsWith("/tmp/");
+    }
+
     private Map<String, Object> container() {
         return map(at(manifest(root, "Deployment", "proxy"), "spec", "template", "spec", "containers", 0));
     }

@@ -19,11 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -274,50 +270,21 @@ class ReloadIntegrationTest {
         Path file = dir.resolve("proxy.yaml");
         start(file, a);
 
-        AtomicBoolean running = new AtomicBoolean(true);
-        AtomicLong done = new AtomicLong();
-        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-        List<Thread> clients = new ArrayList<>();
-        for (int t = 0; t < 50; t++) {
-            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            Thread thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        HttpResponse<String> r = own.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + app.proxy().address().getPort() + "/main/x")).timeout(Duration.ofSeconds(10))
-                                .build(), HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 200) {
-                            failures.add(r.statusCode() + " " + r.headers().firstValue("x-proxy-error").orElse(""));
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        failures.add(e.toString());
-                    }
-                    done.incrementAndGet();
-                }
-            }, "load-" + t);
-            thread.start();
-            clients.add(thread);
-        }
-        try {
+        LoadGenerator load = LoadGenerator.start(50, i -> URI.create("http://127.0.0.1:"
+                + app.proxy().address().getPort() + "/main/x"));
+        try (load) {
             for (int i = 0; i < 20; i++) {
-                long before = done.get();
                 // let traffic flow on each generation before the next swap
-                await().atMost(Duration.ofSeconds(20)).until(() -> done.get() >= before + 100);
+                load.awaitMore(100);
                 Files.writeString(file, i % 2 == 0 ? b : a, StandardCharsets.UTF_8);
                 assertThat(app.reload("test").orElseThrow().outcome()).isEqualTo(ReloadResult.Outcome.APPLIED);
             }
-            long before = done.get();
-            await().atMost(Duration.ofSeconds(20)).until(() -> done.get() >= before + 100);
-        } finally {
-            running.set(false);
-            for (Thread t : clients) {
-                t.join(20_000);
-            }
+            load.awaitMore(100);
         }
 
-        assertThat(failures).isEmpty();
-        assertThat(done.get()).isGreaterThan(2000);
+        assertThat(load.failures()).isEmpty();
+        assertThat(load.done()).isGreaterThan(2000);
         assertThat(app.proxy().snapshot().generation()).isEqualTo(21);
-        assertThat(one.requestCount() + two.requestCount()).isEqualTo((int) done.get());
+        assertThat(one.requestCount() + two.requestCount()).isEqualTo((int) load.done());
     }
 }

@@ -142,6 +142,7 @@ class StatusPageBrowserTest {
                 .containsAllEntriesOf(fields));
         assertThat(shown.get("users/127.0.0.1:" + dead)).containsEntry("health", "ejected");
         assertThat(dom).contains("data-field=\"available\">1/2 available", "data-field=\"generation\">1<");
+        assertThat(dom).containsPattern("data-field=\"hash\">[0-9a-f]{12}<");
         Matcher total = Pattern.compile("<tr data-route=\"users\">.*?data-field=\"requests\">(\\d+)<").matcher(dom);
         assertThat(total.find()).isTrue();
         assertThat(Long.parseLong(total.group(1))).as("requests of the users route when the page loaded")

@@ -7,6 +7,7 @@ import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.discovery.EndpointSource;
+import dev.proxy.core.discovery.SourceThread;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -21,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +48,8 @@ public final class DnsEndpointSource implements EndpointSource {
     /** @param names the DNS name of each cluster to follow, by cluster name */
     public DnsEndpointSource(Map<String, DnsDiscoveryConfig> names) {
         this.names = Map.copyOf(names);
-        executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "dns-discovery");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
         // once closed, pending refreshes are dropped and late resolver callbacks are discarded
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor = SourceThread.create("dns-discovery");
         resolverLoop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dns-resolver", true),
                 NioIoHandler.newFactory());
     }
@@ -114,15 +109,7 @@ public final class DnsEndpointSource implements EndpointSource {
 
     @Override
     public void close() {
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        SourceThread.stop(executor);
         refreshes.forEach(NameRefresh::close);
         resolverLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.proxy.core.config.EndpointConfig;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The last known endpoints of every discovered cluster, kept on disk so that a proxy restarted while etcd is
  * unreachable serves what it served before. JSON: {@code {"clusters":{"users":[{"address":"10.0.0.5:8080",
- * "weight":1}]}}}. Written whole to a temporary file and renamed, so a crash never leaves half a file.
+ * "weight":1}]}}}. Written by {@link AtomicFiles}, so a crash never leaves half a file.
  * Not thread-safe: used from the discovery thread.
  */
 final class EndpointSnapshotFile {
@@ -81,19 +78,7 @@ final class EndpointSnapshotFile {
             }
         });
         try {
-            Path dir = file.getParent();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try {
-                JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-                try {
-                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
         } catch (IOException e) {
             log.warn("cannot write the endpoint snapshot {}: {}", file, e.getMessage());
         }

@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.EtcdConfig;
+import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.discovery.DiscoveryStatus;
 import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.discovery.EndpointSource;
+import dev.proxy.core.discovery.SourceThread;
 import io.etcd.jetcd.Client;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>All discovery work runs on one thread of its own ({@code etcd-discovery}), never on an event loop. Changes that
  * arrive while the sink is busy are coalesced: the sink gets the latest set of each cluster, not every step.
  */
-public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Listener {
+public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Listener<EndpointConfig> {
     private static final Logger log = LoggerFactory.getLogger(EtcdEndpointSource.class);
     private static final long SNAPSHOT_DELAY_MILLIS = 1000;
 
@@ -43,7 +44,7 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
     private final Map<String, String> prefixes;
     private final Optional<EndpointSnapshotFile> snapshotFile;
     private final ScheduledExecutorService executor;
-    private final List<PrefixWatch> watches = new ArrayList<>();
+    private final List<PrefixWatch<EndpointConfig>> watches = new ArrayList<>();
     // written on the discovery thread, read by status() from any thread
     private final Map<String, List<EndpointConfig>> applied = new ConcurrentHashMap<>();
     private final Set<String> unreachable = ConcurrentHashMap.newKeySet();
@@ -65,14 +66,8 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
         this.config = requireNonNull(config, "config");
         this.prefixes = Map.copyOf(prefixes);
         this.snapshotFile = config.snapshotFile().map(EndpointSnapshotFile::new);
-        ScheduledThreadPoolExecutor exec = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "etcd-discovery");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
         // once closed, pending retries are dropped and late jetcd callbacks are discarded, not thrown at jetcd
-        exec.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.executor = exec;
+        this.executor = SourceThread.create("etcd-discovery");
     }
 
     /** The source for the discovered clusters of {@code config}; empty when none discovers its endpoints. */
@@ -100,7 +95,8 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
             this.client = connected;
             fallback = snapshotFile.map(EndpointSnapshotFile::read).orElse(Map.of());
             prefixes.forEach((cluster, prefix) -> {
-                PrefixWatch w = new PrefixWatch(cluster, prefix, client, executor, config.requestTimeout(), this);
+                PrefixWatch<EndpointConfig> w = new PrefixWatch<>(cluster, prefix, client, executor,
+                        config.requestTimeout(), kv -> RegistrationCodec.decode(kv.getValue().getBytes()), this);
                 watches.add(w);
                 w.start();
             });
@@ -110,7 +106,20 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
     }
 
     @Override
-    public void endpoints(String cluster, List<EndpointConfig> endpoints) {
+    public void values(String cluster, SortedMap<String, EndpointConfig> byKey) {
+        endpoints(cluster, distinct(byKey.values()));
+    }
+
+    /** One endpoint per address, in key order: two keys registering one address do not double its share. */
+    private static List<EndpointConfig> distinct(Iterable<EndpointConfig> endpoints) {
+        Map<HostPort, EndpointConfig> byAddress = new LinkedHashMap<>();
+        for (EndpointConfig e : endpoints) {
+            byAddress.putIfAbsent(e.address(), e);
+        }
+        return List.copyOf(byAddress.values());
+    }
+
+    private void endpoints(String cluster, List<EndpointConfig> endpoints) {
         pending.put(cluster, endpoints);
         if (!flushQueued) {
             flushQueued = true;
@@ -200,14 +209,6 @@ public final class EtcdEndpointSource implements EndpointSource, PrefixWatch.Lis
                 client.close();
             }
         });
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        SourceThread.stop(executor);
     }
 }

@@ -3,8 +3,6 @@ package dev.proxy.balancer.etcd;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
-import dev.proxy.core.config.EndpointConfig;
-import dev.proxy.core.config.HostPort;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
@@ -18,11 +16,11 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,28 +29,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows one cluster's key prefix: lists it, then watches from the listed revision + 1. After a broken watch it
+ * Follows one key prefix (a discovered cluster's, or a fleet's config key): lists it, then watches from the listed
+ * revision + 1. After a broken watch it
  * resumes from the last revision it applied, so no event is lost; an event at or below that revision (a resumed
  * watch may send it again) is skipped, so none is applied twice. When that revision has been compacted away it
- * lists again and takes the listing as the whole truth.
+ * lists again and takes the listing as the whole truth. What a value means is the {@link Decoder}'s business; the
+ * listener gets every decoded value under the prefix, by key, after each change.
  *
  * <p>Confined to one thread: every method runs on {@code executor}, jetcd's callbacks hop onto it.
+ *
+ * @param <T> what a value decodes to
  */
-final class PrefixWatch {
+public final class PrefixWatch<T> {
     private static final Logger log = LoggerFactory.getLogger(PrefixWatch.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+    /** Reads one value; called on the watch's executor. */
+    @FunctionalInterface
+    public interface Decoder<T> {
+        /**
+         * The value of {@code kv}; empty when the value stands for no entry (a deregistration).
+         *
+         * @throws IllegalArgumentException the value cannot be read: it is skipped and reported
+         */
+        Optional<T> decode(KeyValue kv);
+    }
+
     /** Hears what the watch finds; called on the watch's executor. */
-    interface Listener {
-        /** The cluster's whole endpoint set, after a listing or a batch of events changed it. */
-        void endpoints(String cluster, List<EndpointConfig> endpoints);
+    public interface Listener<T> {
+        /** Every value under the prefix, by key, after a listing or a batch of events changed them. */
+        void values(String name, SortedMap<String, T> byKey);
 
         /** Whether etcd answered the last call (true) or the last call or stream failed (false). */
-        void reachable(String cluster, boolean reachable);
+        void reachable(String name, boolean reachable);
 
         /** A value under the prefix could not be read and was skipped. */
-        void decodeError(String cluster, String key, String reason);
+        void decodeError(String name, String key, String reason);
     }
 
     private final String cluster;
@@ -60,8 +73,9 @@ final class PrefixWatch {
     private final Client client;
     private final ScheduledExecutorService executor;
     private final Duration requestTimeout;
-    private final Listener listener;
-    private final Map<String, EndpointConfig> byKey = new TreeMap<>();
+    private final Decoder<T> decoder;
+    private final Listener<T> listener;
+    private final SortedMap<String, T> byKey = new TreeMap<>();
     /** The revision of each unreadable value reported, so that listing it again does not report it again. */
     private final Map<String, Long> undecodable = new HashMap<>();
     /** The revision of the store this watch has applied everything up to; 0 before the first listing. */
@@ -72,22 +86,28 @@ final class PrefixWatch {
     private int failures;
     private boolean closed;
 
-    PrefixWatch(String cluster, String prefix, Client client, ScheduledExecutorService executor,
-                Duration requestTimeout, Listener listener) {
+    /**
+     * @param cluster the name the listener hears it by
+     * @param executor the single thread everything runs on
+     */
+    public PrefixWatch(String cluster, String prefix, Client client, ScheduledExecutorService executor,
+                       Duration requestTimeout, Decoder<T> decoder, Listener<T> listener) {
         this.cluster = requireNonNull(cluster, "cluster");
         this.prefix = ByteSequence.from(prefix, UTF_8);
         this.client = requireNonNull(client, "client");
         this.executor = requireNonNull(executor, "executor");
         this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout");
+        this.decoder = requireNonNull(decoder, "decoder");
         this.listener = requireNonNull(listener, "listener");
     }
 
-    void start() {
+    /** Lists, then watches; returns at once. */
+    public void start() {
         executor.execute(this::list);
     }
 
     /** Stops watching; nothing is reported after it. Call it on the executor, like everything else here. */
-    void close() {
+    public void close() {
         closed = true;
         generation++;
         stopWatcher();
@@ -167,7 +187,7 @@ final class PrefixWatch {
                     undecodable.remove(key(kv));
                     changed |= byKey.remove(key(kv)) != null;
                 }
-                default -> log.debug("cluster {}: ignoring an unrecognised watch event", cluster);
+                default -> log.debug("{}: ignoring an unrecognised watch event", cluster);
             }
         }
         revision = last;
@@ -186,7 +206,7 @@ final class PrefixWatch {
         Throwable cause = error.getCause() instanceof CompactedException ? error.getCause() : error;
         if (cause instanceof CompactedException compacted) {
             // the events after our revision are gone: only a fresh listing can say what changed meanwhile
-            log.warn("cluster {}: etcd compacted revision {} past ours ({}); listing {} again", cluster,
+            log.warn("{}: etcd compacted revision {} past ours ({}); listing {} again", cluster,
                     compacted.getCompactedRevision(), revision, prefix.toString(UTF_8));
             executor.execute(this::list);
             return;
@@ -201,10 +221,10 @@ final class PrefixWatch {
         failures++;
         listener.reachable(cluster, false);
         if (failures == 1) {
-            log.warn("cluster {}: etcd {} of {} failed; the last known endpoints keep serving while it retries: {}",
+            log.warn("{}: etcd {} of {} failed; what was last known keeps serving while it retries: {}",
                     cluster, what, prefix.toString(UTF_8), describe(error));
         } else {
-            log.debug("cluster {}: etcd {} failed again ({} in a row): {}", cluster, what, failures, describe(error));
+            log.debug("{}: etcd {} failed again ({} in a row): {}", cluster, what, failures, describe(error));
         }
     }
 
@@ -221,9 +241,9 @@ final class PrefixWatch {
 
     private boolean put(KeyValue kv) {
         String key = key(kv);
-        Optional<EndpointConfig> endpoint;
+        Optional<T> endpoint;
         try {
-            endpoint = RegistrationCodec.decode(kv.getValue().getBytes());
+            endpoint = decoder.decode(kv);
             undecodable.remove(key);
         } catch (IllegalArgumentException e) {
             Long reported = undecodable.put(key, kv.getModRevision());
@@ -240,16 +260,7 @@ final class PrefixWatch {
     }
 
     private void publish() {
-        listener.endpoints(cluster, distinct(byKey.values()));
-    }
-
-    /** One endpoint per address, in key order: two keys registering one address do not double its share. */
-    private static List<EndpointConfig> distinct(Iterable<EndpointConfig> endpoints) {
-        Map<HostPort, EndpointConfig> byAddress = new LinkedHashMap<>();
-        for (EndpointConfig e : endpoints) {
-            byAddress.putIfAbsent(e.address(), e);
-        }
-        return List.copyOf(byAddress.values());
+        listener.values(cluster, Collections.unmodifiableSortedMap(new TreeMap<>(byKey)));
     }
 
     private void stopWatcher() {
@@ -259,7 +270,7 @@ final class PrefixWatch {
             try {
                 w.close();
             } catch (RuntimeException e) {
-                log.debug("cluster {}: closing a watcher failed", cluster, e);
+                log.debug("{}: closing a watcher failed", cluster, e);
             }
         }
     }

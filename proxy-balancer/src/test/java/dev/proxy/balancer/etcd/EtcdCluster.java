@@ -181,6 +181,29 @@ public final class EtcdCluster implements AutoCloseable {
         }
     }
 
+    /** The index of the member that is the Raft leader now, as the members themselves report it. */
+    public int leader() throws InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < processes.length; i++) {
+                if (processes[i] == null || !processes[i].isAlive()) {
+                    continue;
+                }
+                try {
+                    var status = client().getMaintenanceClient().statusMember("http://127.0.0.1:" + clientPorts[i])
+                            .orTimeout(5, TimeUnit.SECONDS).join();
+                    if (status.getLeader() != 0 && status.getLeader() == status.getHeader().getMemberId()) {
+                        return i;
+                    }
+                } catch (RuntimeException e) {
+                    // that member does not answer: ask the next
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("no etcd member reports itself the leader within " + READY_TIMEOUT);
+    }
+
     /** The client URL of each member. */
     public List<URI> clientUrls() {
         List<URI> urls = new ArrayList<>();

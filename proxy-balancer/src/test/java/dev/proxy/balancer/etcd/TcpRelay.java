@@ -16,13 +16,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * connection through it is reset, new ones are refused) and restore, while etcd itself keeps running for the
  * test's own writes. Thread per direction; for tests only.
  */
-final class TcpRelay implements AutoCloseable {
+public final class TcpRelay implements AutoCloseable {
     private final ServerSocket server;
     private final InetSocketAddress target;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
 
-    TcpRelay(URI target) throws IOException {
+    public TcpRelay(URI target) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "relay-accept-" + server.getLocalPort());
@@ -30,19 +30,19 @@ final class TcpRelay implements AutoCloseable {
         acceptor.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
     /** Resets every connection through the relay and refuses new ones until {@link #restore}. */
-    void cut() {
+    public void cut() {
         cut = true;
         for (Socket s : open) {
             reset(s);
         }
     }
 
-    void restore() {
+    public void restore() {
         cut = false;
     }
 

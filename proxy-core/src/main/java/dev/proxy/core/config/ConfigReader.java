@@ -59,7 +59,43 @@ public final class ConfigReader {
         Problems problems = new Problems();
         Node root = parse(new StringReader(yaml), source, problems);
         problems.throwIfAny(source);
+        return read(root, source, problems, environment);
+    }
+
+    /**
+     * A replica of a fleet: its local file ({@code server}, {@code observability}, {@code redis},
+     * {@code configSource}) with the fleet's shared document from etcd ({@code discovery}, {@code clusters},
+     * {@code routes}), validated together exactly as one routes file is. Lines in the problems are those of the
+     * document the key is in.
+     */
+    public static ProxyConfig read(String localYaml, String localSource, String fleetYaml, String fleetSource) {
+        String source = localSource + " + " + fleetSource;
+        Problems localProblems = new Problems();
+        Node local = parse(new StringReader(localYaml), localSource, localProblems);
+        localProblems.throwIfAny(localSource);
+        Problems fleetProblems = new Problems();
+        Node fleet = parse(new StringReader(fleetYaml), fleetSource, fleetProblems);
+        fleetProblems.throwIfAny(fleetSource);
+        Problems problems = new Problems();
+        // a key in the wrong half is a problem like any other: the rest is still read, so every problem is reported
+        Node merged = FleetDocument.merge(local, fleet, problems);
+        return read(merged, source, problems, System.getenv());
+    }
+
+    /** The {@code configSource} of a local file, without reading the rest: empty when the file has none. */
+    public static Optional<ConfigSourceConfig> configSource(String localYaml, String source) {
+        Problems problems = new Problems();
+        Node root = parse(new StringReader(localYaml), source, problems);
+        problems.throwIfAny(source);
+        Optional<ConfigSourceConfig> result = DiscoveryReader.configSource(
+                ConfigNode.of("", root, problems).optionalObject("configSource"));
+        problems.throwIfAny(source);
+        return result;
+    }
+
+    private static ProxyConfig read(Node root, String source, Problems problems, Map<String, String> environment) {
         ConfigNode top = ConfigNode.of("", root, problems);
+        Optional<ConfigSourceConfig> configSource = DiscoveryReader.configSource(top.optionalObject("configSource"));
         ServerConfig server = server(top.object("server"), environment);
         Optional<EtcdConfig> etcd = DiscoveryReader.etcd(top.object("discovery"));
         ObservabilityConfig observability = ObservabilityReader.read(top.object("observability"));
@@ -104,7 +140,7 @@ public final class ConfigReader {
             problems.add("routes", "is required: without routes every request is answered 404");
         }
         problems.throwIfAny(source);
-        return new ProxyConfig(server, etcd, clusters, routes, observability, redis);
+        return new ProxyConfig(server, etcd, clusters, routes, observability, redis, configSource);
     }
 
     private static Node parse(Reader reader, String source, Problems problems) {

@@ -23,6 +23,35 @@ final class DiscoveryReader {
         return block.map(DiscoveryReader::connection);
     }
 
+    /**
+     * The top-level {@code configSource} block of a replica's local file: where the fleet's shared config lives.
+     * The etcd connection has the keys of {@code discovery.etcd}, plus {@code prefix}.
+     */
+    static Optional<ConfigSourceConfig> configSource(Optional<ConfigNode> block) {
+        if (block.isEmpty()) {
+            return Optional.empty();
+        }
+        ConfigNode source = block.get();
+        Optional<ConfigNode> etcdBlock = source.optionalObject("etcd");
+        source.finish();
+        if (etcdBlock.isEmpty()) {
+            source.problem("etcd", "is required: the etcd that holds the fleet's config");
+            return Optional.empty();
+        }
+        ConfigNode e = etcdBlock.get();
+        Optional<String> prefix = e.requiredString("prefix");
+        EtcdConfig connection = connection(e);
+        if (prefix.isEmpty()) {
+            return Optional.empty();
+        }
+        String p = prefix.get();
+        if (!p.startsWith("/") || p.endsWith("/")) {
+            e.problem("prefix", "must start with / and not end with /, e.g. /proxy/fleet");
+            return Optional.empty();
+        }
+        return Optional.of(new ConfigSourceConfig(connection, p));
+    }
+
     private static EtcdConfig connection(ConfigNode e) {
         EtcdConfig primary = connection(e, true);
         Optional<ConfigNode> fallback = e.optionalObject("fallback");

@@ -12,9 +12,12 @@ import java.util.Optional;
  *
  * @param etcd the etcd connection of the clusters that discover their endpoints there; empty when none does
  * @param redis the Redis of the rate limits with {@code scope: global}; empty when none has it
+ * @param configSource where a replica of a fleet reads {@code discovery}, {@code clusters} and {@code routes}
+ *     (etcd); empty when they come from the file itself
  */
 public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
-                          List<RouteConfig> routes, ObservabilityConfig observability, Optional<RedisConfig> redis) {
+                          List<RouteConfig> routes, ObservabilityConfig observability, Optional<RedisConfig> redis,
+                          Optional<ConfigSourceConfig> configSource) {
     public ProxyConfig {
         requireNonNull(server, "server");
         requireNonNull(etcd, "etcd");
@@ -22,12 +25,19 @@ public record ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<C
         routes = List.copyOf(routes);
         requireNonNull(observability, "observability");
         requireNonNull(redis, "redis");
+        requireNonNull(configSource, "configSource");
+    }
+
+    /** A config read from one file, with no fleet config source. */
+    public ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
+                       List<RouteConfig> routes, ObservabilityConfig observability, Optional<RedisConfig> redis) {
+        this(server, etcd, clusters, routes, observability, redis, Optional.empty());
     }
 
     /** A config without Redis. */
     public ProxyConfig(ServerConfig server, Optional<EtcdConfig> etcd, List<ClusterConfig> clusters,
                        List<RouteConfig> routes, ObservabilityConfig observability) {
-        this(server, etcd, clusters, routes, observability, Optional.empty());
+        this(server, etcd, clusters, routes, observability, Optional.empty(), Optional.empty());
     }
 
     /** The etcd key prefix of each cluster that discovers its endpoints, by cluster name, in file order. */

@@ -59,6 +59,9 @@ public record ConfigDiff(List<String> routesAdded, List<String> routesRemoved, L
         if (!old.redis().equals(next.redis())) {
             restart.add("redis");
         }
+        if (!old.configSource().equals(next.configSource())) {
+            restart.add("configSource");
+        }
         return new ConfigDiff(ra, rr, rc, ca, cr, cc, !old.etcd().equals(next.etcd()), restart);
     }
 
