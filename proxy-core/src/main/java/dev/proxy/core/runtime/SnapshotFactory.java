@@ -110,7 +110,8 @@ public final class SnapshotFactory {
                 WeightedCluster wc = rc.clusters().get(i);
                 Cluster whole = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
                 // the subset is chosen here, once per snapshot: a request only gets the precomputed view
-                cs[i] = rc.endpointSelector().map(whole::subset).orElse(whole);
+                // a weighted entry's own selector wins over the route's: a canary split by label within one cluster
+                cs[i] = wc.endpointSelector().or(rc::endpointSelector).map(whole::subset).orElse(whole);
                 weights[i] = wc.weight();
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))

@@ -115,4 +115,32 @@ class SubsetIntegrationTest {
                 proxy.server().snapshot().clusters().get("app").endpoints().get(0))).isSameAs(prodPool);
         assertThat(prod.requestCount()).isZero();
     }
+
+    @Test
+    void aWeightedSplitBetweenTwoSubsetsOfOneClusterIsACanaryByLabel() throws Exception {
+        TestBackend prod = backend("prod");
+        TestBackend canary = backend("canary");
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                clusters:
+                  - name: app
+                    endpoints:
+                      - { address: %s, labels: { env: prod } }
+                      - { address: %s, labels: { env: canary } }
+                routes:
+                  - name: split
+                    match: { pathPrefix: / }
+                    weightedClusters:
+                      - { cluster: app, weight: 3, endpointSelector: { env: prod } }
+                      - { cluster: app, weight: 1, endpointSelector: { env: canary } }
+                      - { cluster: app, weight: 0, endpointSelector: { env: none }, subsetFallback: fail }
+                """.formatted(prod.address(), canary.address())));
+        RouteTarget split = proxy.server().snapshot().target("split").orElseThrow();
+        assertThat(split.clusters()).extracting(c -> c.subsetDecision().orElseThrow()).containsExactly(
+                "env=prod: 1 of 2 endpoints", "env=canary: 1 of 2 endpoints",
+                "env=none: no endpoint matches, fallback fail: 503 no_subset_endpoint");
+        Map<String, Integer> counts = served(proxy, "/", 200);
+        // the draw is random in proportion 3:1; each side gets its own endpoint only, and the weight-0 entry none
+        assertThat(counts).containsOnlyKeys("prod", "canary");
+        assertThat(counts.get("prod")).isGreaterThan(counts.get("canary"));
+    }
 }
