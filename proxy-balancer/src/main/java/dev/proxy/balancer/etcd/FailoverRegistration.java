@@ -6,6 +6,7 @@ import dev.proxy.core.config.HostPort;
 import io.etcd.jetcd.Client;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +86,7 @@ public final class FailoverRegistration implements AutoCloseable {
             r.executor.submit(r::check).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             log.warn("registration check failed: {}", e.getCause().toString());
         }
         r.executor.scheduleWithFixedDelay(r::check, CHECK_MILLIS, CHECK_MILLIS, TimeUnit.MILLISECONDS);

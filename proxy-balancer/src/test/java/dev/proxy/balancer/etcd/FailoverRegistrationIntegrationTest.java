@@ -9,6 +9,7 @@ import dev.proxy.core.config.HostPort;
 import dev.proxy.core.testing.Closer;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.LeaseOption;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class FailoverRegistrationIntegrationTest {
         await().atMost(BOUND).until(() -> has(secondary, KEY));
         long lease = registration.onFallback().orElseThrow().leaseId();
         long granted = secondary.client().getLeaseClient().timeToLive(lease,
-                io.etcd.jetcd.options.LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS).getGrantedTTL();
+                LeaseOption.DEFAULT).get(5, TimeUnit.SECONDS).getGrantedTTL();
         assertThat(granted).as("the fallback's shorter lease").isEqualTo(2);
 
         primary.startAll();
