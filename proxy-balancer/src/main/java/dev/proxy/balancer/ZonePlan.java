@@ -3,6 +3,7 @@ package dev.proxy.balancer;
 import dev.proxy.core.balancer.EndpointAvailability;
 import dev.proxy.core.balancer.ZoneSplit;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -133,6 +134,6 @@ final class ZonePlan {
     }
 
     private static String percent(double p) {
-        return p == Math.rint(p) ? Long.toString((long) p) : String.format(java.util.Locale.ROOT, "%.1f", p);
+        return p == Math.rint(p) ? Long.toString((long) p) : String.format(Locale.ROOT, "%.1f", p);
     }
 }

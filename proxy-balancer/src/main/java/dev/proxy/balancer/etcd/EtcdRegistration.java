@@ -37,6 +37,8 @@ public final class EtcdRegistration implements AutoCloseable {
     private final Duration requestTimeout;
     private final ScheduledExecutorService executor;
     private volatile long leaseId;
+    /** When etcd last confirmed the registration (the put, or a kept-alive lease), by {@link System#nanoTime}. */
+    private volatile long confirmedNanos;
     private volatile CloseableClient keepAlive;
     private volatile boolean closed;
 
@@ -82,6 +84,14 @@ public final class EtcdRegistration implements AutoCloseable {
         return key.toString(UTF_8);
     }
 
+    /**
+     * When etcd last confirmed this registration, by {@link System#nanoTime}: the put, then each kept-alive lease
+     * (jetcd renews it every third of its time to live).
+     */
+    public long confirmedNanos() {
+        return confirmedNanos;
+    }
+
     /** The lease the key lives on now. */
     public long leaseId() {
         return leaseId;
@@ -94,9 +104,11 @@ public final class EtcdRegistration implements AutoCloseable {
         client.getKVClient().put(key, value, PutOption.builder().withLeaseId(id).build())
                 .orTimeout(timeout, TimeUnit.MILLISECONDS).join();
         leaseId = id;
+        confirmedNanos = System.nanoTime();
         keepAlive = client.getLeaseClient().keepAlive(id, new StreamObserver<>() {
             @Override
             public void onNext(LeaseKeepAliveResponse response) {
+                confirmedNanos = System.nanoTime();
             }
 
             @Override

@@ -9,6 +9,7 @@ import dev.proxy.core.discovery.EndpointSink;
 import dev.proxy.core.discovery.EndpointSource;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,7 @@ class FailoverEndpointSourceTest {
     }
 
     private static List<EndpointConfig> set(String... addresses) {
-        return java.util.Arrays.stream(addresses).map(a -> new EndpointConfig(HostPort.parse(a), 1)).toList();
+        return Arrays.stream(addresses).map(a -> new EndpointConfig(HostPort.parse(a), 1)).toList();
     }
 
     private void advance(Duration d) {

@@ -410,9 +410,10 @@ public final class ConfigReader {
         for (ConfigNode w : n.objects("weightedClusters")) {
             Optional<String> cluster = w.requiredString("cluster");
             int weight = w.integer("weight", 1, 0, 1_000_000);
+            Optional<EndpointSelector> selector = LocalityReader.selector(w);
             w.finish();
             total += weight;
-            cluster.ifPresent(c -> clusters.add(new WeightedCluster(c, weight)));
+            cluster.ifPresent(c -> clusters.add(new WeightedCluster(c, weight, selector)));
         }
         if (weighted && clusters.isEmpty()) {
             n.problem("weightedClusters", "list at least one cluster");

@@ -2,6 +2,7 @@ package dev.proxy.core.config;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -22,7 +23,7 @@ public record EndpointConfig(HostPort address, int weight, Optional<String> zone
         }
         requireNonNull(zone, "zone");
         // sorted, so that two registrations with the same labels compare and print alike
-        labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(requireNonNull(labels, "labels")));
+        labels = Collections.unmodifiableSortedMap(new TreeMap<>(requireNonNull(labels, "labels")));
     }
 
     /** An endpoint without zone or labels. */

@@ -72,7 +72,10 @@ final class LocalityReader {
         return new LocalityConfig(enabled, min);
     }
 
-    /** A route's {@code endpointSelector} and {@code subsetFallback}; empty when it selects nothing. */
+    /**
+     * The {@code endpointSelector} and {@code subsetFallback} of a route or of one of its {@code weightedClusters};
+     * empty when it selects nothing.
+     */
     static Optional<EndpointSelector> selector(ConfigNode route) {
         boolean given = route.has("endpointSelector");
         Map<String, String> labels = labels(route, "endpointSelector");
@@ -84,7 +87,7 @@ final class LocalityReader {
             route.problem("subsetFallback", "'" + fallbackName + "' is not one of any, fail");
         }
         if (route.has("subsetFallback") && !given) {
-            route.problem("subsetFallback", "applies to a route with an endpointSelector only");
+            route.problem("subsetFallback", "applies with an endpointSelector only");
         }
         if (given && labels.isEmpty()) {
             route.problem("endpointSelector", "name at least one label, e.g. { env: canary }");

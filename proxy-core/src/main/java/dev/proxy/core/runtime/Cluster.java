@@ -17,6 +17,7 @@ import io.netty.bootstrap.Bootstrap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A cluster ready to serve: its endpoints, their balancer and one connection pool per endpoint. Thread-safe. */
@@ -118,6 +119,14 @@ public final class Cluster {
      */
     public Cluster subset(EndpointSelector selector) {
         return subsets.computeIfAbsent(selector, this::newSubset);
+    }
+
+    /**
+     * Forgets the subset views of selectors no route uses any more, so that a cluster carried over many reloads does
+     * not keep every selector it ever had. Views already handed out stay valid: their route targets hold them.
+     */
+    void retainSubsets(Set<EndpointSelector> used) {
+        subsets.keySet().retainAll(used);
     }
 
     private Cluster newSubset(EndpointSelector selector) {

@@ -8,6 +8,7 @@ import dev.proxy.core.balancer.LoadBalancer;
 import dev.proxy.core.balancer.Locality;
 import dev.proxy.core.config.ClusterConfig;
 import dev.proxy.core.config.EndpointConfig;
+import dev.proxy.core.config.EndpointSelector;
 import dev.proxy.core.config.ProxyConfig;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.WeightedCluster;
@@ -28,10 +29,12 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The one place that turns config records into runtime objects. Builds a snapshot off the event loops; a cluster
@@ -95,6 +98,8 @@ public final class SnapshotFactory {
         RouteTable table = previous != null && previous.config() == config ? previous.routes()
                 : RouteTable.of(config.routes());
         List<RouteTarget> targets = new ArrayList<>();
+        // the selectors each cluster's routes use, so that views no route uses are dropped
+        Map<String, Set<EndpointSelector>> selectors = new HashMap<>();
         // by name, so that a reload of many routes finds each one's predecessor without a scan
         Map<String, RouteTarget> before = new HashMap<>();
         if (previous != null) {
@@ -110,7 +115,11 @@ public final class SnapshotFactory {
                 WeightedCluster wc = rc.clusters().get(i);
                 Cluster whole = requireNonNull(clusters.get(wc.cluster()), wc.cluster());
                 // the subset is chosen here, once per snapshot: a request only gets the precomputed view
-                cs[i] = rc.endpointSelector().map(whole::subset).orElse(whole);
+                // a weighted entry's own selector wins over the route's: a canary split by label within one cluster
+                Optional<EndpointSelector> selector = wc.endpointSelector().or(rc::endpointSelector);
+                selector.ifPresent(sel -> selectors.computeIfAbsent(wc.cluster(), k -> new HashSet<>())
+                        .add(sel));
+                cs[i] = selector.map(whole::subset).orElse(whole);
                 weights[i] = wc.weight();
             }
             Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
@@ -123,6 +132,7 @@ public final class SnapshotFactory {
             RouteObserver routeObserver = sameName != null ? sameName.observer() : observer.route(rc.name());
             targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror, routeObserver));
         }
+        clusters.forEach((name, c) -> c.retainSubsets(selectors.getOrDefault(name, Set.of())));
         long generation = previous == null ? 1
                 : previous.config() == config ? previous.generation() : previous.generation() + 1;
         RouteObserver unrouted = previous != null ? previous.unrouted() : observer.unrouted();

@@ -119,7 +119,7 @@ class LocalityReaderTest {
         assertThat(e.problems()).containsExactlyInAnyOrder(
                 "routes[0].endpointSelector: name at least one label, e.g. { env: canary } (line 5)",
                 "routes[1].subsetFallback: 'default' is not one of any, fail (line 6)",
-                "routes[2].subsetFallback: applies to a route with an endpointSelector only (line 7)",
+                "routes[2].subsetFallback: applies with an endpointSelector only (line 7)",
                 "routes[3].endpointSelector: a route that answers itself has no endpoints to select (line 8)");
     }
 }

@@ -2,8 +2,11 @@ package dev.proxy.core.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.proxy.core.config.ConfigReader;
 import dev.proxy.core.config.EndpointConfig;
+import dev.proxy.core.config.EndpointSelector;
 import dev.proxy.core.config.HostPort;
+import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.testing.Closer;
 import dev.proxy.core.testing.RawHttp;
@@ -114,5 +117,52 @@ class SubsetIntegrationTest {
         assertThat(proxy.server().snapshot().clusters().get("app").pool(
                 proxy.server().snapshot().clusters().get("app").endpoints().get(0))).isSameAs(prodPool);
         assertThat(prod.requestCount()).isZero();
+
+        // a reload whose routes no longer select: the cluster, carried over unchanged, forgets its view
+        Cluster cluster = proxy.server().snapshot().clusters().get("app");
+        Cluster view = proxy.server().snapshot().target("canary").orElseThrow().clusters().get(0);
+        EndpointSelector canarySelector = new EndpointSelector(Map.of("env", "canary"),
+                EndpointSelector.Fallback.FAIL);
+        assertThat(cluster.subset(canarySelector)).isSameAs(view);
+        proxy.server().apply(ConfigReader.read("""
+                clusters:
+                  - name: app
+                    discovery: { dns: { name: app.test, port: 80 } }
+                routes:
+                  - name: canary
+                    match: { pathPrefix: /canary }
+                    cluster: app
+                """, "reload.yaml"));
+        assertThat(proxy.server().snapshot().clusters().get("app")).isSameAs(cluster);
+        assertThat(cluster.subset(canarySelector)).isNotSameAs(view);
+        assertThat(served(proxy, "/canary", 4)).isEqualTo(Map.of("prod", 2, "canary", 2));
+    }
+
+    @Test
+    void aWeightedSplitBetweenTwoSubsetsOfOneClusterIsACanaryByLabel() throws Exception {
+        TestBackend prod = backend("prod");
+        TestBackend canary = backend("canary");
+        TestProxy proxy = closer.keep(TestProxy.start("""
+                clusters:
+                  - name: app
+                    endpoints:
+                      - { address: %s, labels: { env: prod } }
+                      - { address: %s, labels: { env: canary } }
+                routes:
+                  - name: split
+                    match: { pathPrefix: / }
+                    weightedClusters:
+                      - { cluster: app, weight: 3, endpointSelector: { env: prod } }
+                      - { cluster: app, weight: 1, endpointSelector: { env: canary } }
+                      - { cluster: app, weight: 0, endpointSelector: { env: none }, subsetFallback: fail }
+                """.formatted(prod.address(), canary.address())));
+        RouteTarget split = proxy.server().snapshot().target("split").orElseThrow();
+        assertThat(split.clusters()).extracting(c -> c.subsetDecision().orElseThrow()).containsExactly(
+                "env=prod: 1 of 2 endpoints", "env=canary: 1 of 2 endpoints",
+                "env=none: no endpoint matches, fallback fail: 503 no_subset_endpoint");
+        Map<String, Integer> counts = served(proxy, "/", 200);
+        // the draw is random in proportion 3:1; each side gets its own endpoint only, and the weight-0 entry none
+        assertThat(counts).containsOnlyKeys("prod", "canary");
+        assertThat(counts.get("prod")).isGreaterThan(counts.get("canary"));
     }
 }
