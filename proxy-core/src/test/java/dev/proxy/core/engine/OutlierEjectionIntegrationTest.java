@@ -50,11 +50,12 @@ class OutlierEjectionIntegrationTest {
 
     @Test
     void ejectsAFailingEndpointAndLetsItBackWhenItsTimeIsUp() throws Exception {
+        // a long ejection while counting, so that a slow machine cannot let the endpoint back in mid-count
         AtomicBoolean failing = new AtomicBoolean(true);
         TestBackend sick = switchable("sick", failing);
         TestBackend well1 = switchable("well1", new AtomicBoolean());
         TestBackend well2 = switchable("well2", new AtomicBoolean());
-        TestProxy proxy = proxy("{ consecutiveGatewayFailures: 3, baseEjectionTime: 500ms, maxEjectionPercent: 50 }",
+        TestProxy proxy = proxy("{ consecutiveGatewayFailures: 3, baseEjectionTime: 60s, maxEjectionPercent: 50 }",
                 sick, well1, well2);
         int errors = 0;
         try (RawHttp c = new RawHttp(proxy.port())) {
@@ -66,12 +67,25 @@ class OutlierEjectionIntegrationTest {
         assertThat(sick.requestCount()).isEqualTo(3);
         assertThat(errors).isEqualTo(3);
 
-        failing.set(false);
+        // a short ejection: once the endpoint has healed, it gets requests again when its time is up
+        AtomicBoolean healing = new AtomicBoolean(true);
+        TestBackend back = switchable("back", healing);
+        TestBackend other = switchable("other", new AtomicBoolean());
+        TestProxy shortProxy = proxy("{ consecutiveGatewayFailures: 1, baseEjectionTime: 300ms, "
+                + "maxEjectionPercent: 50 }", back, other);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            try (RawHttp c = new RawHttp(proxy.port())) {
+            try (RawHttp c = new RawHttp(shortProxy.port())) {
                 status(c);
             }
-            return sick.requestCount() > 3;
+            return back.requestCount() >= 1;
+        });
+        healing.set(false);
+        int before = back.requestCount();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            try (RawHttp c = new RawHttp(shortProxy.port())) {
+                status(c);
+            }
+            return back.requestCount() > before;
         });
     }
 
