@@ -41,8 +41,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     private final ExchangeTimers timers;
     private final ClientReply reply;
     private final boolean idempotent;
-    /** A WebSocket upgrade request: its Upgrade headers go upstream, and a 101 turns the connections into a tunnel. */
-    private final boolean webSocket;
+    private final boolean webSocket; // an upgrade request: its Upgrade headers go upstream, a 101 makes a tunnel
     private AttemptLoop attempts;
     private long deadlineNanos = Long.MAX_VALUE;
 
@@ -152,13 +151,16 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
         attempts.connected(c, this);
         Channel upstream = c.channel();
-        // a head that cannot be written (an HTTP/2 stream the upstream refuses, a connection gone) fails the attempt
-        // now, not when its response timeout expires
+        // a head that cannot be written (a stream the encoder refuses, a connection gone) fails the attempt now, not
+        // at its response timeout; when that happened at once, the attempt has moved on without this connection
         upstream.write(request).addListener(f -> {
             if (!f.isSuccess() && !exchange.isDone() && attempts.connection() == c) {
                 upstreamGone(f.cause());
             }
         });
+        if (attempts.connection() != c) {
+            return;
+        }
         body.resend(upstream);
         HttpContent part;
         while ((part = body.nextHeld()) != null) {
@@ -274,7 +276,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         }
     }
 
-    /** The upstream's protocol: the cluster's (an HTTP/2 response says HTTP/1.1 after its conversion), else the line's. */
+    /** The upstream's protocol: the cluster's (an HTTP/2 response says HTTP/1.1 once converted), else the line's. */
     private HttpProtocol upstreamProtocol(HttpResponse head) {
         return attempts.cluster().http2()
                 ? HttpProtocol.HTTP_2 : HttpProtocol.ofHttp1(head.protocolVersion());
