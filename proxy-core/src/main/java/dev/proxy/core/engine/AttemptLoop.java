@@ -225,11 +225,16 @@ final class AttemptLoop {
         if (!holdsPermit()) {
             return;
         }
+        // the route's deadline says something of the endpoint only once the request was with it, not while the pool
+        // was still lending a connection (outlier detection; the breaker has always counted it)
+        boolean sent = state == State.CONNECTED;
         state = State.IDLE;
         long took = nowNanos - startNanos;
         observeEnded(0, error, took);
         if (UpstreamOutcome.of(error).failsEndpoint()) {
-            cluster.report(endpoint, true);
+            if (sent || error != ProxyError.ROUTE_TIMEOUT) {
+                cluster.report(endpoint, true);
+            }
             cluster.guard().onFailure(endpoint, error, took);
         } else {
             cluster.guard().release(endpoint);
