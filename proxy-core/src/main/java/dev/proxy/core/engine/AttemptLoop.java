@@ -97,6 +97,11 @@ final class AttemptLoop {
         return state;
     }
 
+    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    long deadlineNanos() {
+        return deadlineNanos;
+    }
+
     Cluster cluster() {
         return cluster;
     }

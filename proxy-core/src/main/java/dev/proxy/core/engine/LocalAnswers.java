@@ -2,7 +2,6 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.config.DirectResponseConfig;
 import dev.proxy.core.config.RedirectConfig;
-import dev.proxy.core.config.PathMatch;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.runtime.RoutePlan;
 import io.netty.buffer.Unpooled;
@@ -83,9 +82,8 @@ final class LocalAnswers {
         if (defaultPort) {
             port = null;
         }
-        String path = r.path().orElseGet(() -> r.prefixRewrite().map(p -> route.match().path().kind() != PathMatch.Kind.PREFIX ? target.path()
-                : RoutePlan.replacePrefix(route.match().path().value(), p, target.path()))
-                .orElse(target.path()));
+        String path = r.path().orElseGet(() -> r.prefixRewrite()
+                .map(p -> RoutePlan.replaceMatchedPrefix(route, p, target.path())).orElse(target.path()));
         String pathAndQuery = target.uri(path);
         if (host == null || host.isEmpty()) {
             return pathAndQuery;

@@ -135,7 +135,7 @@ final class ProxyExchange {
             }
             case PASSED -> {
                 attempts = AttemptLoop.start(facts, upstream.idempotent(), deadlineNanos);
-                upstream.attempts(attempts, deadlineNanos);
+                upstream.attempts(attempts);
                 move(ExchangeState.ATTEMPTING);
                 upstream.startAttempt();
             }

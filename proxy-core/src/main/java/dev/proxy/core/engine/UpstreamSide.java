@@ -43,7 +43,6 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
     private final boolean idempotent;
     private final boolean webSocket; // an upgrade request: its Upgrade headers go upstream, a 101 makes a tunnel
     private AttemptLoop attempts;
-    private long deadlineNanos = Long.MAX_VALUE;
 
     UpstreamSide(ProxyExchange exchange, ExchangeFacts facts, ExchangeTimers timers, ClientReply reply) {
         this.exchange = exchange;
@@ -60,10 +59,9 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
         this.webSocket = MessageHeaders.isWebSocketUpgrade(request, clientProtocol);
     }
 
-    /** The attempts start: the route's deadline (Long.MAX_VALUE for none) bounds their retries. */
-    void attempts(AttemptLoop loop, long routeDeadlineNanos) {
+    /** The attempts start. */
+    void attempts(AttemptLoop loop) {
         this.attempts = loop;
-        this.deadlineNanos = routeDeadlineNanos;
     }
 
     boolean webSocket() {
@@ -101,8 +99,8 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             exchange.headPrepared();
         }
         long now = System.nanoTime();
-        if (deadlineNanos != Long.MAX_VALUE) {
-            UpstreamHead.setDeadline(facts.target().plan(), request, deadlineNanos - now);
+        if (attempts.deadlineNanos() != Long.MAX_VALUE) {
+            UpstreamHead.setDeadline(facts.target().plan(), request, attempts.deadlineNanos() - now);
         }
         facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
         timers.attemptStarting(now, responseHeaderNanos(), perTryNanos());

@@ -27,7 +27,7 @@ public record RoutePlan(long timeoutNanos, long perTryNanos, long maxBodySize, O
     /** The plan of {@code route}; built by the snapshot, once. */
     public static RoutePlan of(RouteConfig route) {
         Optional<String> newPrefix = route.rewrite().pathPrefix();
-        boolean rewrites = newPrefix.isPresent() && route.match().path().kind() == PathMatch.Kind.PREFIX;
+        boolean rewrites = newPrefix.isPresent() && matchesByPrefix(route);
         Optional<MirrorConfig> mirror = route.policies().mirror();
         return new RoutePlan(route.timeout().toNanos(), route.policies().perTryTimeout().toNanos(),
                 route.maxBodySize(), route.policies().deadlineHeader(),
@@ -41,6 +41,18 @@ public record RoutePlan(long timeoutNanos, long perTryNanos, long maxBodySize, O
      */
     public String upstreamPath(String path) {
         return rewrittenPrefix.isEmpty() ? path : replacePrefix(rewrittenPrefix.get(), newPrefix, path);
+    }
+
+    /**
+     * {@code path} with the prefix {@code route} matched replaced by {@code prefix} (see {@link #replacePrefix}); a
+     * route that does not match by prefix leaves it alone. A redirect's {@code prefixRewrite}.
+     */
+    public static String replaceMatchedPrefix(RouteConfig route, String prefix, String path) {
+        return matchesByPrefix(route) ? replacePrefix(route.match().path().value(), prefix, path) : path;
+    }
+
+    private static boolean matchesByPrefix(RouteConfig route) {
+        return route.match().path().kind() == PathMatch.Kind.PREFIX;
     }
 
     /**

@@ -120,11 +120,6 @@ public final class RouteTarget {
         return responseHeaders;
     }
 
-    /** The route's edits of the request head sent upstream. */
-    public HeaderRules requestHeaders() {
-        return requestHeaders;
-    }
-
     /** The route's edits of the upstream's response head sent to the client. */
     public HeaderRules responseHeaders() {
         return responseHeaders;
