@@ -15,6 +15,11 @@ final class ClientIdentity {
     /** The client's channel: a stream's own, whose parent is the connection. */
     private final Channel channel;
     private final boolean stream;
+    /**
+     * The connection address (a PROXY header's source, else the TCP peer), looked up once: the PROXY header is read
+     * before the first request, and the lookup walks the channel's attributes.
+     */
+    private InetSocketAddress connectionAddress;
     /** The connection address as X-Forwarded-For writes it: formatted once per connection, not per request. */
     private String clientIp;
 
@@ -30,14 +35,21 @@ final class ClientIdentity {
      */
     String clientIp() {
         if (clientIp == null) {
-            clientIp = ClientAddresses.ofConnection(channel).getAddress().getHostAddress();
+            clientIp = connectionAddress().getAddress().getHostAddress();
         }
         return clientIp;
     }
 
     /** The client of {@code request}: the connection address, or whom a trusted proxy's header names. */
     InetSocketAddress clientAddress(HttpRequest request) {
-        return server.clientAddresses().resolve(ClientAddresses.ofConnection(channel), request.headers());
+        return server.clientAddresses().resolve(connectionAddress(), request.headers());
+    }
+
+    private InetSocketAddress connectionAddress() {
+        if (connectionAddress == null) {
+            connectionAddress = ClientAddresses.ofConnection(channel);
+        }
+        return connectionAddress;
     }
 
     /** Whether this client connection is TLS. */

@@ -3,6 +3,7 @@ package dev.proxy.core.engine;
 import dev.proxy.core.config.ClientAddressConfig;
 import dev.proxy.core.config.LimitsConfig;
 import dev.proxy.core.config.ServerConfig;
+import dev.proxy.core.io.IdleTimeout;
 import dev.proxy.core.tls.ServerTls;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -10,8 +11,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of each accepted client connection: on a PROXY protocol listener first only the PROXY header
@@ -76,7 +75,7 @@ final class FrontendInitializer extends ChannelInitializer<SocketChannel> {
                     .addLast("tls-events", new TlsHandshakeEvents(server.observer()));
         }
         // before the protocol is known too: a connection that never says anything is closed after idleTimeout
-        p.addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+        p.addLast(IDLE, new IdleTimeout(limits.idleTimeout().toNanos()));
         if (http2 == null) {
             addHttp1(p);
         } else if (tls != null) {

@@ -3,6 +3,7 @@ package dev.proxy.core.upstream;
 import dev.proxy.core.config.ClusterTimeouts;
 import dev.proxy.core.config.UpstreamHttp2Config;
 import dev.proxy.core.config.UpstreamProtocol;
+import dev.proxy.core.io.IdleTimeout;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,9 +18,7 @@ import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up a new upstream connection. HTTP/1.1: the client codec and the idle timer; the pool adds the
@@ -60,7 +59,7 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
                 .setMaxInitialLineLength(8192)
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
-        ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        ch.pipeline().addLast(IDLE, new IdleTimeout(idleNanos));
     }
 
     /** Makes an established connection of the pool speak HTTP/2, with the cluster's windows: see below. */
@@ -111,7 +110,7 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
         stream.pipeline().addLast(WindowUpdateFlusher.INSTANCE);
         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false));
         stream.pipeline().addLast(Http2MessageParts.INSTANCE);
-        stream.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        stream.pipeline().addLast(IDLE, new IdleTimeout(idleNanos));
         stream.pipeline().addLast(new UpstreamHandler(lease));
     }
 
