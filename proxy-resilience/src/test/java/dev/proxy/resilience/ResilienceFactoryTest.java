@@ -51,11 +51,10 @@ class ResilienceFactoryTest {
     }
 
     private static ClusterConfig cluster(Optional<CircuitBreakerConfig> breaker) {
-        return new ClusterConfig("app", List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
-                BalancerConfig.ROUND_ROBIN,
-                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0, 100),
-                new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
-                OutlierDetectionConfig.DISABLED, Optional.empty(), breaker);
+        ClusterConfig.Builder b = ClusterConfig.builder("app",
+                List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)));
+        breaker.ifPresent(b::circuitBreaker);
+        return b.build();
     }
 
     @Test

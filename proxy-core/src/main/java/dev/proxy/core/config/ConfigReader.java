@@ -249,21 +249,22 @@ public final class ConfigReader {
         }
         BalancerConfig balancer = balancer(n.object("balancer"));
         ConfigNode p = n.object("pool");
+        PoolConfig d = PoolConfig.DEFAULTS;
         PoolConfig pool = new PoolConfig(
-                p.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
-                p.integer("maxPendingAcquires", 1024, 0, 1_000_000),
-                p.positiveDuration("acquireTimeout", Duration.ofSeconds(2)),
-                p.positiveDuration("maxIdleTime", Duration.ofSeconds(30)),
-                p.duration("maxLifeTime", Duration.ZERO),
-                p.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE),
-                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000),
-                p.bool("learnIdleTimeout", true));
+                p.integer("maxConnectionsPerEndpoint", d.maxConnectionsPerEndpoint(), 1, 1_000_000),
+                p.integer("maxPendingAcquires", d.maxPendingAcquires(), 0, 1_000_000),
+                p.positiveDuration("acquireTimeout", d.acquireTimeout()),
+                p.positiveDuration("maxIdleTime", d.maxIdleTime()),
+                p.duration("maxLifeTime", d.maxLifeTime()),
+                p.integer("maxRequestsPerConnection", d.maxRequestsPerConnection(), 0, Integer.MAX_VALUE),
+                p.integer("maxStreamsPerConnection", d.maxStreamsPerConnection(), 1, 1_000_000),
+                p.bool("learnIdleTimeout", d.learnIdleTimeout()));
         p.finish();
         ConfigNode t = n.object("timeouts");
         ClusterTimeouts timeouts = new ClusterTimeouts(
-                t.positiveDuration("connect", Duration.ofSeconds(2)),
-                t.positiveDuration("responseHeader", Duration.ofSeconds(15)),
-                t.positiveDuration("idle", Duration.ofSeconds(60)));
+                t.positiveDuration("connect", ClusterTimeouts.DEFAULTS.connect()),
+                t.positiveDuration("responseHeader", ClusterTimeouts.DEFAULTS.responseHeader()),
+                t.positiveDuration("idle", ClusterTimeouts.DEFAULTS.idle()));
         t.finish();
         boolean outliersGiven = n.has("outlierDetection");
         ConfigNode od = n.object("outlierDetection");
