@@ -28,7 +28,7 @@ import java.util.Optional;
  * <p>Confined to the client's event loop, which is also the upstream connection's. The exchange drives it: what is
  * sent and when belongs to the exchange, whom to ask and what it learned of the answer belongs here.
  */
-final class AttemptLoop {
+final class AttemptLoop extends EndpointLease {
 
     /** Where the current attempt is. */
     enum State {
@@ -44,10 +44,6 @@ final class AttemptLoop {
         BACKOFF
     }
 
-    /** Balancer picks an attempt makes to find an endpoint not tried yet and whose breaker lets it through. */
-    private static final int MAX_PICKS = 4;
-
-    private final Cluster cluster;
     private final RetryPolicy retry;
     private final ExchangeObserver observer;
     private final RequestBody body;
@@ -56,9 +52,7 @@ final class AttemptLoop {
     /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
     private final long deadlineNanos;
     private State state = State.IDLE;
-    private Endpoint endpoint;
     private List<Endpoint> tried;
-    private ConnectionPool pool;
     private PooledConnection connection;
     private int count;
     private long startNanos;
@@ -66,7 +60,7 @@ final class AttemptLoop {
     private boolean staleRetried;
 
     private AttemptLoop(ExchangeFacts facts, RetryPolicy retry, boolean idempotent, long deadlineNanos) {
-        this.cluster = facts.target().pickCluster();
+        super(facts.target().pickCluster());
         this.retry = retry;
         this.observer = facts.observer();
         this.body = facts.body();
@@ -102,18 +96,9 @@ final class AttemptLoop {
         return deadlineNanos;
     }
 
-    Cluster cluster() {
-        return cluster;
-    }
-
     /** Attempts made so far, the current one included. */
     int count() {
         return count;
-    }
-
-    /** The endpoint of the current (or last) attempt, or null before the first. */
-    Endpoint endpoint() {
-        return endpoint;
     }
 
     long startNanos() {
@@ -131,45 +116,29 @@ final class AttemptLoop {
     }
 
     /**
-     * Starts an attempt: asks the balancer for an endpoint and its breaker for a permit, up to {@link #MAX_PICKS}
-     * times. Returns null with the endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when
-     * the balancer has nothing (NO_SUBSET_ENDPOINT for a route's empty subset that may not fall back), CIRCUIT_OPEN
-     * when every pick's breaker refused.
+     * Starts an attempt: the endpoint is picked as {@link #pickWithPermit} says, avoiding those tried. Empty with the
+     * endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when the balancer has nothing
+     * (NO_SUBSET_ENDPOINT for a route's empty subset that may not fall back), CIRCUIT_OPEN when every pick's breaker
+     * refused.
      */
-    ProxyError pick(HttpRequest request, InetSocketAddress client) {
+    Optional<ProxyError> pick(HttpRequest request, InetSocketAddress client) {
         count++;
-        UpstreamGuard guard = cluster.guard();
-        ProxyError refusal = cluster.noEndpointError();
-        int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
-        for (int i = 0; i < picks; i++) {
-            Optional<Endpoint> picked = cluster.balancer().pick(request, client);
-            if (picked.isEmpty()) {
-                break;
-            }
-            Endpoint candidate = picked.get();
-            if (tried != null && tried.contains(candidate) && i < picks - 1) {
-                continue;
-            }
-            if (guard.tryAcquire(candidate)) {
-                endpoint = candidate;
-                pool = cluster.pool(candidate);
-                state = State.LEASING;
-                return null;
-            }
-            refusal = ProxyError.CIRCUIT_OPEN;
+        Optional<ProxyError> refusal = pickWithPermit(request, client, tried);
+        if (refusal.isEmpty()) {
+            state = State.LEASING;
         }
         return refusal;
     }
 
     /** The chosen endpoint's address, for a Host header when the client sent none. */
     String endpointAuthority() {
-        return pool.endpoint().address().toString();
+        return pool().endpoint().address().toString();
     }
 
     /** Asks the chosen endpoint's pool for a connection; the attempt's time starts now. */
     void lease(EventLoop loop, AcquireCallback callback, long nowNanos) {
         startNanos = nowNanos;
-        pool.acquire(loop, callback);
+        acquire(loop, callback);
     }
 
     /** The pool lent {@code c}: it is this attempt's, and its events go to {@code listener}. */
@@ -195,7 +164,7 @@ final class AttemptLoop {
             return false;
         }
         boolean again = !staleRetried && !bytesSent && idempotent;
-        pool.reusedConnectionLost(again);
+        pool().reusedConnectionLost(again);
         if (again) {
             staleRetried = true;
             observeRetry(0, ProxyError.UPSTREAM_RESET);
@@ -206,7 +175,7 @@ final class AttemptLoop {
     /** Asks the same endpoint's pool for a new connection (never an idle one), for the stale-connection retry. */
     void leaseNew(EventLoop loop, AcquireCallback callback) {
         state = State.LEASING;
-        pool.acquireNew(loop, callback);
+        acquireNew(loop, callback);
     }
 
     /**
@@ -220,8 +189,8 @@ final class AttemptLoop {
         state = State.ANSWERED;
         long took = nowNanos - startNanos;
         observeEnded(code, null, took);
-        cluster.report(endpoint, UpstreamOutcome.ofStatus(code).failsEndpoint());
-        cluster.guard().onResponse(endpoint, code, took, retryAfterNanos);
+        cluster().report(endpoint(), UpstreamOutcome.ofStatus(code).failsEndpoint());
+        cluster().guard().onResponse(endpoint(), code, took, retryAfterNanos);
     }
 
     /** The current attempt failed with {@code error}: its connection is closed, and the failure reported once. */
@@ -238,11 +207,11 @@ final class AttemptLoop {
         observeEnded(0, error, took);
         if (UpstreamOutcome.of(error).failsEndpoint()) {
             if (sent || error != ProxyError.ROUTE_TIMEOUT) {
-                cluster.report(endpoint, true);
+                cluster().report(endpoint(), true);
             }
-            cluster.guard().onFailure(endpoint, error, took);
+            cluster().guard().onFailure(endpoint(), error, took);
         } else {
-            cluster.guard().release(endpoint);
+            cluster().guard().release(endpoint());
         }
     }
 
@@ -256,7 +225,7 @@ final class AttemptLoop {
             return;
         }
         if (state == State.ANSWERED && UpstreamOutcome.of(error).failsEndpoint()) {
-            cluster.report(endpoint, true);
+            cluster().report(endpoint(), true);
         }
         closeConnection();
     }
@@ -312,7 +281,7 @@ final class AttemptLoop {
         if (tried == null) {
             tried = new ArrayList<>(2);
         }
-        tried.add(endpoint);
+        tried.add(endpoint());
         state = State.BACKOFF;
     }
 
@@ -323,7 +292,7 @@ final class AttemptLoop {
     void end(ProxyError error, boolean reusable, long nowNanos) {
         if (holdsPermit()) {
             observeEnded(0, error, nowNanos - startNanos);
-            cluster.guard().release(endpoint);
+            cluster().guard().release(endpoint());
         }
         state = State.IDLE;
         PooledConnection c = connection;
@@ -354,12 +323,12 @@ final class AttemptLoop {
     }
 
     private void observeEnded(int code, ProxyError error, long took) {
-        observer.attemptEnded(cluster.name(), code, error, took);
-        cluster.observer().attemptEnded(code, error, took);
+        observer.attemptEnded(cluster().name(), code, error, took);
+        cluster().observer().attemptEnded(code, error, took);
     }
 
     private void observeRetry(int code, ProxyError error) {
-        observer.retrying(cluster.name(), code, error);
-        cluster.observer().retrying(code, error);
+        observer.retrying(cluster().name(), code, error);
+        cluster().observer().retrying(code, error);
     }
 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -88,10 +89,10 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
      * once the connection is there, as the connect and acquire timeouts cover the time before.
      */
     void startAttempt() {
-        ProxyError refusal = attempts.pick(request, facts.client());
-        if (refusal != null) {
+        Optional<ProxyError> refusal = attempts.pick(request, facts.client());
+        if (refusal.isPresent()) {
             // neither is worth a retry: an open breaker must stop traffic, and the balancer just said it has nothing
-            exchange.fail(refusal, null);
+            exchange.fail(refusal.get(), null);
             return;
         }
         if (attempts.count() == 1) {
