@@ -14,10 +14,12 @@ import dev.proxy.core.upstream.UpstreamListener;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The attempts of one exchange at its cluster, in a plain loop: the circuit breaker and the balancer choose an
@@ -49,7 +51,14 @@ final class AttemptLoop extends EndpointLease {
     private final RequestBody body;
     private final ResponseRelay response;
     private final boolean idempotent;
-    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    /**
+     * A route without a deadline. A constant rather than an {@code OptionalLong}: every request carries its deadline,
+     * and a present {@code OptionalLong} would be an allocation per request; {@code Long.MAX_VALUE} also never
+     * passes, so comparisons need no special case.
+     */
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    /** When the route's deadline passes; {@link #NO_DEADLINE} without one. */
     private final long deadlineNanos;
     private State state = State.IDLE;
     private List<Endpoint> tried;
@@ -74,7 +83,7 @@ final class AttemptLoop extends EndpointLease {
      * budget), its body is kept for a retry when the policy may make one, and its cluster is chosen (weighted,
      * among the route's clusters).
      *
-     * @param deadlineNanos when the route's deadline passes; {@code Long.MAX_VALUE} without one
+     * @param deadlineNanos when the route's deadline passes; {@link #NO_DEADLINE} without one
      */
     static AttemptLoop start(ExchangeFacts facts, boolean idempotent, long deadlineNanos) {
         RetryPolicy retry = facts.target().retry();
@@ -91,9 +100,13 @@ final class AttemptLoop extends EndpointLease {
         return state;
     }
 
-    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    /** When the route's deadline passes; {@link #NO_DEADLINE} without one. */
     long deadlineNanos() {
         return deadlineNanos;
+    }
+
+    boolean hasDeadline() {
+        return deadlineNanos != NO_DEADLINE;
     }
 
     /** Attempts made so far, the current one included. */
@@ -182,7 +195,7 @@ final class AttemptLoop extends EndpointLease {
      * The upstream answered the current attempt with {@code code}: tells the breaker, outlier detection and the
      * observers, once. The connection stays for the response's body.
      */
-    void answered(int code, long retryAfterNanos, long nowNanos) {
+    void answered(int code, OptionalLong retryAfterNanos, long nowNanos) {
         if (!holdsPermit()) {
             return;
         }
@@ -232,29 +245,45 @@ final class AttemptLoop extends EndpointLease {
 
     /**
      * The current attempt failed with {@code error} before a response reached the client: reports it, then says how
-     * long to wait before the next attempt, or -1 when there is none (the policy does not retry it, or
+     * long to wait before the next attempt; empty when there is none (the policy does not retry it, or
      * {@link #mayRetry} says no).
      */
-    long failedRetryIn(ProxyError error, long nowNanos) {
+    OptionalLong failedRetryIn(ProxyError error, long nowNanos) {
         boolean reached = state == State.CONNECTED;
         failed(error, nowNanos);
         if (response.started() || !retry.retriesOn(error)) {
-            return -1;
+            return OptionalLong.empty();
         }
-        long wait = retry.backoffNanos(count);
-        return mayRetry(reached, wait, nowNanos) ? wait : -1;
+        return retryIn(reached, retry.backoffNanos(count), nowNanos);
     }
 
     /**
      * The upstream answered {@code code} (already {@link #answered}): how long to wait before trying again, when the
-     * policy retries that status and any {@code Retry-After} is short enough; else -1, and the answer is relayed.
+     * policy retries that status and any {@code Retry-After} is short enough (then it is the wait); else empty, and
+     * the answer is relayed. Empty allocates nothing, so the answers that are relayed, nearly all, cost nothing here.
      */
-    long answeredRetryIn(int code, long retryAfterNanos, long nowNanos) {
-        if (!retry.retriesOnStatus(code) || retryAfterNanos > retry.retryAfterMaxNanos()) {
-            return -1;
+    OptionalLong answeredRetryIn(int code, OptionalLong retryAfterNanos, long nowNanos) {
+        if (!retry.retriesOnStatus(code)
+                || retryAfterNanos.isPresent() && retryAfterNanos.getAsLong() > retry.retryAfterMaxNanos()) {
+            return OptionalLong.empty();
         }
-        long wait = retryAfterNanos >= 0 ? retryAfterNanos : retry.backoffNanos(count);
-        return mayRetry(true, wait, nowNanos) ? wait : -1;
+        return retryIn(true, retryAfterNanos.orElse(retry.backoffNanos(count)), nowNanos);
+    }
+
+    /**
+     * The response's {@code Retry-After} as the breaker and the retry policy heed it: only a 429's or a 503's, in
+     * nanoseconds from now; empty when the status is another or the header is absent or unreadable.
+     */
+    static OptionalLong retryAfter(int code, HttpResponse head) {
+        if (code != 429 && code != 503) {
+            return OptionalLong.empty();
+        }
+        long nanos = MessageHeaders.retryAfterNanos(head);
+        return nanos < 0 ? OptionalLong.empty() : OptionalLong.of(nanos);
+    }
+
+    private OptionalLong retryIn(boolean reachedUpstream, long waitNanos, long nowNanos) {
+        return mayRetry(reachedUpstream, waitNanos, nowNanos) ? OptionalLong.of(waitNanos) : OptionalLong.empty();
     }
 
     /**
@@ -269,7 +298,7 @@ final class AttemptLoop extends EndpointLease {
         if (reachedUpstream && !idempotent) {
             return false;
         }
-        if (deadlineNanos != Long.MAX_VALUE && nowNanos + waitNanos >= deadlineNanos) {
+        if (hasDeadline() && nowNanos + waitNanos >= deadlineNanos) {
             return false;
         }
         return retry.tryAcquireRetry();

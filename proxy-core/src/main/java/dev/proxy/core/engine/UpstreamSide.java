@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -100,7 +101,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             exchange.headPrepared();
         }
         long now = System.nanoTime();
-        if (attempts.deadlineNanos() != Long.MAX_VALUE) {
+        if (attempts.hasDeadline()) {
             UpstreamHead.setDeadline(facts.target().plan(), request, attempts.deadlineNanos() - now);
         }
         facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
@@ -115,13 +116,13 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             return;
         }
         timers.clearAttempt();
-        long wait = attempts.failedRetryIn(error, System.nanoTime());
-        if (wait < 0) {
+        OptionalLong wait = attempts.failedRetryIn(error, System.nanoTime());
+        if (wait.isEmpty()) {
             exchange.fail(error, cause);
             return;
         }
-        ExchangeLog.retrying(facts, error, wait);
-        retryAfter(wait, 0, error);
+        ExchangeLog.retrying(facts, error, wait.getAsLong());
+        retryAfter(wait.getAsLong(), 0, error);
     }
 
     /** Another attempt starts after {@code waitNanos}, the failed one having answered {@code code} or {@code error}. */
@@ -240,15 +241,15 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             return;
         }
         timers.clearAttempt();
-        long retryAfter = code == 429 || code == 503 ? MessageHeaders.retryAfterNanos(head) : -1;
+        OptionalLong retryAfter = AttemptLoop.retryAfter(code, head);
         long now = System.nanoTime();
         attempts.answered(code, retryAfter, now);
-        long wait = attempts.answeredRetryIn(code, retryAfter, now);
-        if (wait >= 0) {
+        OptionalLong wait = attempts.answeredRetryIn(code, retryAfter, now);
+        if (wait.isPresent()) {
             // this answer is dropped with its connection; reading the rest of its body would only delay the retry
             ReferenceCountUtil.release(head);
             attempts.closeConnection();
-            retryAfter(wait, code, null);
+            retryAfter(wait.getAsLong(), code, null);
             return;
         }
         relayHead(head, code);
@@ -289,8 +290,8 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
      */
     private void switchProtocols(HttpResponse head) {
         timers.clearAttempt();
-        attempts.answered(101, -1, System.nanoTime());
-        response.written(101, attempts.startNanos());
+        attempts.answered(101, OptionalLong.empty(), System.nanoTime());
+        response.switched(attempts.startNanos());
         exchange.responding();
         reply.echoRequestId(head);
         MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(attempts.cluster()), facts);
