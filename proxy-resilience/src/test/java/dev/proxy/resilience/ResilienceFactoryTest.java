@@ -46,8 +46,8 @@ class ResilienceFactoryTest {
     }
 
     private static RouteConfig route(RoutePolicies policies) {
-        return new RouteConfig("r", new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
-                List.of(new WeightedCluster("app", 1)), Rewrite.NONE, Duration.ofSeconds(30), 1024, policies);
+        return RouteConfig.builder("r", new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
+                List.of(new WeightedCluster("app", 1))).maxBodySize(1024).policies(policies).build();
     }
 
     private static ClusterConfig cluster(Optional<CircuitBreakerConfig> breaker) {

@@ -33,7 +33,6 @@ import org.yaml.snakeyaml.nodes.Node;
  * Reports every problem at once, each with its path, in a {@link ConfigException}. Stateless and thread-safe.
  */
 public final class ConfigReader {
-    static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final Pattern HOST_AND_PORT = Pattern.compile(
             "[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
@@ -174,7 +173,7 @@ public final class ConfigReader {
                 l.integer("maxConnections", 10_000, 1, 10_000_000),
                 intSize(l, "maxHeaderSize", 64 * 1024, 1024),
                 intSize(l, "maxRequestLineSize", 8 * 1024, 256),
-                l.size("maxBodySize", DEFAULT_MAX_BODY_SIZE),
+                l.size("maxBodySize", LimitsConfig.DEFAULT_MAX_BODY_SIZE),
                 l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
                 l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
                 l.integer("maxInFlightRequests", 0, 0, 10_000_000),
@@ -433,7 +432,7 @@ public final class ConfigReader {
             r.problem("pathPrefix", "must start with /");
         }
         r.finish();
-        Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
+        Duration timeout = n.duration("timeout", RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = n.size("maxBodySize", defaultBody);
         RoutePolicies policies = policyReader.route(n, timeout);
         HeadersConfig headers = HeadersReader.read(n.object("headers"));

@@ -117,8 +117,7 @@ public class RouteTableBenchmark {
 
     private static RouteConfig route(int i, String host, PathMatch path, Map<String, String> headers) {
         RouteMatch match = new RouteMatch(Optional.ofNullable(host), path, Set.of(), headers);
-        return new RouteConfig("r" + i, match, List.of(new WeightedCluster("c" + i % 7, 1)), Rewrite.NONE,
-                Duration.ofSeconds(30), 10L * 1024 * 1024);
+        return RouteConfig.builder("r" + i, match, List.of(new WeightedCluster("c" + i % 7, 1))).build();
     }
 
     private static HttpHeaders headers(boolean canary) {

@@ -5,27 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** {@link ClusterConfig.Builder}: its defaults are the config file's, and it checks what the constructor checks. */
+/**
+ * {@link ClusterConfig.Builder}: its defaults, and the checks of the constructor. That the defaults are the config
+ * file's is {@code ConfigReaderTest.readsAMinimalFileWithDefaults}.
+ */
 class ClusterConfigTest {
     private static final List<EndpointConfig> ONE = List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1));
-
-    @Test
-    void builderDefaultsAreTheConfigFilesDefaults() {
-        ProxyConfig read = ConfigReader.read("""
-                clusters:
-                  - name: app
-                    endpoints: [ { address: 10.0.0.1:8080 } ]
-                routes:
-                  - name: r
-                    cluster: app
-                """, "test.yaml", Map.of());
-
-        assertThat(ClusterConfig.builder("app", ONE).build()).isEqualTo(read.clusters().get(0));
-    }
 
     @Test
     void builderDefaultsAreNoneOfTheOptionalParts() {

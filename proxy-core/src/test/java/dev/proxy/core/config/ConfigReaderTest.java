@@ -40,12 +40,9 @@ class ConfigReaderTest {
                 Duration.ofSeconds(20)));
         assertThat(config.clusters()).containsExactly(ClusterConfig.builder("app",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1))).build());
-        assertThat(config.routes()).containsExactly(new RouteConfig("all",
+        assertThat(config.routes()).containsExactly(RouteConfig.builder("all",
                 new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
-                List.of(new WeightedCluster("app", 1)),
-                Rewrite.NONE,
-                Duration.ofSeconds(30),
-                10L * 1024 * 1024));
+                List.of(new WeightedCluster("app", 1))).build());
     }
 
     @Test
@@ -146,27 +143,27 @@ class ConfigReaderTest {
                         Set.of(200, 204)))
                 .build());
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("users-api",
+                RouteConfig.builder("users-api",
                         new RouteMatch(Optional.of("api.example.com"), new PathMatch(PathMatch.Kind.PREFIX, "/users/"),
                                 Set.of("GET", "POST"), Map.of("x-tenant", "acme")),
-                        List.of(new WeightedCluster("users", 1)),
-                        new Rewrite(Optional.of("/"), Optional.of("users.internal")),
-                        Duration.ofSeconds(10),
-                        512 * 1024),
-                new RouteConfig("orders-canary",
+                        List.of(new WeightedCluster("users", 1)))
+                        .rewrite(new Rewrite(Optional.of("/"), Optional.of("users.internal")))
+                        .timeout(Duration.ofSeconds(10))
+                        .maxBodySize(512 * 1024)
+                        .build(),
+                RouteConfig.builder("orders-canary",
                         new RouteMatch(Optional.of("*.shop.example.com"),
                                 new PathMatch(PathMatch.Kind.REGEX, "/orders/[0-9]+"), Set.of(), Map.of()),
-                        List.of(new WeightedCluster("orders", 90), new WeightedCluster("orders-v2", 10)),
-                        Rewrite.NONE,
-                        Duration.ofSeconds(30),
-                        2L * 1024 * 1024),
-                new RouteConfig("health",
+                        List.of(new WeightedCluster("orders", 90), new WeightedCluster("orders-v2", 10)))
+                        .maxBodySize(2L * 1024 * 1024)
+                        .build(),
+                RouteConfig.builder("health",
                         new RouteMatch(Optional.empty(), new PathMatch(PathMatch.Kind.EXACT, "/healthz"),
                                 Set.of(), Map.of()),
-                        List.of(new WeightedCluster("orders", 1)),
-                        Rewrite.NONE,
-                        Duration.ZERO,
-                        2L * 1024 * 1024));
+                        List.of(new WeightedCluster("orders", 1)))
+                        .timeout(Duration.ZERO)
+                        .maxBodySize(2L * 1024 * 1024)
+                        .build());
     }
 
     @Test

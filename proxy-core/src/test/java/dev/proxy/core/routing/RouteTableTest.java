@@ -375,8 +375,8 @@ class RouteTableTest {
         }
 
         RouteConfig build() {
-            return new RouteConfig(name, new RouteMatch(host, path, methods, headers),
-                    List.of(new WeightedCluster("c", 1)), Rewrite.NONE, Duration.ofSeconds(30), 1024);
+            return RouteConfig.builder(name, new RouteMatch(host, path, methods, headers),
+                    List.of(new WeightedCluster("c", 1))).maxBodySize(1024).build();
         }
     }
 }
