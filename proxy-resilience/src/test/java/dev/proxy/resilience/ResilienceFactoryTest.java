@@ -2,22 +2,17 @@ package dev.proxy.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.config.ClusterConfig;
-import dev.proxy.core.config.ClusterTimeouts;
 import dev.proxy.core.config.ConcurrencyLimitConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.FaultConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.LimitsConfig;
-import dev.proxy.core.config.OutlierDetectionConfig;
 import dev.proxy.core.config.PathMatch;
-import dev.proxy.core.config.PoolConfig;
 import dev.proxy.core.config.RateLimitConfig;
 import dev.proxy.core.config.RetryConfig;
 import dev.proxy.core.config.RetryOn;
-import dev.proxy.core.config.Rewrite;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.config.RoutePolicies;

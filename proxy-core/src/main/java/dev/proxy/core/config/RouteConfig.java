@@ -51,7 +51,8 @@ public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> c
     /**
      * A builder of a route that sends what {@code match} takes to {@code clusters} (empty for a route that answers
      * itself: then give a redirect or a direct response), with the config file's defaults: no rewrite, a 30 s
-     * timeout, the default body limit of {@code server.limits} (10 MiB), no policies, header edits or endpoint selector.
+     * timeout, the default body limit of {@code server.limits} (10 MiB), no policies, header edits or endpoint
+     * selector.
      */
     public static Builder builder(String name, RouteMatch match, List<WeightedCluster> clusters) {
         return new Builder(name, match, clusters);

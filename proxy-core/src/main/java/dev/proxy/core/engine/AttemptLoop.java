@@ -3,11 +3,8 @@ package dev.proxy.core.engine;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.filter.RetryPolicy;
-import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ExchangeObserver;
-import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.upstream.AcquireCallback;
-import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
@@ -267,7 +264,8 @@ final class AttemptLoop extends EndpointLease {
                 || retryAfterNanos.isPresent() && retryAfterNanos.getAsLong() > retry.retryAfterMaxNanos()) {
             return OptionalLong.empty();
         }
-        return retryIn(true, retryAfterNanos.orElse(retry.backoffNanos(count)), nowNanos);
+        long wait = retryAfterNanos.isPresent() ? retryAfterNanos.getAsLong() : retry.backoffNanos(count);
+        return retryIn(true, wait, nowNanos);
     }
 
     /**

@@ -34,11 +34,6 @@ public record RoutePlan(long timeoutNanos, long perTryNanos, long maxBodySize, O
         return timeoutNanos != NO_TIMEOUT;
     }
 
-    /** Whether the route has a {@code perTryTimeout}. */
-    public boolean hasPerTryTimeout() {
-        return perTryNanos != NO_TIMEOUT;
-    }
-
     /** The plan of {@code route}; built by the snapshot, once. */
     public static RoutePlan of(RouteConfig route) {
         Optional<String> newPrefix = route.rewrite().pathPrefix();

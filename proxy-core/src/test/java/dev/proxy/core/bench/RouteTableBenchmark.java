@@ -1,7 +1,6 @@
 package dev.proxy.core.bench;
 
 import dev.proxy.core.config.PathMatch;
-import dev.proxy.core.config.Rewrite;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.config.WeightedCluster;
@@ -9,7 +8,6 @@ import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
