@@ -2,22 +2,17 @@ package dev.proxy.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.proxy.core.config.BalancerConfig;
 import dev.proxy.core.config.CircuitBreakerConfig;
 import dev.proxy.core.config.ClusterConfig;
-import dev.proxy.core.config.ClusterTimeouts;
 import dev.proxy.core.config.ConcurrencyLimitConfig;
 import dev.proxy.core.config.EndpointConfig;
 import dev.proxy.core.config.FaultConfig;
 import dev.proxy.core.config.HostPort;
 import dev.proxy.core.config.LimitsConfig;
-import dev.proxy.core.config.OutlierDetectionConfig;
 import dev.proxy.core.config.PathMatch;
-import dev.proxy.core.config.PoolConfig;
 import dev.proxy.core.config.RateLimitConfig;
 import dev.proxy.core.config.RetryConfig;
 import dev.proxy.core.config.RetryOn;
-import dev.proxy.core.config.Rewrite;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.config.RoutePolicies;
@@ -46,16 +41,15 @@ class ResilienceFactoryTest {
     }
 
     private static RouteConfig route(RoutePolicies policies) {
-        return new RouteConfig("r", new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
-                List.of(new WeightedCluster("app", 1)), Rewrite.NONE, Duration.ofSeconds(30), 1024, policies);
+        return RouteConfig.builder("r", new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
+                List.of(new WeightedCluster("app", 1))).maxBodySize(1024).policies(policies).build();
     }
 
     private static ClusterConfig cluster(Optional<CircuitBreakerConfig> breaker) {
-        return new ClusterConfig("app", List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
-                BalancerConfig.ROUND_ROBIN,
-                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0, 100),
-                new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
-                OutlierDetectionConfig.DISABLED, Optional.empty(), breaker);
+        ClusterConfig.Builder b = ClusterConfig.builder("app",
+                List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)));
+        breaker.ifPresent(b::circuitBreaker);
+        return b.build();
     }
 
     @Test

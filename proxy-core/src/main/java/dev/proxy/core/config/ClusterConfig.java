@@ -48,82 +48,117 @@ public record ClusterConfig(String name, List<EndpointConfig> endpoints, Balance
         }
     }
 
-    /** A cluster without header edits of its own. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
-                         UpstreamProtocol protocol, UpstreamHttp2Config http2, Optional<DnsDiscoveryConfig> dns,
-                         LocalityConfig locality) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
-                protocol, http2, dns, locality, HeadersConfig.NONE);
-    }
-
-    /** A cluster without zone-aware balancing. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
-                         UpstreamProtocol protocol, UpstreamHttp2Config http2, Optional<DnsDiscoveryConfig> dns) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
-                protocol, http2, dns, LocalityConfig.DISABLED);
-    }
-
-    /** A cluster with static endpoints or etcd discovery. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls,
-                         UpstreamProtocol protocol, UpstreamHttp2Config http2) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
-                protocol, http2, Optional.empty());
-    }
-
-    /** A cluster with the default HTTP/2 windows. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls, UpstreamProtocol protocol) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
-                protocol, UpstreamHttp2Config.defaults(pool.maxStreamsPerConnection()));
-    }
-
-    /** A cluster over HTTP/1.1. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix, Optional<UpstreamTlsConfig> tls) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix, tls,
-                UpstreamProtocol.HTTP1);
-    }
-
-    /** A cluster over plain HTTP. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker,
-                         Optional<String> etcdPrefix) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker, etcdPrefix,
-                Optional.empty());
-    }
-
-    /** A cluster with static endpoints. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck, Optional<CircuitBreakerConfig> circuitBreaker) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, circuitBreaker,
-                Optional.empty());
-    }
-
     /** True when the endpoints come from discovery rather than from the file. */
     public boolean discovered() {
         return etcdPrefix.isPresent() || dns.isPresent();
     }
 
-    /** A cluster without a circuit breaker. */
-    public ClusterConfig(String name, List<EndpointConfig> endpoints, BalancerConfig balancer, PoolConfig pool,
-                         ClusterTimeouts timeouts, OutlierDetectionConfig outlierDetection,
-                         Optional<HealthCheckConfig> healthCheck) {
-        this(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck, Optional.empty(),
-                Optional.empty());
+    /**
+     * A builder of a cluster over {@code endpoints} with the config file's defaults: round robin, the default pool
+     * and timeouts, no outlier detection, health checks, breaker, discovery, TLS, locality or header edits, HTTP/1.1,
+     * and the default HTTP/2 windows for the pool's {@code maxStreamsPerConnection}.
+     */
+    public static Builder builder(String name, List<EndpointConfig> endpoints) {
+        return new Builder(name, endpoints);
+    }
+
+    /** Sets what differs from the defaults of {@link #builder}, then {@link #build}s. Not thread-safe; single use. */
+    public static final class Builder {
+        private final String name;
+        private final List<EndpointConfig> endpoints;
+        private BalancerConfig balancer = BalancerConfig.ROUND_ROBIN;
+        private PoolConfig pool = PoolConfig.DEFAULTS;
+        private ClusterTimeouts timeouts = ClusterTimeouts.DEFAULTS;
+        private OutlierDetectionConfig outlierDetection = OutlierDetectionConfig.DISABLED;
+        private Optional<HealthCheckConfig> healthCheck = Optional.empty();
+        private Optional<CircuitBreakerConfig> circuitBreaker = Optional.empty();
+        private Optional<String> etcdPrefix = Optional.empty();
+        private Optional<UpstreamTlsConfig> tls = Optional.empty();
+        private UpstreamProtocol protocol = UpstreamProtocol.HTTP1;
+        /** Empty until set: then the defaults for the pool's streams per connection, known only at build. */
+        private Optional<UpstreamHttp2Config> http2 = Optional.empty();
+        private Optional<DnsDiscoveryConfig> dns = Optional.empty();
+        private LocalityConfig locality = LocalityConfig.DISABLED;
+        private HeadersConfig headers = HeadersConfig.NONE;
+
+        private Builder(String name, List<EndpointConfig> endpoints) {
+            this.name = requireNonNull(name, "name");
+            this.endpoints = requireNonNull(endpoints, "endpoints");
+        }
+
+        public Builder balancer(BalancerConfig balancer) {
+            this.balancer = requireNonNull(balancer, "balancer");
+            return this;
+        }
+
+        public Builder pool(PoolConfig pool) {
+            this.pool = requireNonNull(pool, "pool");
+            return this;
+        }
+
+        public Builder timeouts(ClusterTimeouts timeouts) {
+            this.timeouts = requireNonNull(timeouts, "timeouts");
+            return this;
+        }
+
+        public Builder outlierDetection(OutlierDetectionConfig outlierDetection) {
+            this.outlierDetection = requireNonNull(outlierDetection, "outlierDetection");
+            return this;
+        }
+
+        public Builder healthCheck(HealthCheckConfig healthCheck) {
+            this.healthCheck = Optional.of(healthCheck);
+            return this;
+        }
+
+        public Builder circuitBreaker(CircuitBreakerConfig circuitBreaker) {
+            this.circuitBreaker = Optional.of(circuitBreaker);
+            return this;
+        }
+
+        /** Endpoints discovered in etcd under {@code prefix}, instead of listed. */
+        public Builder etcdPrefix(String prefix) {
+            this.etcdPrefix = Optional.of(prefix);
+            return this;
+        }
+
+        public Builder tls(UpstreamTlsConfig tls) {
+            this.tls = Optional.of(tls);
+            return this;
+        }
+
+        public Builder protocol(UpstreamProtocol protocol) {
+            this.protocol = requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        public Builder http2(UpstreamHttp2Config http2) {
+            this.http2 = Optional.of(http2);
+            return this;
+        }
+
+        /** Endpoints that are the addresses of a DNS name, instead of listed. */
+        public Builder dns(DnsDiscoveryConfig dns) {
+            this.dns = Optional.of(dns);
+            return this;
+        }
+
+        public Builder locality(LocalityConfig locality) {
+            this.locality = requireNonNull(locality, "locality");
+            return this;
+        }
+
+        public Builder headers(HeadersConfig headers) {
+            this.headers = requireNonNull(headers, "headers");
+            return this;
+        }
+
+        /** The cluster, checked as the canonical constructor checks it. */
+        public ClusterConfig build() {
+            return new ClusterConfig(name, endpoints, balancer, pool, timeouts, outlierDetection, healthCheck,
+                    circuitBreaker, etcdPrefix, tls, protocol,
+                    http2.orElseGet(() -> UpstreamHttp2Config.defaults(pool.maxStreamsPerConnection())), dns,
+                    locality, headers);
+        }
     }
 }

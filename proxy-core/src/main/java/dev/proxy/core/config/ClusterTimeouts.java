@@ -12,6 +12,10 @@ import java.time.Duration;
  * @param idle no bytes either way on an upstream connection while a request uses it
  */
 public record ClusterTimeouts(Duration connect, Duration responseHeader, Duration idle) {
+    /** The config file's defaults: connect 2 s, response head 15 s, idle 60 s. */
+    public static final ClusterTimeouts DEFAULTS =
+            new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60));
+
     public ClusterTimeouts {
         requireNonNull(connect, "connect");
         requireNonNull(responseHeader, "responseHeader");

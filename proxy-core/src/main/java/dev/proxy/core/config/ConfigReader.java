@@ -33,7 +33,6 @@ import org.yaml.snakeyaml.nodes.Node;
  * Reports every problem at once, each with its path, in a {@link ConfigException}. Stateless and thread-safe.
  */
 public final class ConfigReader {
-    static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final Pattern HOST_AND_PORT = Pattern.compile(
             "[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?");
@@ -174,7 +173,7 @@ public final class ConfigReader {
                 l.integer("maxConnections", 10_000, 1, 10_000_000),
                 intSize(l, "maxHeaderSize", 64 * 1024, 1024),
                 intSize(l, "maxRequestLineSize", 8 * 1024, 256),
-                l.size("maxBodySize", DEFAULT_MAX_BODY_SIZE),
+                l.size("maxBodySize", LimitsConfig.DEFAULT_MAX_BODY_SIZE),
                 l.positiveDuration("requestHeaderTimeout", Duration.ofSeconds(10)),
                 l.positiveDuration("idleTimeout", Duration.ofSeconds(60)),
                 l.integer("maxInFlightRequests", 0, 0, 10_000_000),
@@ -249,21 +248,22 @@ public final class ConfigReader {
         }
         BalancerConfig balancer = balancer(n.object("balancer"));
         ConfigNode p = n.object("pool");
+        PoolConfig d = PoolConfig.DEFAULTS;
         PoolConfig pool = new PoolConfig(
-                p.integer("maxConnectionsPerEndpoint", 1024, 1, 1_000_000),
-                p.integer("maxPendingAcquires", 1024, 0, 1_000_000),
-                p.positiveDuration("acquireTimeout", Duration.ofSeconds(2)),
-                p.positiveDuration("maxIdleTime", Duration.ofSeconds(30)),
-                p.duration("maxLifeTime", Duration.ZERO),
-                p.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE),
-                p.integer("maxStreamsPerConnection", PoolConfig.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1, 1_000_000),
-                p.bool("learnIdleTimeout", true));
+                p.integer("maxConnectionsPerEndpoint", d.maxConnectionsPerEndpoint(), 1, 1_000_000),
+                p.integer("maxPendingAcquires", d.maxPendingAcquires(), 0, 1_000_000),
+                p.positiveDuration("acquireTimeout", d.acquireTimeout()),
+                p.positiveDuration("maxIdleTime", d.maxIdleTime()),
+                p.duration("maxLifeTime", d.maxLifeTime()),
+                p.integer("maxRequestsPerConnection", d.maxRequestsPerConnection(), 0, Integer.MAX_VALUE),
+                p.integer("maxStreamsPerConnection", d.maxStreamsPerConnection(), 1, 1_000_000),
+                p.bool("learnIdleTimeout", d.learnIdleTimeout()));
         p.finish();
         ConfigNode t = n.object("timeouts");
         ClusterTimeouts timeouts = new ClusterTimeouts(
-                t.positiveDuration("connect", Duration.ofSeconds(2)),
-                t.positiveDuration("responseHeader", Duration.ofSeconds(15)),
-                t.positiveDuration("idle", Duration.ofSeconds(60)));
+                t.positiveDuration("connect", ClusterTimeouts.DEFAULTS.connect()),
+                t.positiveDuration("responseHeader", ClusterTimeouts.DEFAULTS.responseHeader()),
+                t.positiveDuration("idle", ClusterTimeouts.DEFAULTS.idle()));
         t.finish();
         boolean outliersGiven = n.has("outlierDetection");
         ConfigNode od = n.object("outlierDetection");
@@ -432,7 +432,7 @@ public final class ConfigReader {
             r.problem("pathPrefix", "must start with /");
         }
         r.finish();
-        Duration timeout = n.duration("timeout", Duration.ofSeconds(30));
+        Duration timeout = n.duration("timeout", RouteConfig.DEFAULT_TIMEOUT);
         long maxBody = n.size("maxBodySize", defaultBody);
         RoutePolicies policies = policyReader.route(n, timeout);
         HeadersConfig headers = HeadersReader.read(n.object("headers"));

@@ -26,6 +26,8 @@ public record LimitsConfig(int maxConnections, int maxHeaderSize, int maxRequest
                            Duration requestHeaderTimeout, Duration idleTimeout, int maxInFlightRequests,
                            Duration websocketIdleTimeout, Duration tlsHandshakeTimeout,
                            long minRequestBodyBytesPerSecond, Duration minRequestBodyGracePeriod) {
+    /** The request body limit of a route when neither it nor {@code maxBodySize} here gives one: 10 MiB. */
+    public static final long DEFAULT_MAX_BODY_SIZE = 10L * 1024 * 1024;
     /** Long enough for applications that ping every minute or two; Envoy's stream idle timeout is the same. */
     public static final Duration DEFAULT_WEBSOCKET_IDLE_TIMEOUT = Duration.ofMinutes(5);
     /** NGINX's {@code ssl_handshake_timeout} default is 60 s; a real client finishes in a few round trips. */

@@ -22,6 +22,9 @@ public record PoolConfig(int maxConnectionsPerEndpoint, int maxPendingAcquires, 
                          Duration maxIdleTime, Duration maxLifeTime, int maxRequestsPerConnection,
                          int maxStreamsPerConnection, boolean learnIdleTimeout) {
     public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+    /** The config file's defaults. */
+    public static final PoolConfig DEFAULTS = new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30),
+            Duration.ZERO, 0, DEFAULT_MAX_STREAMS_PER_CONNECTION, true);
 
     public PoolConfig {
         if (maxConnectionsPerEndpoint < 1) {

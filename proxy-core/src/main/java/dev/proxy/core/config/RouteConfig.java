@@ -40,35 +40,89 @@ public record RouteConfig(String name, RouteMatch match, List<WeightedCluster> c
         requireNonNull(endpointSelector, "endpointSelector");
     }
 
-    /** A route that selects no endpoints by label. */
-    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                       Duration timeout, long maxBodySize, RoutePolicies policies, HeadersConfig headers,
-                       Optional<RedirectConfig> redirect, Optional<DirectResponseConfig> directResponse) {
-        this(name, match, clusters, rewrite, timeout, maxBodySize, policies, headers, redirect, directResponse,
-                Optional.empty());
-    }
-
-    /** A route that forwards to clusters. */
-    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                       Duration timeout, long maxBodySize, RoutePolicies policies, HeadersConfig headers) {
-        this(name, match, clusters, rewrite, timeout, maxBodySize, policies, headers, Optional.empty(),
-                Optional.empty());
-    }
-
     /** Whether the proxy answers this route's requests itself (a redirect or a direct response). */
     public boolean answersItself() {
         return redirect.isPresent() || directResponse.isPresent();
     }
 
-    /** A route without header edits. */
-    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                       Duration timeout, long maxBodySize, RoutePolicies policies) {
-        this(name, match, clusters, rewrite, timeout, maxBodySize, policies, HeadersConfig.NONE);
+    /** A route's {@code timeout} when the file gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * A builder of a route that sends what {@code match} takes to {@code clusters} (empty for a route that answers
+     * itself: then give a redirect or a direct response), with the config file's defaults: no rewrite, a 30 s
+     * timeout, the default body limit of {@code server.limits} (10 MiB), no policies, header edits or endpoint
+     * selector.
+     */
+    public static Builder builder(String name, RouteMatch match, List<WeightedCluster> clusters) {
+        return new Builder(name, match, clusters);
     }
 
-    /** A route that only forwards. */
-    public RouteConfig(String name, RouteMatch match, List<WeightedCluster> clusters, Rewrite rewrite,
-                       Duration timeout, long maxBodySize) {
-        this(name, match, clusters, rewrite, timeout, maxBodySize, RoutePolicies.NONE);
+    /** Sets what differs from the defaults of {@link #builder}, then {@link #build}s. Not thread-safe; single use. */
+    public static final class Builder {
+        private final String name;
+        private final RouteMatch match;
+        private final List<WeightedCluster> clusters;
+        private Rewrite rewrite = Rewrite.NONE;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private long maxBodySize = LimitsConfig.DEFAULT_MAX_BODY_SIZE;
+        private RoutePolicies policies = RoutePolicies.NONE;
+        private HeadersConfig headers = HeadersConfig.NONE;
+        private Optional<RedirectConfig> redirect = Optional.empty();
+        private Optional<DirectResponseConfig> directResponse = Optional.empty();
+        private Optional<EndpointSelector> endpointSelector = Optional.empty();
+
+        private Builder(String name, RouteMatch match, List<WeightedCluster> clusters) {
+            this.name = requireNonNull(name, "name");
+            this.match = requireNonNull(match, "match");
+            this.clusters = requireNonNull(clusters, "clusters");
+        }
+
+        public Builder rewrite(Rewrite rewrite) {
+            this.rewrite = requireNonNull(rewrite, "rewrite");
+            return this;
+        }
+
+        /** {@link Duration#ZERO} for none. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        public Builder maxBodySize(long maxBodySize) {
+            this.maxBodySize = maxBodySize;
+            return this;
+        }
+
+        public Builder policies(RoutePolicies policies) {
+            this.policies = requireNonNull(policies, "policies");
+            return this;
+        }
+
+        public Builder headers(HeadersConfig headers) {
+            this.headers = requireNonNull(headers, "headers");
+            return this;
+        }
+
+        public Builder redirect(RedirectConfig redirect) {
+            this.redirect = Optional.of(redirect);
+            return this;
+        }
+
+        public Builder directResponse(DirectResponseConfig directResponse) {
+            this.directResponse = Optional.of(directResponse);
+            return this;
+        }
+
+        public Builder endpointSelector(EndpointSelector endpointSelector) {
+            this.endpointSelector = Optional.of(endpointSelector);
+            return this;
+        }
+
+        /** The route, checked as the canonical constructor checks it. */
+        public RouteConfig build() {
+            return new RouteConfig(name, match, clusters, rewrite, timeout, maxBodySize, policies, headers, redirect,
+                    directResponse, endpointSelector);
+        }
     }
 }

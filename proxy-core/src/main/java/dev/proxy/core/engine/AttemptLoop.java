@@ -3,21 +3,20 @@ package dev.proxy.core.engine;
 import dev.proxy.core.ProxyError;
 import dev.proxy.core.UpstreamOutcome;
 import dev.proxy.core.filter.RetryPolicy;
-import dev.proxy.core.filter.UpstreamGuard;
 import dev.proxy.core.observe.ExchangeObserver;
-import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.upstream.AcquireCallback;
-import dev.proxy.core.upstream.ConnectionPool;
 import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The attempts of one exchange at its cluster, in a plain loop: the circuit breaker and the balancer choose an
@@ -28,7 +27,7 @@ import java.util.Optional;
  * <p>Confined to the client's event loop, which is also the upstream connection's. The exchange drives it: what is
  * sent and when belongs to the exchange, whom to ask and what it learned of the answer belongs here.
  */
-final class AttemptLoop {
+final class AttemptLoop extends EndpointLease {
 
     /** Where the current attempt is. */
     enum State {
@@ -44,21 +43,22 @@ final class AttemptLoop {
         BACKOFF
     }
 
-    /** Balancer picks an attempt makes to find an endpoint not tried yet and whose breaker lets it through. */
-    private static final int MAX_PICKS = 4;
-
-    private final Cluster cluster;
     private final RetryPolicy retry;
     private final ExchangeObserver observer;
     private final RequestBody body;
     private final ResponseRelay response;
     private final boolean idempotent;
-    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    /**
+     * A route without a deadline. A constant rather than an {@code OptionalLong}: every request carries its deadline,
+     * and a present {@code OptionalLong} would be an allocation per request; {@code Long.MAX_VALUE} also never
+     * passes, so comparisons need no special case.
+     */
+    static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    /** When the route's deadline passes; {@link #NO_DEADLINE} without one. */
     private final long deadlineNanos;
     private State state = State.IDLE;
-    private Endpoint endpoint;
     private List<Endpoint> tried;
-    private ConnectionPool pool;
     private PooledConnection connection;
     private int count;
     private long startNanos;
@@ -66,7 +66,7 @@ final class AttemptLoop {
     private boolean staleRetried;
 
     private AttemptLoop(ExchangeFacts facts, RetryPolicy retry, boolean idempotent, long deadlineNanos) {
-        this.cluster = facts.target().pickCluster();
+        super(facts.target().pickCluster());
         this.retry = retry;
         this.observer = facts.observer();
         this.body = facts.body();
@@ -80,7 +80,7 @@ final class AttemptLoop {
      * budget), its body is kept for a retry when the policy may make one, and its cluster is chosen (weighted,
      * among the route's clusters).
      *
-     * @param deadlineNanos when the route's deadline passes; {@code Long.MAX_VALUE} without one
+     * @param deadlineNanos when the route's deadline passes; {@link #NO_DEADLINE} without one
      */
     static AttemptLoop start(ExchangeFacts facts, boolean idempotent, long deadlineNanos) {
         RetryPolicy retry = facts.target().retry();
@@ -97,23 +97,18 @@ final class AttemptLoop {
         return state;
     }
 
-    /** When the route's deadline passes; {@code Long.MAX_VALUE} without one. */
+    /** When the route's deadline passes; {@link #NO_DEADLINE} without one. */
     long deadlineNanos() {
         return deadlineNanos;
     }
 
-    Cluster cluster() {
-        return cluster;
+    boolean hasDeadline() {
+        return deadlineNanos != NO_DEADLINE;
     }
 
     /** Attempts made so far, the current one included. */
     int count() {
         return count;
-    }
-
-    /** The endpoint of the current (or last) attempt, or null before the first. */
-    Endpoint endpoint() {
-        return endpoint;
     }
 
     long startNanos() {
@@ -131,45 +126,29 @@ final class AttemptLoop {
     }
 
     /**
-     * Starts an attempt: asks the balancer for an endpoint and its breaker for a permit, up to {@link #MAX_PICKS}
-     * times. Returns null with the endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when
-     * the balancer has nothing (NO_SUBSET_ENDPOINT for a route's empty subset that may not fall back), CIRCUIT_OPEN
-     * when every pick's breaker refused.
+     * Starts an attempt: the endpoint is picked as {@link #pickWithPermit} says, avoiding those tried. Empty with the
+     * endpoint chosen (then {@link #lease}), else why none could be: NO_ENDPOINT when the balancer has nothing
+     * (NO_SUBSET_ENDPOINT for a route's empty subset that may not fall back), CIRCUIT_OPEN when every pick's breaker
+     * refused.
      */
-    ProxyError pick(HttpRequest request, InetSocketAddress client) {
+    Optional<ProxyError> pick(HttpRequest request, InetSocketAddress client) {
         count++;
-        UpstreamGuard guard = cluster.guard();
-        ProxyError refusal = cluster.noEndpointError();
-        int picks = Math.max(1, Math.min(MAX_PICKS, cluster.endpoints().size()));
-        for (int i = 0; i < picks; i++) {
-            Optional<Endpoint> picked = cluster.balancer().pick(request, client);
-            if (picked.isEmpty()) {
-                break;
-            }
-            Endpoint candidate = picked.get();
-            if (tried != null && tried.contains(candidate) && i < picks - 1) {
-                continue;
-            }
-            if (guard.tryAcquire(candidate)) {
-                endpoint = candidate;
-                pool = cluster.pool(candidate);
-                state = State.LEASING;
-                return null;
-            }
-            refusal = ProxyError.CIRCUIT_OPEN;
+        Optional<ProxyError> refusal = pickWithPermit(request, client, tried);
+        if (refusal.isEmpty()) {
+            state = State.LEASING;
         }
         return refusal;
     }
 
     /** The chosen endpoint's address, for a Host header when the client sent none. */
     String endpointAuthority() {
-        return pool.endpoint().address().toString();
+        return pool().endpoint().address().toString();
     }
 
     /** Asks the chosen endpoint's pool for a connection; the attempt's time starts now. */
     void lease(EventLoop loop, AcquireCallback callback, long nowNanos) {
         startNanos = nowNanos;
-        pool.acquire(loop, callback);
+        acquire(loop, callback);
     }
 
     /** The pool lent {@code c}: it is this attempt's, and its events go to {@code listener}. */
@@ -195,7 +174,7 @@ final class AttemptLoop {
             return false;
         }
         boolean again = !staleRetried && !bytesSent && idempotent;
-        pool.reusedConnectionLost(again);
+        pool().reusedConnectionLost(again);
         if (again) {
             staleRetried = true;
             observeRetry(0, ProxyError.UPSTREAM_RESET);
@@ -206,22 +185,22 @@ final class AttemptLoop {
     /** Asks the same endpoint's pool for a new connection (never an idle one), for the stale-connection retry. */
     void leaseNew(EventLoop loop, AcquireCallback callback) {
         state = State.LEASING;
-        pool.acquireNew(loop, callback);
+        acquireNew(loop, callback);
     }
 
     /**
      * The upstream answered the current attempt with {@code code}: tells the breaker, outlier detection and the
      * observers, once. The connection stays for the response's body.
      */
-    void answered(int code, long retryAfterNanos, long nowNanos) {
+    void answered(int code, OptionalLong retryAfterNanos, long nowNanos) {
         if (!holdsPermit()) {
             return;
         }
         state = State.ANSWERED;
         long took = nowNanos - startNanos;
         observeEnded(code, null, took);
-        cluster.report(endpoint, UpstreamOutcome.ofStatus(code).failsEndpoint());
-        cluster.guard().onResponse(endpoint, code, took, retryAfterNanos);
+        cluster().report(endpoint(), UpstreamOutcome.ofStatus(code).failsEndpoint());
+        cluster().guard().onResponse(endpoint(), code, took, retryAfterNanos);
     }
 
     /** The current attempt failed with {@code error}: its connection is closed, and the failure reported once. */
@@ -238,11 +217,11 @@ final class AttemptLoop {
         observeEnded(0, error, took);
         if (UpstreamOutcome.of(error).failsEndpoint()) {
             if (sent || error != ProxyError.ROUTE_TIMEOUT) {
-                cluster.report(endpoint, true);
+                cluster().report(endpoint(), true);
             }
-            cluster.guard().onFailure(endpoint, error, took);
+            cluster().guard().onFailure(endpoint(), error, took);
         } else {
-            cluster.guard().release(endpoint);
+            cluster().guard().release(endpoint());
         }
     }
 
@@ -256,36 +235,53 @@ final class AttemptLoop {
             return;
         }
         if (state == State.ANSWERED && UpstreamOutcome.of(error).failsEndpoint()) {
-            cluster.report(endpoint, true);
+            cluster().report(endpoint(), true);
         }
         closeConnection();
     }
 
     /**
      * The current attempt failed with {@code error} before a response reached the client: reports it, then says how
-     * long to wait before the next attempt, or -1 when there is none (the policy does not retry it, or
+     * long to wait before the next attempt; empty when there is none (the policy does not retry it, or
      * {@link #mayRetry} says no).
      */
-    long failedRetryIn(ProxyError error, long nowNanos) {
+    OptionalLong failedRetryIn(ProxyError error, long nowNanos) {
         boolean reached = state == State.CONNECTED;
         failed(error, nowNanos);
         if (response.started() || !retry.retriesOn(error)) {
-            return -1;
+            return OptionalLong.empty();
         }
-        long wait = retry.backoffNanos(count);
-        return mayRetry(reached, wait, nowNanos) ? wait : -1;
+        return retryIn(reached, retry.backoffNanos(count), nowNanos);
     }
 
     /**
      * The upstream answered {@code code} (already {@link #answered}): how long to wait before trying again, when the
-     * policy retries that status and any {@code Retry-After} is short enough; else -1, and the answer is relayed.
+     * policy retries that status and any {@code Retry-After} is short enough (then it is the wait); else empty, and
+     * the answer is relayed. Empty allocates nothing, so the answers that are relayed, nearly all, cost nothing here.
      */
-    long answeredRetryIn(int code, long retryAfterNanos, long nowNanos) {
-        if (!retry.retriesOnStatus(code) || retryAfterNanos > retry.retryAfterMaxNanos()) {
-            return -1;
+    OptionalLong answeredRetryIn(int code, OptionalLong retryAfterNanos, long nowNanos) {
+        if (!retry.retriesOnStatus(code)
+                || retryAfterNanos.isPresent() && retryAfterNanos.getAsLong() > retry.retryAfterMaxNanos()) {
+            return OptionalLong.empty();
         }
-        long wait = retryAfterNanos >= 0 ? retryAfterNanos : retry.backoffNanos(count);
-        return mayRetry(true, wait, nowNanos) ? wait : -1;
+        long wait = retryAfterNanos.isPresent() ? retryAfterNanos.getAsLong() : retry.backoffNanos(count);
+        return retryIn(true, wait, nowNanos);
+    }
+
+    /**
+     * The response's {@code Retry-After} as the breaker and the retry policy heed it: only a 429's or a 503's, in
+     * nanoseconds from now; empty when the status is another or the header is absent or unreadable.
+     */
+    static OptionalLong retryAfter(int code, HttpResponse head) {
+        if (code != 429 && code != 503) {
+            return OptionalLong.empty();
+        }
+        long nanos = MessageHeaders.retryAfterNanos(head);
+        return nanos < 0 ? OptionalLong.empty() : OptionalLong.of(nanos);
+    }
+
+    private OptionalLong retryIn(boolean reachedUpstream, long waitNanos, long nowNanos) {
+        return mayRetry(reachedUpstream, waitNanos, nowNanos) ? OptionalLong.of(waitNanos) : OptionalLong.empty();
     }
 
     /**
@@ -300,7 +296,7 @@ final class AttemptLoop {
         if (reachedUpstream && !idempotent) {
             return false;
         }
-        if (deadlineNanos != Long.MAX_VALUE && nowNanos + waitNanos >= deadlineNanos) {
+        if (hasDeadline() && nowNanos + waitNanos >= deadlineNanos) {
             return false;
         }
         return retry.tryAcquireRetry();
@@ -312,7 +308,7 @@ final class AttemptLoop {
         if (tried == null) {
             tried = new ArrayList<>(2);
         }
-        tried.add(endpoint);
+        tried.add(endpoint());
         state = State.BACKOFF;
     }
 
@@ -323,7 +319,7 @@ final class AttemptLoop {
     void end(ProxyError error, boolean reusable, long nowNanos) {
         if (holdsPermit()) {
             observeEnded(0, error, nowNanos - startNanos);
-            cluster.guard().release(endpoint);
+            cluster().guard().release(endpoint());
         }
         state = State.IDLE;
         PooledConnection c = connection;
@@ -354,12 +350,12 @@ final class AttemptLoop {
     }
 
     private void observeEnded(int code, ProxyError error, long took) {
-        observer.attemptEnded(cluster.name(), code, error, took);
-        cluster.observer().attemptEnded(code, error, took);
+        observer.attemptEnded(cluster().name(), code, error, took);
+        cluster().observer().attemptEnded(code, error, took);
     }
 
     private void observeRetry(int code, ProxyError error) {
-        observer.retrying(cluster.name(), code, error);
-        cluster.observer().retrying(code, error);
+        observer.retrying(cluster().name(), code, error);
+        cluster().observer().retrying(code, error);
     }
 }

@@ -124,7 +124,7 @@ final class ClientReply {
      * @param code the status the exchange reports (an error's, even where gRPC gets a 200 trailers-only answer)
      */
     private void write(int code, FullHttpResponse r) {
-        response.written(code, -1);
+        response.answeredByProxy(code);
         client.write(r);
         body.discardRest();
         // the rest of a small body is read and dropped, so reading must resume whatever paused it

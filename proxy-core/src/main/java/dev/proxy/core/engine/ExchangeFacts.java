@@ -190,8 +190,10 @@ final class ExchangeFacts implements ExchangeRecord, RequestInfo, HeaderRules.Va
 
     @Override
     public long upstreamNanos() {
-        long from = response.startNanos();
-        return from < 0 ? -1 : (ended ? endNanos : System.nanoTime()) - from;
+        if (!response.fromUpstream()) {
+            return NO_UPSTREAM_TIME;
+        }
+        return (ended ? endNanos : System.nanoTime()) - response.startNanos();
     }
 
     @Override

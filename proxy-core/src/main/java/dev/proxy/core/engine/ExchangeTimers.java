@@ -66,13 +66,15 @@ final class ExchangeTimers {
 
     /**
      * The time a request has on {@code route}: the route's timeout, or a gRPC caller's own deadline when that is
-     * sooner (a call its caller has given up on is not worth an upstream's time); 0 for none.
+     * sooner (a call its caller has given up on is not worth an upstream's time); {@link RoutePlan#NO_TIMEOUT} for
+     * none.
      */
     static long routeTimeoutNanos(RoutePlan route, HttpRequest request) {
         long timeoutNanos = route.timeoutNanos();
         if (Grpc.isGrpc(request)) {
             long callerNanos = Grpc.timeoutNanos(request.headers().get(Grpc.GRPC_TIMEOUT));
-            if (callerNanos > 0 && (timeoutNanos == 0 || callerNanos < timeoutNanos)) {
+            // Grpc.NO_TIMEOUT and a zero timeout both leave the route's own
+            if (callerNanos > 0 && (!route.hasTimeout() || callerNanos < timeoutNanos)) {
                 timeoutNanos = callerNanos;
             }
         }
@@ -116,15 +118,16 @@ final class ExchangeTimers {
      * later: the response-head timer when the request has gone, the per-try timer when the connection is there), so
      * that setting them moves nothing.
      *
-     * @param perTryNanos the route's per-try timeout, 0 for none
+     * @param perTryNanos the route's per-try timeout, {@link RoutePlan#NO_TIMEOUT} for none
      */
     void attemptStarting(long nowNanos, long responseHeaderNanos, long perTryNanos) {
-        armBy(nowNanos + (perTryNanos == 0 ? responseHeaderNanos : Math.min(responseHeaderNanos, perTryNanos)));
+        armBy(nowNanos + (perTryNanos == RoutePlan.NO_TIMEOUT ? responseHeaderNanos
+                : Math.min(responseHeaderNanos, perTryNanos)));
     }
 
     /** The attempt's connection is there: its per-try timer starts, unless running already or there is none. */
     void startPerTry(long perTryNanos) {
-        if (perTryNanos != 0 && !isSet(Timer.PER_TRY)) {
+        if (perTryNanos != RoutePlan.NO_TIMEOUT && !isSet(Timer.PER_TRY)) {
             set(Timer.PER_TRY, nanoClock.getAsLong() + perTryNanos);
         }
     }

@@ -15,6 +15,8 @@ final class Grpc {
     static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("application/grpc");
+    /** No usable {@code grpc-timeout}: a constant, not an {@code OptionalLong}, as it is read for every gRPC call. */
+    static final long NO_TIMEOUT = -1;
 
     private Grpc() {
     }
@@ -25,18 +27,18 @@ final class Grpc {
     }
 
     /**
-     * The {@code grpc-timeout} header in nanoseconds ({@code 100m} is 100 ms), or -1 when it is absent or not the
-     * spec's form: at most 8 digits and a unit of H, M, S, m, u or n.
+     * The {@code grpc-timeout} header in nanoseconds ({@code 100m} is 100 ms), or {@link #NO_TIMEOUT} when it is
+     * absent or not the spec's form: at most 8 digits and a unit of H, M, S, m, u or n.
      */
     static long timeoutNanos(String value) {
         if (value == null || value.length() < 2 || value.length() > 9) {
-            return -1;
+            return NO_TIMEOUT;
         }
         long amount = 0;
         for (int i = 0; i < value.length() - 1; i++) {
             char c = value.charAt(i);
             if (c < '0' || c > '9') {
-                return -1;
+                return NO_TIMEOUT;
             }
             amount = amount * 10 + (c - '0');
         }
@@ -49,6 +51,6 @@ final class Grpc {
             case 'n' -> TimeUnit.NANOSECONDS;
             default -> null;
         };
-        return unit == null ? -1 : unit.toNanos(amount);
+        return unit == null ? NO_TIMEOUT : unit.toNanos(amount);
     }
 }

@@ -5,8 +5,6 @@ import dev.proxy.core.runtime.Cluster;
 import dev.proxy.core.runtime.RoutePlan;
 import dev.proxy.core.runtime.RouteTarget;
 import dev.proxy.core.upstream.AcquireCallback;
-import dev.proxy.core.upstream.ConnectionPool;
-import dev.proxy.core.Endpoint;
 import dev.proxy.core.upstream.PooledConnection;
 import dev.proxy.core.upstream.UpstreamListener;
 import io.netty.channel.Channel;
@@ -68,15 +66,15 @@ final class MirrorExchange implements AcquireCallback, UpstreamListener {
      */
     static MirrorExchange sample(RouteTarget target, HttpRequest request, InetSocketAddress client, EventLoop loop,
                                  Iterable<HttpContent> held) {
-        Cluster shadow = target.mirror();
-        if (shadow == null) {
+        Optional<Cluster> shadow = target.mirror();
+        if (shadow.isEmpty()) {
             return null;
         }
         RoutePlan plan = target.plan();
         if (ThreadLocalRandom.current().nextDouble() * 100 >= plan.mirrorPercent()) {
             return null;
         }
-        MirrorExchange mirror = start(shadow, request, client, loop, plan.mirrorMaxBodySize());
+        MirrorExchange mirror = start(shadow.get(), request, client, loop, plan.mirrorMaxBodySize());
         if (mirror != null) {
             for (HttpContent part : held) {
                 mirror.offer(part);
@@ -92,20 +90,19 @@ final class MirrorExchange implements AcquireCallback, UpstreamListener {
      */
     static MirrorExchange start(Cluster shadow, HttpRequest request, InetSocketAddress client, EventLoop loop,
                                 long maxBodySize) {
-        Optional<Endpoint> endpoint = shadow.balancer().pick(request, client);
-        if (endpoint.isEmpty()) {
+        // never retried and never reported: the copy's outcome says nothing to the breaker or outlier detection
+        EndpointLease lease = new EndpointLease(shadow);
+        if (!lease.pickWithoutPermit(request, client)) {
             return null;
         }
-        ConnectionPool pool = shadow.pool(endpoint.get());
         HttpRequest copy = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), request.uri(),
                 request.headers().copy());
         String host = copy.headers().get(HttpHeaderNames.HOST);
         if (host != null) {
             copy.headers().set(HttpHeaderNames.HOST, shadowHost(host));
         }
-        MirrorExchange mirror = new MirrorExchange(copy, maxBodySize,
-                shadow.config().timeouts().responseHeader().toNanos(), loop);
-        pool.acquire(loop, mirror);
+        MirrorExchange mirror = new MirrorExchange(copy, maxBodySize, shadow.responseHeaderNanos(), loop);
+        lease.acquire(loop, mirror);
         return mirror;
     }
 

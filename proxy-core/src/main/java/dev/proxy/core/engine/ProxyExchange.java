@@ -6,6 +6,7 @@ import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.engine.ExchangeTimers.Timer;
 import dev.proxy.core.filter.Verdict;
 import dev.proxy.core.runtime.ConfigSnapshot;
+import dev.proxy.core.runtime.RoutePlan;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -38,7 +39,7 @@ final class ProxyExchange {
     private AttemptLoop attempts;
     private MirrorExchange mirror;
     /** When the route's deadline passes, if it has one. */
-    private long deadlineNanos = Long.MAX_VALUE;
+    private long deadlineNanos = AttemptLoop.NO_DEADLINE;
     private Admission admission;
     /** The filter verdict that rejected the request, whose status and headers the error response takes. */
     private Verdict rejection;
@@ -104,7 +105,7 @@ final class ProxyExchange {
             return;
         }
         long timeoutNanos = ExchangeTimers.routeTimeoutNanos(facts.target().plan(), request);
-        if (timeoutNanos != 0) {
+        if (timeoutNanos != RoutePlan.NO_TIMEOUT) {
             deadlineNanos = facts.startNanos() + timeoutNanos;
             timers.set(Timer.ROUTE_DEADLINE, deadlineNanos);
         }

@@ -45,8 +45,11 @@ final class RequestBody {
     private ArrayDeque<HttpContent> pending;
     private ArrayList<HttpContent> replay;
     private long replayBytes;
-    /** The most a retry may need to send again; below 0, no retry can, and nothing is kept. */
-    private long replayLimit = -1;
+    /** {@link #replayLimit} when no retry can send the body again, and nothing is kept. */
+    private static final long NOT_KEPT = -1;
+
+    /** The most a retry may need to send again; {@link #NOT_KEPT} when none can. */
+    private long replayLimit = NOT_KEPT;
 
     Received received() {
         return received;
@@ -192,12 +195,12 @@ final class RequestBody {
      * and the request can no longer be retried once its body has gone out.
      */
     private void keep(HttpContent part) {
-        if (replayLimit < 0) {
+        if (replayLimit == NOT_KEPT) {
             return;
         }
         replayBytes += part.content().readableBytes();
         if (replayBytes > replayLimit) {
-            replayLimit = -1;
+            replayLimit = NOT_KEPT;
             releaseReplay();
             return;
         }

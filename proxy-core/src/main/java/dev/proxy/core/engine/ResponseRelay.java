@@ -31,11 +31,18 @@ final class ResponseRelay {
     /** What {@link #relay} did with a part. */
     enum Relayed { MORE, LAST, MALFORMED }
 
+    /**
+     * The {@link #startNanos} of a response no attempt produced (the proxy answered itself). A constant rather than an
+     * {@code OptionalLong}, which would be an allocation per request; {@code Long.MIN_VALUE}, as a reading of
+     * {@link System#nanoTime} may be negative.
+     */
+    static final long NO_ATTEMPT = Long.MIN_VALUE;
+
     private final Channel client;
     private State state = State.AWAITING_HEAD;
     private int status;
     private long bytes;
-    private long startNanos = -1;
+    private long startNanos = NO_ATTEMPT;
     private boolean upstreamReusable;
 
     ResponseRelay(Channel client) {
@@ -69,9 +76,14 @@ final class ResponseRelay {
         return bytes;
     }
 
-    /** When the attempt that produced the response started, or -1 when the proxy answered itself. */
+    /** When the attempt that produced the response started; {@link #NO_ATTEMPT} when the proxy answered itself. */
     long startNanos() {
         return startNanos;
+    }
+
+    /** Whether an upstream's answer went to the client (not the proxy's own). */
+    boolean fromUpstream() {
+        return startNanos != NO_ATTEMPT;
     }
 
     /** Whether the upstream said its connection may serve another request. */
@@ -92,8 +104,17 @@ final class ResponseRelay {
         upstreamReusable = reusable;
     }
 
-    /** A whole response was written at once: the proxy's own ({@code attemptStartNanos} -1), or a 101. */
-    void written(int code, long attemptStartNanos) {
+    /** The upstream's 101 was written whole: what follows is a tunnel, no longer a response. */
+    void switched(long attemptStartNanos) {
+        written(101, attemptStartNanos);
+    }
+
+    /** The proxy's own response was written whole; no attempt produced it. */
+    void answeredByProxy(int code) {
+        written(code, NO_ATTEMPT);
+    }
+
+    private void written(int code, long attemptStartNanos) {
         state = State.COMPLETE;
         status = code;
         startNanos = attemptStartNanos;

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -88,10 +90,10 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
      * once the connection is there, as the connect and acquire timeouts cover the time before.
      */
     void startAttempt() {
-        ProxyError refusal = attempts.pick(request, facts.client());
-        if (refusal != null) {
+        Optional<ProxyError> refusal = attempts.pick(request, facts.client());
+        if (refusal.isPresent()) {
             // neither is worth a retry: an open breaker must stop traffic, and the balancer just said it has nothing
-            exchange.fail(refusal, null);
+            exchange.fail(refusal.get(), null);
             return;
         }
         if (attempts.count() == 1) {
@@ -99,7 +101,7 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             exchange.headPrepared();
         }
         long now = System.nanoTime();
-        if (attempts.deadlineNanos() != Long.MAX_VALUE) {
+        if (attempts.hasDeadline()) {
             UpstreamHead.setDeadline(facts.target().plan(), request, attempts.deadlineNanos() - now);
         }
         facts.observer().attemptStarted(attempts.cluster().name(), attempts.endpoint(), request);
@@ -114,13 +116,13 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             return;
         }
         timers.clearAttempt();
-        long wait = attempts.failedRetryIn(error, System.nanoTime());
-        if (wait < 0) {
+        OptionalLong wait = attempts.failedRetryIn(error, System.nanoTime());
+        if (wait.isEmpty()) {
             exchange.fail(error, cause);
             return;
         }
-        ExchangeLog.retrying(facts, error, wait);
-        retryAfter(wait, 0, error);
+        ExchangeLog.retrying(facts, error, wait.getAsLong());
+        retryAfter(wait.getAsLong(), 0, error);
     }
 
     /** Another attempt starts after {@code waitNanos}, the failed one having answered {@code code} or {@code error}. */
@@ -239,15 +241,15 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
             return;
         }
         timers.clearAttempt();
-        long retryAfter = code == 429 || code == 503 ? MessageHeaders.retryAfterNanos(head) : -1;
+        OptionalLong retryAfter = AttemptLoop.retryAfter(code, head);
         long now = System.nanoTime();
         attempts.answered(code, retryAfter, now);
-        long wait = attempts.answeredRetryIn(code, retryAfter, now);
-        if (wait >= 0) {
+        OptionalLong wait = attempts.answeredRetryIn(code, retryAfter, now);
+        if (wait.isPresent()) {
             // this answer is dropped with its connection; reading the rest of its body would only delay the retry
             ReferenceCountUtil.release(head);
             attempts.closeConnection();
-            retryAfter(wait, code, null);
+            retryAfter(wait.getAsLong(), code, null);
             return;
         }
         relayHead(head, code);
@@ -288,8 +290,8 @@ final class UpstreamSide implements AcquireCallback, UpstreamListener {
      */
     private void switchProtocols(HttpResponse head) {
         timers.clearAttempt();
-        attempts.answered(101, -1, System.nanoTime());
-        response.written(101, attempts.startNanos());
+        attempts.answered(101, OptionalLong.empty(), System.nanoTime());
+        response.switched(attempts.startNanos());
         exchange.responding();
         reply.echoRequestId(head);
         MessageHeaders.forUpgradeResponse(head, facts.target().responseHeaders(attempts.cluster()), facts);

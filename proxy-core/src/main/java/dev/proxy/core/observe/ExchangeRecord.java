@@ -10,6 +10,12 @@ import java.net.InetSocketAddress;
  * valid only during {@link ExchangeObserver#ended}.
  */
 public interface ExchangeRecord {
+    /**
+     * The {@link #upstreamNanos} of a request no upstream answered. A constant rather than an {@code OptionalLong}, as
+     * every request's record is read by the access log and the metrics, and a present one would be an allocation.
+     */
+    long NO_UPSTREAM_TIME = -1;
+
     /** The request head as the client sent it (rewritten in place for the upstream by the time it ends). */
     HttpRequest request();
 
@@ -52,7 +58,10 @@ public interface ExchangeRecord {
     /** From the request head to the end of the exchange. */
     long durationNanos();
 
-    /** From the start of the attempt whose response went to the client to the exchange's end; -1 if none did. */
+    /**
+     * From the start of the attempt whose response went to the client to the exchange's end; {@link #NO_UPSTREAM_TIME}
+     * if none did.
+     */
     long upstreamNanos();
 
     /** The trace the request belongs to, or null when it is not traced. */

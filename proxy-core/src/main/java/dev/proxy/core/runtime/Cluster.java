@@ -25,18 +25,18 @@ public final class Cluster {
     private final ClusterConfig config;
     private final List<Endpoint> endpoints;
     private final LoadBalancer balancer;
-    private final Map<Endpoint, ConnectionPool> pools;
+    private final Parts parts;
+    /**
+     * {@link Parts#health}, unwrapped once: null when neither outlier detection nor checks are on. Every request asks
+     * it, so the hot path tests a field rather than an {@code Optional}.
+     */
     private final EndpointHealth outliers;
-    private final ActiveHealthChecker checker;
-    private final UpstreamGuard guard;
-    private final Bootstrap bootstrap;
-    private final UpstreamTls tls;
-    private final ClusterObserver observer;
-    private final Balancing balancing;
+    /** The cluster's running health checks; empty for a view, whose checks are the whole cluster's. */
+    private final Optional<ActiveHealthChecker> checker;
     /** The subset views routes asked for, by selector; built off the event loops, as the routes' targets are. */
     private final Map<EndpointSelector, Cluster> subsets = new ConcurrentHashMap<>();
-    /** For a subset view: how its endpoints were chosen, in words; null for the cluster itself. */
-    private final String subsetDecision;
+    /** For a subset view: how its endpoints were chosen, in words; empty for the cluster itself. */
+    private final Optional<String> subsetDecision;
     private final ProxyError noEndpoint;
     /** {@code timeouts.responseHeader} in nanoseconds, read by every attempt. */
     private final long responseHeaderNanos;
@@ -52,29 +52,38 @@ public final class Cluster {
     }
 
     /**
-     * @param outliers the health of the endpoints, or null when neither outlier detection nor checks are on
-     * @param checker the running active health checks, or null
+     * What a cluster shares with its subset views, and hands on to its successor when only its endpoints change.
+     *
+     * @param pools one per endpoint
+     * @param health the health of the endpoints; empty when neither outlier detection nor checks are on
      * @param guard the cluster's circuit breaker, or {@link UpstreamGuard#NONE}
      * @param bootstrap what the pools connect with, kept for the pools of endpoints that discovery adds
-     * @param tls the cluster's TLS context, or null; kept with the bootstrap
+     * @param tls the cluster's TLS context, kept with the bootstrap; empty for plain HTTP
      * @param observer what the pools, health and guard report to, and the exchanges report their attempts to
      * @param balancing builds the policy's balancer over the endpoints; ejected endpoints are kept out on top of it
      */
-    Cluster(ClusterConfig config, List<Endpoint> endpoints, Balancing balancing, Map<Endpoint, ConnectionPool> pools,
-            EndpointHealth outliers, ActiveHealthChecker checker, UpstreamGuard guard, Bootstrap bootstrap,
-            UpstreamTls tls, ClusterObserver observer) {
+    record Parts(Map<Endpoint, ConnectionPool> pools, Optional<EndpointHealth> health, UpstreamGuard guard,
+                 Bootstrap bootstrap, Optional<UpstreamTls> tls, ClusterObserver observer, Balancing balancing) {
+        Parts {
+            pools = Map.copyOf(pools);
+            requireNonNull(health, "health");
+            requireNonNull(guard, "guard");
+            requireNonNull(bootstrap, "bootstrap");
+            requireNonNull(tls, "tls");
+            requireNonNull(observer, "observer");
+            requireNonNull(balancing, "balancing");
+        }
+    }
+
+    /** @param checker the cluster's running active health checks, if it has them */
+    Cluster(ClusterConfig config, List<Endpoint> endpoints, Parts parts, Optional<ActiveHealthChecker> checker) {
         this.config = requireNonNull(config, "config");
         this.endpoints = List.copyOf(endpoints);
-        this.pools = Map.copyOf(pools);
-        this.outliers = outliers;
-        this.checker = checker;
-        this.guard = requireNonNull(guard, "guard");
-        this.bootstrap = requireNonNull(bootstrap, "bootstrap");
-        this.tls = tls;
-        this.observer = requireNonNull(observer, "observer");
-        this.balancing = requireNonNull(balancing, "balancing");
+        this.parts = requireNonNull(parts, "parts");
+        this.outliers = parts.health().orElse(null);
+        this.checker = requireNonNull(checker, "checker");
         this.balancer = balancerOver(this.endpoints);
-        this.subsetDecision = null;
+        this.subsetDecision = Optional.empty();
         this.noEndpoint = ProxyError.NO_ENDPOINT;
         this.responseHeaderNanos = config.timeouts().responseHeader().toNanos();
         this.http2 = config.protocol() == UpstreamProtocol.H2;
@@ -87,17 +96,12 @@ public final class Cluster {
     private Cluster(Cluster whole, List<Endpoint> endpoints, String decision, ProxyError noEndpoint) {
         this.config = whole.config;
         this.endpoints = List.copyOf(endpoints);
-        this.pools = whole.pools;
+        this.parts = whole.parts;
         this.outliers = whole.outliers;
         // the checks belong to the whole cluster: a view never starts or stops them
-        this.checker = null;
-        this.guard = whole.guard;
-        this.bootstrap = whole.bootstrap;
-        this.tls = whole.tls;
-        this.observer = whole.observer;
-        this.balancing = whole.balancing;
+        this.checker = Optional.empty();
         this.balancer = balancerOver(this.endpoints);
-        this.subsetDecision = decision;
+        this.subsetDecision = Optional.of(decision);
         this.noEndpoint = noEndpoint;
         this.responseHeaderNanos = whole.responseHeaderNanos;
         this.http2 = whole.http2;
@@ -106,7 +110,7 @@ public final class Cluster {
     }
 
     private LoadBalancer balancerOver(List<Endpoint> list) {
-        LoadBalancer policy = balancing.over(list);
+        LoadBalancer policy = parts.balancing().over(list);
         return outliers == null ? policy : new EjectionAwareBalancer(policy, outliers, list);
     }
 
@@ -146,7 +150,7 @@ public final class Cluster {
 
     /** For a route's subset view, how its endpoints were chosen, e.g. {@code env=canary: 2 of 5 endpoints}. */
     public Optional<String> subsetDecision() {
-        return Optional.ofNullable(subsetDecision);
+        return subsetDecision;
     }
 
     /**
@@ -229,12 +233,12 @@ public final class Cluster {
 
     /** Hears how each attempt on this cluster ended and each retry; resolved once, so a request looks nothing up. */
     public ClusterObserver observer() {
-        return observer;
+        return parts.observer();
     }
 
     /** The circuit breaker every attempt to this cluster asks first. */
     public UpstreamGuard guard() {
-        return guard;
+        return parts.guard();
     }
 
     public LoadBalancer balancer() {
@@ -242,7 +246,7 @@ public final class Cluster {
     }
 
     public ConnectionPool pool(Endpoint endpoint) {
-        return pools.get(endpoint);
+        return parts.pools().get(endpoint);
     }
 
     /** How many endpoints may get traffic now (neither ejected nor failing their checks). */
@@ -269,26 +273,15 @@ public final class Cluster {
     /** The pool counts summed over all endpoints. */
     public PoolStats poolStats() {
         PoolStats total = PoolStats.EMPTY;
-        for (ConnectionPool p : pools.values()) {
+        for (ConnectionPool p : parts.pools().values()) {
             total = total.plus(p.stats());
         }
         return total;
     }
 
-    EndpointHealth health() {
-        return outliers;
-    }
-
-    Bootstrap bootstrap() {
-        return bootstrap;
-    }
-
-    UpstreamTls tls() {
-        return tls;
-    }
-
-    Map<Endpoint, ConnectionPool> pools() {
-        return pools;
+    /** What this cluster shares with its views and hands on to a successor over other endpoints. */
+    Parts parts() {
+        return parts;
     }
 
     /**
@@ -296,11 +289,9 @@ public final class Cluster {
      * there is none): they stop lending connections, idle ones close now, leased ones as their requests end.
      */
     void retire(Cluster successor) {
-        if (checker != null) {
-            checker.close();
-        }
-        for (ConnectionPool p : pools.values()) {
-            if (successor == null || successor.pools.get(p.endpoint()) != p) {
+        checker.ifPresent(ActiveHealthChecker::close);
+        for (ConnectionPool p : parts.pools().values()) {
+            if (successor == null || successor.pool(p.endpoint()) != p) {
                 p.close();
             }
         }

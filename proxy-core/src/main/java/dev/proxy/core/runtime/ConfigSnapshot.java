@@ -22,22 +22,22 @@ public final class ConfigSnapshot {
     private final RouteTable routes;
     private final RouteTarget[] targets;
     private final Map<String, Cluster> clusters;
-    private final RequestFilter globalLimit;
+    private final Optional<RequestFilter> globalLimit;
     private final RouteObserver unrouted;
 
     ConfigSnapshot(long generation, ProxyConfig config, RouteTable routes, List<RouteTarget> targets,
-                   Map<String, Cluster> clusters, RequestFilter globalLimit, RouteObserver unrouted) {
+                   Map<String, Cluster> clusters, Optional<RequestFilter> globalLimit, RouteObserver unrouted) {
         this.generation = generation;
         this.config = requireNonNull(config, "config");
         this.routes = requireNonNull(routes, "routes");
         this.targets = targets.toArray(new RouteTarget[0]);
         this.clusters = Map.copyOf(clusters);
-        this.globalLimit = globalLimit;
+        this.globalLimit = requireNonNull(globalLimit, "globalLimit");
         this.unrouted = requireNonNull(unrouted, "unrouted");
     }
 
-    /** The proxy-wide cap on requests in flight, or null. */
-    public RequestFilter globalLimit() {
+    /** The proxy-wide cap on requests in flight, if {@code limits.maxInFlightRequests} sets one. */
+    public Optional<RequestFilter> globalLimit() {
         return globalLimit;
     }
 

@@ -11,8 +11,8 @@ import java.util.Optional;
  * nanoseconds, the body limit, the deadline header, the prefix the path rewrite replaces, and the mirror's sample.
  * Immutable; read from every event loop.
  *
- * @param timeoutNanos the route's {@code timeout}; 0 for none
- * @param perTryNanos the route's {@code perTryTimeout}; 0 for none
+ * @param timeoutNanos the route's {@code timeout}; {@link #NO_TIMEOUT} for none
+ * @param perTryNanos the route's {@code perTryTimeout}; {@link #NO_TIMEOUT} for none
  * @param maxBodySize the request body limit
  * @param deadlineHeader the header that tells the upstream the milliseconds left, if any
  * @param rewrittenPrefix the matched prefix that {@code rewrite.pathPrefix} replaces, if the route rewrites it
@@ -23,6 +23,16 @@ import java.util.Optional;
 public record RoutePlan(long timeoutNanos, long perTryNanos, long maxBodySize, Optional<String> deadlineHeader,
                         Optional<String> rewrittenPrefix, String newPrefix, double mirrorPercent,
                         long mirrorMaxBodySize) {
+    /**
+     * A time limit that is not set: the config's {@code Duration.ZERO} in nanoseconds. A constant rather than an
+     * {@code OptionalLong}, as every request reads the plan and a present one is not free to carry.
+     */
+    public static final long NO_TIMEOUT = 0;
+
+    /** Whether the route has a {@code timeout}. */
+    public boolean hasTimeout() {
+        return timeoutNanos != NO_TIMEOUT;
+    }
 
     /** The plan of {@code route}; built by the snapshot, once. */
     public static RoutePlan of(RouteConfig route) {

@@ -1,11 +1,14 @@
 package dev.proxy.core.runtime;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.proxy.core.filter.RequestFilter;
 import dev.proxy.core.filter.RetryPolicy;
 import dev.proxy.core.observe.RouteObserver;
 import dev.proxy.core.routing.Route;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -20,7 +23,7 @@ public final class RouteTarget {
     private final List<RequestFilter> routeFilters;
     private final RequestFilter[] filters;
     private final RetryPolicy retry;
-    private final Cluster mirror;
+    private final Optional<Cluster> mirror;
     private final RouteObserver observer;
     private final HeaderRules requestHeaders;
     private final HeaderRules responseHeaders;
@@ -31,32 +34,56 @@ public final class RouteTarget {
     private final RoutePlan plan;
 
     /**
-     * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, or null
-     * @param routeFilters the route's filters, kept so that a reload that leaves the route alone keeps them
-     * @param mirror the shadow cluster, or null
-     * @param observer hears the end of each of the route's requests, kept across reloads while the route's name is
+     * Where a route's requests go.
+     *
+     * @param clusters the route's clusters (subset views where it selects endpoints), in the order of the file
+     * @param weights the weight of each of {@code clusters}, by index
+     * @param mirror the shadow cluster that gets copies, if the route mirrors
      */
-    RouteTarget(Route route, Cluster[] clusters, int[] weights, RequestFilter globalLimit,
-                List<RequestFilter> routeFilters, RetryPolicy retry, Cluster mirror, RouteObserver observer) {
+    record Destinations(Cluster[] clusters, int[] weights, Optional<Cluster> mirror) {
+        Destinations {
+            if (clusters.length != weights.length) {
+                throw new IllegalArgumentException("one weight per cluster");
+            }
+            requireNonNull(mirror, "mirror");
+        }
+    }
+
+    /**
+     * What a route's requests pass on the way: the admission filters and the retry policy.
+     *
+     * @param globalLimit the proxy-wide cap on requests in flight, run before the route's own filters, if set
+     * @param routeFilters the route's filters, kept so that a reload that leaves the route alone keeps them
+     * @param retry the route's retry policy, kept with its budget across such reloads too
+     */
+    record Policies(Optional<RequestFilter> globalLimit, List<RequestFilter> routeFilters, RetryPolicy retry) {
+        Policies {
+            requireNonNull(globalLimit, "globalLimit");
+            routeFilters = List.copyOf(routeFilters);
+            requireNonNull(retry, "retry");
+        }
+    }
+
+    /** @param observer hears the end of each of the route's requests, kept across reloads while the route's name is */
+    RouteTarget(Route route, Destinations to, Policies policies, RouteObserver observer) {
         this.route = route;
-        this.clusters = clusters;
+        this.clusters = to.clusters();
+        int[] weights = to.weights();
         this.cumulativeWeights = new int[weights.length];
         int sum = 0;
         for (int i = 0; i < weights.length; i++) {
             sum += weights[i];
             cumulativeWeights[i] = sum;
         }
-        this.routeFilters = List.copyOf(routeFilters);
-        int offset = globalLimit == null ? 0 : 1;
+        this.routeFilters = policies.routeFilters();
+        int offset = policies.globalLimit().isPresent() ? 1 : 0;
         this.filters = new RequestFilter[offset + routeFilters.size()];
-        if (globalLimit != null) {
-            filters[0] = globalLimit;
-        }
+        policies.globalLimit().ifPresent(limit -> filters[0] = limit);
         for (int i = 0; i < routeFilters.size(); i++) {
             filters[offset + i] = routeFilters.get(i);
         }
-        this.retry = retry;
-        this.mirror = mirror;
+        this.retry = policies.retry();
+        this.mirror = to.mirror();
         this.observer = observer;
         // compiled here, once per snapshot, so that no request parses a header edit
         this.requestHeaders = HeaderRules.of(route.config().headers().request());
@@ -147,8 +174,8 @@ public final class RouteTarget {
         return observer;
     }
 
-    /** The cluster that gets copies of the route's requests, or null. */
-    public Cluster mirror() {
+    /** The cluster that gets copies of the route's requests, if the route mirrors. */
+    public Optional<Cluster> mirror() {
         return mirror;
     }
 

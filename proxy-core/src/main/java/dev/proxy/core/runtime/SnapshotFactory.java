@@ -91,9 +91,10 @@ public final class SnapshotFactory {
             }
             clusters.put(cc.name(), next);
         }
-        RequestFilter globalLimit = previous != null && previous.config().server().limits().maxInFlightRequests()
+        Optional<RequestFilter> globalLimit = previous != null
+                && previous.config().server().limits().maxInFlightRequests()
                 == config.server().limits().maxInFlightRequests()
-                ? previous.globalLimit() : resilience.globalLimit(config.server().limits());
+                ? previous.globalLimit() : Optional.ofNullable(resilience.globalLimit(config.server().limits()));
         // an endpoint-set change keeps the config object: its routes need no new index (regexes, tries)
         RouteTable table = previous != null && previous.config() == config ? previous.routes()
                 : RouteTable.of(config.routes());
@@ -122,15 +123,16 @@ public final class SnapshotFactory {
                 cs[i] = selector.map(whole::subset).orElse(whole);
                 weights[i] = wc.weight();
             }
-            Cluster mirror = rc.policies().mirror().map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()))
-                    .orElse(null);
+            Optional<Cluster> mirror = rc.policies().mirror()
+                    .map(m -> requireNonNull(clusters.get(m.cluster()), m.cluster()));
             RouteTarget sameName = before.get(rc.name());
             // an unchanged route keeps its filters and retry budget, so a reload does not reset their counts
             RouteTarget old = sameName != null && sameName.route().config().equals(rc) ? sameName : null;
             List<RequestFilter> filters = old != null ? old.routeFilters() : resilience.filters(rc);
             RetryPolicy retry = old != null ? old.retry() : resilience.retryPolicy(rc);
             RouteObserver routeObserver = sameName != null ? sameName.observer() : observer.route(rc.name());
-            targets.add(new RouteTarget(route, cs, weights, globalLimit, filters, retry, mirror, routeObserver));
+            targets.add(new RouteTarget(route, new RouteTarget.Destinations(cs, weights, mirror),
+                    new RouteTarget.Policies(globalLimit, filters, retry), routeObserver));
         }
         clusters.forEach((name, c) -> c.retainSubsets(selectors.getOrDefault(name, Set.of())));
         long generation = previous == null ? 1
@@ -171,61 +173,64 @@ public final class SnapshotFactory {
      */
     private Cluster cluster(ClusterConfig cc, List<EndpointConfig> endpointConfigs, Cluster predecessor,
                             Optional<String> localZone) {
-        Bootstrap bootstrap = predecessor != null ? predecessor.bootstrap() : upstreamBootstrap.clone()
+        Cluster.Parts inherited = predecessor == null ? null : predecessor.parts();
+        Bootstrap bootstrap = inherited != null ? inherited.bootstrap() : upstreamBootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         cc.timeouts().connect().toMillis()))
                 .handler(new UpstreamChannelInitializer(cc.timeouts(), cc.protocol(), cc.http2()));
-        UpstreamTls tls = predecessor != null ? predecessor.tls()
-                : cc.tls().map(t -> UpstreamTls.of(cc.name(), t, cc.protocol())).orElse(null);
-        Map<Endpoint, ConnectionPool> inherited = predecessor != null ? predecessor.pools() : Map.of();
-        ClusterObserver clusterObserver = predecessor != null ? predecessor.observer() : observer.cluster(cc.name());
+        Optional<UpstreamTls> tls = inherited != null ? inherited.tls()
+                : cc.tls().map(t -> UpstreamTls.of(cc.name(), t, cc.protocol()));
+        Map<Endpoint, ConnectionPool> inheritedPools = inherited != null ? inherited.pools() : Map.of();
+        ClusterObserver clusterObserver = inherited != null ? inherited.observer() : observer.cluster(cc.name());
         List<Endpoint> endpoints = new ArrayList<>();
         Map<Endpoint, ConnectionPool> pools = new HashMap<>();
         for (EndpointConfig ec : endpointConfigs) {
             Endpoint fresh = Endpoint.of(ec);
-            ConnectionPool kept = inherited.get(fresh);
+            ConnectionPool kept = inheritedPools.get(fresh);
             // the same instance as before: health state is looked up by identity
             Endpoint e = kept != null ? kept.endpoint() : fresh;
             endpoints.add(e);
             pools.computeIfAbsent(e, k -> kept != null ? kept : new ConnectionPool(k, cc.pool(), bootstrap,
-                    clusterObserver, tls));
+                    clusterObserver, tls.orElse(null)));
         }
-        EndpointHealth health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
-                ? new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime,
-                        predecessor == null ? null : predecessor.health(), clusterObserver)
-                : null;
-        ActiveHealthChecker checker = null;
-        if (cc.healthCheck().isPresent()) {
-            checker = new ActiveHealthChecker(cc.name(), cc.healthCheck().get(), health);
-            checker.start(endpoints, upstreamBootstrap, tls, cc.protocol());
-        }
-        UpstreamGuard guard = predecessor != null ? predecessor.guard() : resilience.guard(cc, clusterObserver);
+        Optional<EndpointHealth> health = cc.outlierDetection().enabled() || cc.healthCheck().isPresent()
+                ? Optional.of(new EndpointHealth(cc.outlierDetection(), endpoints, System::nanoTime,
+                        inherited == null ? null : inherited.health().orElse(null), clusterObserver))
+                : Optional.empty();
+        Optional<ActiveHealthChecker> checker = cc.healthCheck().map(hc -> {
+            ActiveHealthChecker started = new ActiveHealthChecker(cc.name(), hc, health.orElseThrow());
+            started.start(endpoints, upstreamBootstrap, tls.orElse(null), cc.protocol());
+            return started;
+        });
+        UpstreamGuard guard = inherited != null ? inherited.guard() : resilience.guard(cc, clusterObserver);
         Optional<String> zone = cc.locality().enabled() ? localZone : Optional.empty();
         Cluster.Balancing balancing = list -> {
             ConnectionPool[] byIndex = list.stream().map(pools::get).toArray(ConnectionPool[]::new);
             EndpointLoad load = index -> byIndex[index].leased();
-            Optional<Locality> locality = zone.map(z -> new Locality(cc.locality(), z, availability(health, list),
-                    clusterObserver));
+            Optional<Locality> locality = zone.map(z -> new Locality(cc.locality(), z,
+                    availability(health, list), clusterObserver));
             return balancers.create(cc.balancer(), list, load, locality);
         };
-        return new Cluster(cc, endpoints, balancing, pools, health, checker, guard, bootstrap, tls, clusterObserver);
+        return new Cluster(cc, endpoints,
+                new Cluster.Parts(pools, health, guard, bootstrap, tls, clusterObserver, balancing), checker);
     }
 
-    /** The availability of {@code endpoints} by index, as {@code health} (null: all available) sees it. */
-    private static EndpointAvailability availability(EndpointHealth health, List<Endpoint> endpoints) {
-        if (health == null) {
+    /** The availability of {@code endpoints} by index, as {@code health} (empty: all available) sees it. */
+    private static EndpointAvailability availability(Optional<EndpointHealth> health, List<Endpoint> endpoints) {
+        if (health.isEmpty()) {
             return EndpointAvailability.ALL;
         }
+        EndpointHealth h = health.get();
         Endpoint[] byIndex = endpoints.toArray(Endpoint[]::new);
         return new EndpointAvailability() {
             @Override
             public boolean isAvailable(int index) {
-                return health.isAvailable(byIndex[index]);
+                return h.isAvailable(byIndex[index]);
             }
 
             @Override
             public long version() {
-                return health.version();
+                return h.version();
             }
         };
     }

@@ -1,7 +1,6 @@
 package dev.proxy.core.bench;
 
 import dev.proxy.core.config.PathMatch;
-import dev.proxy.core.config.Rewrite;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.config.WeightedCluster;
@@ -9,7 +8,6 @@ import dev.proxy.core.routing.Route;
 import dev.proxy.core.routing.RouteTable;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,8 +115,7 @@ public class RouteTableBenchmark {
 
     private static RouteConfig route(int i, String host, PathMatch path, Map<String, String> headers) {
         RouteMatch match = new RouteMatch(Optional.ofNullable(host), path, Set.of(), headers);
-        return new RouteConfig("r" + i, match, List.of(new WeightedCluster("c" + i % 7, 1)), Rewrite.NONE,
-                Duration.ofSeconds(30), 10L * 1024 * 1024);
+        return RouteConfig.builder("r" + i, match, List.of(new WeightedCluster("c" + i % 7, 1))).build();
     }
 
     private static HttpHeaders headers(boolean canary) {

@@ -38,18 +38,11 @@ class ConfigReaderTest {
                 new LimitsConfig(10_000, 64 * 1024, 8 * 1024, 10L * 1024 * 1024,
                         Duration.ofSeconds(10), Duration.ofSeconds(60)),
                 Duration.ofSeconds(20)));
-        assertThat(config.clusters()).containsExactly(new ClusterConfig("app",
-                List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1)),
-                BalancerConfig.ROUND_ROBIN,
-                new PoolConfig(1024, 1024, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ZERO, 0, 100),
-                new ClusterTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(15), Duration.ofSeconds(60)),
-                OutlierDetectionConfig.DISABLED, Optional.empty()));
-        assertThat(config.routes()).containsExactly(new RouteConfig("all",
+        assertThat(config.clusters()).containsExactly(ClusterConfig.builder("app",
+                List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 1))).build());
+        assertThat(config.routes()).containsExactly(RouteConfig.builder("all",
                 new RouteMatch(Optional.empty(), PathMatch.ANY, Set.of(), Map.of()),
-                List.of(new WeightedCluster("app", 1)),
-                Rewrite.NONE,
-                Duration.ofSeconds(30),
-                10L * 1024 * 1024));
+                List.of(new WeightedCluster("app", 1))).build());
     }
 
     @Test
@@ -138,38 +131,39 @@ class ConfigReaderTest {
                 Duration.ofMillis(1500), false, Optional.empty(),
                 new Http2Config(false, 250, 8 * 1024, 256 * 1024, 40, Duration.ofSeconds(10))));
         assertThat(config.clusters()).extracting(ClusterConfig::name).containsExactly("users", "orders", "orders-v2");
-        assertThat(config.cluster("users")).hasValue(new ClusterConfig("users",
+        assertThat(config.cluster("users")).hasValue(ClusterConfig.builder("users",
                 List.of(new EndpointConfig(new HostPort("10.0.0.1", 8080), 3),
-                        new EndpointConfig(new HostPort("users.internal", 8081), 1)),
-                BalancerConfig.of(BalancerPolicy.RANDOM),
-                new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000, 100,
-                        false),
-                new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)),
-                new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40),
-                Optional.of(new HealthCheckConfig("/ready", Duration.ofSeconds(2), Duration.ofMillis(300), 1, 4,
-                        Set.of(200, 204)))));
+                        new EndpointConfig(new HostPort("users.internal", 8081), 1)))
+                .balancer(BalancerConfig.of(BalancerPolicy.RANDOM))
+                .pool(new PoolConfig(64, 0, Duration.ofMillis(250), Duration.ofSeconds(45), Duration.ofHours(1), 1000,
+                        100, false))
+                .timeouts(new ClusterTimeouts(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(90)))
+                .outlierDetection(new OutlierDetectionConfig(3, Duration.ofSeconds(10), Duration.ofMinutes(2), 30, 40))
+                .healthCheck(new HealthCheckConfig("/ready", Duration.ofSeconds(2), Duration.ofMillis(300), 1, 4,
+                        Set.of(200, 204)))
+                .build());
         assertThat(config.routes()).containsExactly(
-                new RouteConfig("users-api",
+                RouteConfig.builder("users-api",
                         new RouteMatch(Optional.of("api.example.com"), new PathMatch(PathMatch.Kind.PREFIX, "/users/"),
                                 Set.of("GET", "POST"), Map.of("x-tenant", "acme")),
-                        List.of(new WeightedCluster("users", 1)),
-                        new Rewrite(Optional.of("/"), Optional.of("users.internal")),
-                        Duration.ofSeconds(10),
-                        512 * 1024),
-                new RouteConfig("orders-canary",
+                        List.of(new WeightedCluster("users", 1)))
+                        .rewrite(new Rewrite(Optional.of("/"), Optional.of("users.internal")))
+                        .timeout(Duration.ofSeconds(10))
+                        .maxBodySize(512 * 1024)
+                        .build(),
+                RouteConfig.builder("orders-canary",
                         new RouteMatch(Optional.of("*.shop.example.com"),
                                 new PathMatch(PathMatch.Kind.REGEX, "/orders/[0-9]+"), Set.of(), Map.of()),
-                        List.of(new WeightedCluster("orders", 90), new WeightedCluster("orders-v2", 10)),
-                        Rewrite.NONE,
-                        Duration.ofSeconds(30),
-                        2L * 1024 * 1024),
-                new RouteConfig("health",
+                        List.of(new WeightedCluster("orders", 90), new WeightedCluster("orders-v2", 10)))
+                        .maxBodySize(2L * 1024 * 1024)
+                        .build(),
+                RouteConfig.builder("health",
                         new RouteMatch(Optional.empty(), new PathMatch(PathMatch.Kind.EXACT, "/healthz"),
                                 Set.of(), Map.of()),
-                        List.of(new WeightedCluster("orders", 1)),
-                        Rewrite.NONE,
-                        Duration.ZERO,
-                        2L * 1024 * 1024));
+                        List.of(new WeightedCluster("orders", 1)))
+                        .timeout(Duration.ZERO)
+                        .maxBodySize(2L * 1024 * 1024)
+                        .build());
     }
 
     @Test

@@ -174,7 +174,8 @@ class ObserverIntegrationTest {
                 "attempt ended 0 upstream_connect_failure", "cluster app attempt ended 0 upstream_connect_failure",
                 "ended 502", "route api ended 502");
         assertThat(recorder.ended.get(0).error()).isEqualTo(ProxyError.UPSTREAM_CONNECT_FAILURE);
-        assertThat(recorder.ended.get(0).upstreamNanos()).as("no upstream answered").isEqualTo(-1);
+        assertThat(recorder.ended.get(0).upstreamNanos()).as("no upstream answered")
+                .isEqualTo(ExchangeRecord.NO_UPSTREAM_TIME);
     }
 
     @Test

@@ -44,6 +44,7 @@ class ResponseRelayTest {
         assertThat(relay.bytes()).isEqualTo(5);
         assertThat(relay.status()).isEqualTo(200);
         assertThat(relay.startNanos()).isEqualTo(5);
+        assertThat(relay.fromUpstream()).isTrue();
         assertThat(relay.upstreamReusable()).isTrue();
     }
 
@@ -72,10 +73,12 @@ class ResponseRelayTest {
 
     @Test
     void theProxysOwnResponseHasNoUpstreamTime() {
-        relay.written(404, -1);
+        relay.answeredByProxy(404);
         assertThat(relay.ended()).isTrue();
         assertThat(relay.wasCut()).isFalse();
-        assertThat(relay.startNanos()).isEqualTo(-1);
+        assertThat(relay.status()).isEqualTo(404);
+        assertThat(relay.fromUpstream()).isFalse();
+        assertThat(relay.startNanos()).isEqualTo(ResponseRelay.NO_ATTEMPT);
     }
 
     private static HttpContent part(String text, boolean last) {

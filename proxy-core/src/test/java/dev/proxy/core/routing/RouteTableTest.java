@@ -3,13 +3,11 @@ package dev.proxy.core.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.proxy.core.config.PathMatch;
-import dev.proxy.core.config.Rewrite;
 import dev.proxy.core.config.RouteConfig;
 import dev.proxy.core.config.RouteMatch;
 import dev.proxy.core.config.WeightedCluster;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -375,8 +373,8 @@ class RouteTableTest {
         }
 
         RouteConfig build() {
-            return new RouteConfig(name, new RouteMatch(host, path, methods, headers),
-                    List.of(new WeightedCluster("c", 1)), Rewrite.NONE, Duration.ofSeconds(30), 1024);
+            return RouteConfig.builder(name, new RouteMatch(host, path, methods, headers),
+                    List.of(new WeightedCluster("c", 1))).maxBodySize(1024).build();
         }
     }
 }

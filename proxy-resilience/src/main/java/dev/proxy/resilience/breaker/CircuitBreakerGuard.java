@@ -14,6 +14,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowT
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -169,11 +170,11 @@ public final class CircuitBreakerGuard implements UpstreamGuard {
     }
 
     @Override
-    public void onResponse(Endpoint endpoint, int status, long durationNanos, long retryAfterNanos) {
+    public void onResponse(Endpoint endpoint, int status, long durationNanos, OptionalLong retryAfterNanos) {
         Breaker b = breaker(endpoint);
         // before the outcome is recorded, so that if this very response opens the breaker, the hold is already there
-        if ((status == 429 || status == 503) && retryAfterNanos >= 0 && retryAfterMaxNanos > 0) {
-            long until = nanoClock.getAsLong() + Math.min(retryAfterNanos, retryAfterMaxNanos);
+        if ((status == 429 || status == 503) && retryAfterNanos.isPresent() && retryAfterMaxNanos > 0) {
+            long until = nanoClock.getAsLong() + Math.min(retryAfterNanos.getAsLong(), retryAfterMaxNanos);
             b.holdOpenUntil().accumulateAndGet(until, LATER);
         }
         if (status >= 0 && status < failureStatus.length && failureStatus[status]) {

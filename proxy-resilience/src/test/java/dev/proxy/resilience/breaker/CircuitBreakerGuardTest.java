@@ -12,12 +12,13 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerGuardTest {
     private static final long FAST = Duration.ofMillis(10).toNanos();
-    private static final long NO_RETRY_AFTER = -1;
+    private static final OptionalLong NO_RETRY_AFTER = OptionalLong.empty();
     private static final Duration WAIT_IN_OPEN = Duration.ofSeconds(5);
 
     private final FakeClock clock = new FakeClock();
@@ -161,7 +162,7 @@ class CircuitBreakerGuardTest {
         call(guard, a, 200);
         call(guard, a, 502);
         assertThat(guard.tryAcquire(a)).isTrue();
-        guard.onResponse(a, 503, FAST, Duration.ofSeconds(30).toNanos());
+        guard.onResponse(a, 503, FAST, OptionalLong.of(Duration.ofSeconds(30).toNanos()));
         assertThat(guard.breakerState(a)).isEqualTo(State.OPEN);
 
         waitOutOpenState();
@@ -179,7 +180,8 @@ class CircuitBreakerGuardTest {
                 50, 4, Duration.ofSeconds(10), WAIT_IN_OPEN, 2, false, Set.of(502, 503, 504), Duration.ofSeconds(10)),
                 clock);
         open(guard, a);
-        guard.onResponse(a, 429, FAST, Duration.ofHours(1).toNanos()); // a straggler answered while open
+        // a straggler answered while open
+        guard.onResponse(a, 429, FAST, OptionalLong.of(Duration.ofHours(1).toNanos()));
 
         clock.advance(Duration.ofSeconds(9));
         assertThat(guard.tryAcquire(a)).isFalse();
@@ -191,9 +193,9 @@ class CircuitBreakerGuardTest {
     void retryAfterAloneDoesNotOpenAClosedBreaker() {
         CircuitBreakerGuard guard = guard();
         assertThat(guard.tryAcquire(a)).isTrue();
-        guard.onResponse(a, 429, FAST, Duration.ofSeconds(30).toNanos());
+        guard.onResponse(a, 429, FAST, OptionalLong.of(Duration.ofSeconds(30).toNanos()));
         assertThat(guard.tryAcquire(a)).isTrue();
-        guard.onResponse(a, 503, FAST, Duration.ofSeconds(30).toNanos());
+        guard.onResponse(a, 503, FAST, OptionalLong.of(Duration.ofSeconds(30).toNanos()));
 
         assertThat(guard.breakerState(a)).isEqualTo(State.CLOSED);
         assertThat(guard.tryAcquire(a)).isTrue();

@@ -26,6 +26,23 @@ class FaultAndMirrorIntegrationTest {
         return closer.keep(Proxies.start(yaml));
     }
 
+    /** A proxy whose one route goes to {@code primary} and copies every request to the cluster of {@code shadow}. */
+    private TestProxy mirroring(TestBackend primary, TestBackend shadow, String shadowClusterKeys) throws Exception {
+        return proxy("""
+                clusters:
+                  - name: main
+                    endpoints: [ { address: %s } ]
+                  - name: shadow
+                    endpoints: [ { address: %s } ]
+                    %s
+                routes:
+                  - name: all
+                    match: { pathPrefix: / }
+                    cluster: main
+                    mirror: { cluster: shadow, percent: 100 }
+                """.formatted(primary.address(), shadow.address(), shadowClusterKeys));
+    }
+
     @Test
     void abortsRequestsCarryingTheChaosHeaderWithoutReachingTheUpstream() throws Exception {
         TestBackend backend = closer.keep(TestBackend.http(TestBackend.ok("fine")));
@@ -85,18 +102,7 @@ class FaultAndMirrorIntegrationTest {
             ctx.writeAndFlush(TestBackend.text(io.netty.handler.codec.http.HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     "shadow", true));
         }));
-        TestProxy proxy = proxy("""
-                clusters:
-                  - name: main
-                    endpoints: [ { address: %s } ]
-                  - name: shadow
-                    endpoints: [ { address: %s } ]
-                routes:
-                  - name: all
-                    match: { pathPrefix: / }
-                    cluster: main
-                    mirror: { cluster: shadow, percent: 100 }
-                """.formatted(primary.address(), shadow.address()));
+        TestProxy proxy = mirroring(primary, shadow, "");
         String body = "payload-" + "z".repeat(20_000);
         for (int i = 0; i < 3; i++) {
             HttpResponse<String> r = proxy.client().send(HttpRequest.newBuilder(proxy.uri("/orders?id=" + i))
@@ -153,5 +159,20 @@ class FaultAndMirrorIntegrationTest {
         // the hanging shadow's copies are dropped after its response-header timeout; nothing stays leased
         await().atMost(Duration.ofSeconds(10)).until(() -> proxy.server().snapshot().clusters().get("hanging")
                 .poolStats().leased() == 0);
+    }
+
+    @Test
+    void theShadowsBreakerIsNeitherAskedNorToldOfTheCopies() throws Exception {
+        TestBackend primary = closer.keep(TestBackend.http(TestBackend.ok("primary")));
+        TestBackend failing = closer.keep(TestBackend.http((ctx, req) -> ctx.writeAndFlush(TestBackend.text(
+                io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE, "down", true))));
+        TestProxy proxy = mirroring(primary, failing,
+                "circuitBreaker: { minimumNumberOfCalls: 2, failureRateThreshold: 50, waitInOpen: 60s }");
+        for (int i = 0; i < 10; i++) {
+            assertThat(proxy.get("/x").statusCode()).isEqualTo(200);
+        }
+        // had the copies' 503s reached the shadow's breaker, it would have opened after two and kept the rest away
+        await().atMost(Duration.ofSeconds(10)).until(() -> failing.requestCount() == 10);
+        assertThat(primary.requestCount()).isEqualTo(10);
     }
 }
