@@ -2,14 +2,11 @@ package dev.proxy.core.engine;
 
 import dev.proxy.core.config.Http2Config;
 import dev.proxy.core.observe.ProxyObserver;
-import dev.proxy.core.upstream.Http2MessageParts;
-import dev.proxy.core.upstream.WindowUpdateFlusher;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -18,7 +15,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -28,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * HTTP/2 towards a client. The connection's pipeline gets the frame codec (settings, flow control, the limits of
  * {@link Http2Config}, Netty's rapid-reset guard) and the multiplexer, which gives each stream a child channel on the
  * connection's own event loop (so a stream and the upstream connections it leases share a loop, as on HTTP/1.1).
- * Each child channel turns frames into {@code HttpRequest}/{@code HttpContent} and back, and is served by a
+ * Each child channel turns frames into {@code HttpRequest}/{@code HttpContent} and back ({@link Http2StreamCodec}),
+ * and is served by a
  * {@link FrontendHandler} in stream mode: every stream is one {@link ProxyExchange} through the same routes, filters
  * and HTTP/1.1 upstream pools. A client's protocol error is answered with RFC 9113's code, never a response: a stream
  * error resets its stream ({@link FrontendHandler#exceptionCaught}), a connection error closes the connection with
@@ -40,6 +38,8 @@ final class Http2Frontend {
     static final String CODEC = "h2";
     static final String CONNECTION = "h2-connection";
     static final String STREAMS = "h2-streams";
+    static final String FLUSHES = "h2-flushes";
+    private static final int FLUSHES_GATHERED = 64;
 
     private final ProxyServer server;
     private final Http2Config config;
@@ -81,6 +81,11 @@ final class Http2Frontend {
         // draining: closing the connection sends GOAWAY, new streams are refused and open ones finish
         Drain.set(p.channel(), p.channel()::close);
         p.addLast(CODEC, codec)
+                // a stream's response mostly ends in an upstream connection's read, outside this connection's read
+                // loop, where each stream's flush would be a write to the socket of its own: the streams' flushes
+                // are gathered into one, run after the event loop's current batch of reads (and at once every
+                // FLUSHES_GATHERED flushes, so a long batch does not hold the client's responses back)
+                .addLast(FLUSHES, new FlushConsolidationHandler(FLUSHES_GATHERED, true))
                 .addLast(CONNECTION, new ConnectionHandler(codec, server.observer()))
                 .addLast(STREAMS, new Http2MultiplexHandler(streamInitializer))
                 .addLast("h2-errors", connectionErrors);
@@ -157,10 +162,7 @@ final class Http2Frontend {
             // Netty gives a stream channel the JVM-wide default allocator; it allocates as its connection does
             ch.config().setAllocator(ch.parent().config().getAllocator());
             ch.pipeline()
-                    .addLast("h2-window-updates", WindowUpdateFlusher.INSTANCE)
-                    .addLast(FrontendInitializer.CODEC, new Http2StreamFrameToHttpObjectCodec(true, true))
-                    .addLast("h2-request", Http2MessageParts.INSTANCE)
-                    .addLast("h2-trailers-only", new TrailersOnlyResponses())
+                    .addLast(FrontendInitializer.CODEC, new Http2StreamCodec())
                     .addLast(FrontendInitializer.PROXY, FrontendHandler.forStream(server));
         }
     }

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -85,6 +86,10 @@ public final class UpstreamChannelInitializer extends ChannelInitializer<Channel
                 .pushEnabled(false);
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings).build();
         ch.pipeline().addLast("codec", codec);
+        // requests are written in the client connections' reads, outside this connection's read loop, where each
+        // stream's flush would be a write to the socket of its own: they are gathered into one, run after the
+        // event loop's current batch of reads (and at once every 64 flushes)
+        ch.pipeline().addLast("flushes", new FlushConsolidationHandler(64, true));
         // a stream the server opens anyway is refused by closing it
         ch.pipeline().addLast("streams", new Http2MultiplexHandler(new RefusePushes()));
         Http2Connection connection = codec.connection();
