@@ -27,7 +27,11 @@
 #   --jar-a PATH, --jar-b PATH   A/B mode: two jars measured side by side in every round
 #   --rev-a REV, --rev-b REV     A/B mode: build the jar of a git revision (git archive into a temp directory,
 #                       ./mvnw package there; MVN_ARGS overrides the build's arguments)
-#   --java-opts "..."   the proxy's JVM flags [the image's effective flags in a 768 MiB pod, see JAVA_OPTS below]
+#   --java-opts "..."   the proxy's JVM flags [the image's effective flags in a 768 MiB pod, see IMAGE_JAVA_OPTS below]
+#   --java PATH         the proxy's java binary [$JAVA, else java]
+#   --java-opts-b "...", --java-b PATH   A/B mode for the JVM: proxy-b (and chain-b) run with these flags or this
+#                       java, proxy-a (and chain-a) with --java-opts and --java; without --jar-a/--jar-b or
+#                       --rev-a/--rev-b both sides run --jar
 #   --loops N           the proxy's event loops, HAProxy's nbthread and NGINX's worker_processes [1]
 #   --layout L          split: the target under test alone on its core(s), the load generator and the backend on
 #                       the others (taskset); shared: nothing pinned [split when the machine has a core more than
@@ -39,6 +43,8 @@
 #   --out DIR           results: runs.csv, summary.md, summary.json, raw outputs, logs [a new /tmp/bench-results.*]
 #   --quick             short runs to check the script, not to measure (the braces above)
 #   --keep-tmp          keep the generated configs and the servers' logs
+#   --no-cds            run the proxy targets without a class-data archive [each proxy target gets one, made by a
+#                       training run of its own jar and JVM before the rounds, as deploy/Dockerfile ships the image's]
 #
 # Every target (and, for `direct`, a backend nginx of its own) runs on the target core(s); every measured run
 # records req/s, p50/p99 (wrk --latency; h2load gives the mean only), the CPU time (utime+stime from /proc/PID/stat,
@@ -54,14 +60,18 @@ die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
-# The image's JVM flags (deploy/Dockerfile: -XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m
-# -XX:+ExitOnOutOfMemoryError) as they come out in the 768 MiB pod docs/operations.md recommends: 50 % of it is a
-# 384 MiB heap. Spelled out so that no cgroup is needed; the class-data archive only changes the start.
-IMAGE_JAVA_OPTS="-Xmx384m -XX:+UseSerialGC -XX:MaxDirectMemorySize=128m -XX:+ExitOnOutOfMemoryError"
+# The image's JVM flags (deploy/Dockerfile's ENTRYPOINT, without its class-data archive) as the JVM applies them in
+# the 768 MiB pod docs/operations.md recommends: -XX:MaxRAM=768m makes the JVM size itself from 768 MiB as it does
+# from the cgroup's limit, without a cgroup: a 384 MiB heap max (MaxRAMPercentage=50) that STARTS at 12 MiB
+# (1/64 of 768 MiB) and grows with the live set. Not -Xmx384m alone: on this 24 GiB host the heap would start at
+# 1/64 of the host's RAM, 378 MiB with a 126 MiB young generation that the load fills, which the pod never does
+# (229 MiB peak RSS against 125, and 0.74-0.85x the CPU per request; docs/benchmarks.md, "Peak memory, 2026-12-08").
+IMAGE_JAVA_OPTS="-XX:MaxRAM=768m -XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m -XX:+ExitOnOutOfMemoryError"
 
 ROUNDS="" DURATION="" WARMUP="" JIT_WARMUP="" H2_DURATION="" CONNECTIONS=64 THREADS=1 H2_CLIENTS=16 H2_STREAMS=10
 PATHS="/small /large" TARGETS="" CHAIN=0 JAR="" JAR_A="" JAR_B="" REV_A="" REV_B="" JAVA_OPTS="$IMAGE_JAVA_OPTS"
-LOOPS=1 LAYOUT="" H2=1 OPEN_LOOP=0 OPEN_RATE="" MIN_DIRECT_RATIO=2.5 OUT_DIR="" QUICK=0 KEEP_TMP=0
+JAVA_OPTS_B="" JAVA_B="" PROXY_JAVA=""
+LOOPS=1 LAYOUT="" H2=1 OPEN_LOOP=0 OPEN_RATE="" MIN_DIRECT_RATIO=2.5 OUT_DIR="" QUICK=0 KEEP_TMP=0 CDS=1
 COMMAND_LINE="deploy/bench/bench.sh $*"
 
 while [[ $# -gt 0 ]]; do
@@ -72,6 +82,7 @@ while [[ $# -gt 0 ]]; do
     --no-h2) H2=0; shift; continue ;;
     --open-loop) OPEN_LOOP=1; shift; continue ;;
     --keep-tmp) KEEP_TMP=1; shift; continue ;;
+    --no-cds) CDS=0; shift; continue ;;
     -h|--help) usage ;;
     esac
     [[ $# -ge 2 ]] || die "$opt needs a value (--help lists the options)"
@@ -95,6 +106,9 @@ while [[ $# -gt 0 ]]; do
     --rev-a) REV_A=$val ;;
     --rev-b) REV_B=$val ;;
     --java-opts) JAVA_OPTS=$val ;;
+    --java-opts-b) JAVA_OPTS_B=$val ;;
+    --java) PROXY_JAVA=$val ;;
+    --java-b) JAVA_B=$val ;;
     --loops) LOOPS=$val ;;
     --layout) LAYOUT=$val ;;
     --open-rate) OPEN_RATE=$val ;;
@@ -113,9 +127,10 @@ fi
 # ---- checks --------------------------------------------------------------------------------------------------------
 
 JAVA="${JAVA:-java}"
+PROXY_JAVA="${PROXY_JAVA:-$JAVA}"
 NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
-for tool in wrk curl taskset "$JAVA"; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+for tool in wrk curl taskset "$JAVA" "$PROXY_JAVA" ${JAVA_B:+"$JAVA_B"}; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 [[ -x "$NGINX" ]] || die "nginx is needed (the backend) and was not found (apt-get install nginx)"
 [[ $H2 == 0 ]] || command -v h2load >/dev/null || die "h2load is not installed (apt-get install nghttp2-client), or pass --no-h2"
 [[ $OPEN_LOOP == 0 ]] || command -v javac >/dev/null || die "--open-loop needs javac (a JDK) for deploy/bench/OpenLoop.java"
@@ -133,6 +148,10 @@ done
 AB=0
 if [[ -n "$JAR_A$JAR_B$REV_A$REV_B" ]]; then
     AB=1
+elif [[ -n "$JAVA_OPTS_B$JAVA_B" ]]; then
+    AB=1 JAR_A=${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar} JAR_B=${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar}
+fi
+if [[ $AB == 1 ]]; then
     if [[ -z "$JAR_A$REV_A" || -z "$JAR_B$REV_B" ]]; then
         die "A/B mode needs both sides: --jar-a or --rev-a, and --jar-b or --rev-b"
     fi
@@ -148,7 +167,7 @@ fi
 for target in $TARGETS; do
     case "$target" in
     direct|haproxy|nginx|proxy|proxy-chain) ;;
-    proxy-a|proxy-b|chain-a|chain-b) [[ $AB == 1 ]] || die "target $target needs --jar-a/--jar-b or --rev-a/--rev-b" ;;
+    proxy-a|proxy-b|chain-a|chain-b) [[ $AB == 1 ]] || die "target $target needs --jar-a/--jar-b, --rev-a/--rev-b or --java-opts-b/--java-b" ;;
     *) die "unknown target '$target' (direct haproxy nginx proxy proxy-chain proxy-a proxy-b chain-a chain-b)" ;;
     esac
     [[ $target != haproxy || -x "$HAPROXY" ]] || die "haproxy is not installed: drop it from --targets"
@@ -247,6 +266,9 @@ if [[ $AB == 1 ]]; then
 fi
 declare -A JAR_OF=([proxy]="$JAR" [proxy-chain]="$JAR" [proxy-a]="$JAR_A" [chain-a]="$JAR_A" [proxy-b]="$JAR_B"
     [chain-b]="$JAR_B")
+# the B side's JVM: its own flags or java where given, else the A side's
+declare -A JAVA_OF=([proxy-b]="${JAVA_B:-$PROXY_JAVA}" [chain-b]="${JAVA_B:-$PROXY_JAVA}")
+declare -A OPTS_OF=([proxy-b]="${JAVA_OPTS_B:-$JAVA_OPTS}" [chain-b]="${JAVA_OPTS_B:-$JAVA_OPTS}")
 declare -A TEMPLATE_OF=([proxy]=proxy [proxy-a]=proxy [proxy-b]=proxy [proxy-chain]=proxy-chain [chain-a]=proxy-chain
     [chain-b]=proxy-chain)
 for target in $TARGETS; do
@@ -330,9 +352,9 @@ start_target() {
         render "$SCRIPT_DIR/${TEMPLATE_OF[$target]}.yaml.tmpl" "$TMP/$target-$round/proxy.yaml" PORT="$port" \
             ADMIN_PORT="$admin_port" BACKEND_PORT="$BACKEND_PORT" EVENT_LOOPS="$LOOPS"
         log="$OUT_DIR/logs/$target-$round.log"
-        # JAVA_OPTS is a list of flags on purpose.
+        # the flags are a list on purpose.
         # shellcheck disable=SC2086
-        (exec_on_target "$JAVA" $JAVA_OPTS -jar "${JAR_OF[$target]}" --config "$TMP/$target-$round/proxy.yaml") \
+        (exec_on_target "${JAVA_OF[$target]:-$PROXY_JAVA}" ${OPTS_OF[$target]:-$JAVA_OPTS} ${CDS_OF[$target]:-} -jar "${JAR_OF[$target]}" --config "$TMP/$target-$round/proxy.yaml") \
             >"$log" 2>&1 &
         T_PID=$!
         PIDS+=("$T_PID")
@@ -485,14 +507,15 @@ rotate() {   # rotate N WORD...: the words, starting at the (N mod count)-th
 
 # ---- the header ----------------------------------------------------------------------------------------------------
 
-jar_version() { "$JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?"; }
+jar_version() { "$PROXY_JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?"; }
 {
     echo "date:      $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "command:   $COMMAND_LINE"
     echo "tree:      $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)')"
     echo "machine:   ${#CPUS[@]} CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "layout:    $LAYOUT: targets on CPU $TARGET_CPUS, load generator and backend ($SUPPORT_COUNT nginx worker(s)) on CPU $SUPPORT_CPUS"
-    echo "jvm:       $("$JAVA" -version 2>&1 | head -n 2 | tail -n 1); flags: $JAVA_OPTS; event loops: $LOOPS"
+    echo "jvm:       $("$PROXY_JAVA" -version 2>&1 | head -n 2 | tail -n 1); flags: $JAVA_OPTS; event loops: $LOOPS; class-data archive: $([[ $CDS == 1 ]] && echo "one per target, from a training run" || echo none)"
+    [[ -z "$JAVA_OPTS_B$JAVA_B" ]] || echo "jvm (B):   $("${JAVA_B:-$PROXY_JAVA}" -version 2>&1 | head -n 2 | tail -n 1); flags: ${JAVA_OPTS_B:-$JAVA_OPTS}"
     for target in $TARGETS; do
         [[ -z "${JAR_OF[$target]:-}" ]] || echo "jar:       $target: ${JAR_OF[$target]} ($(jar_version "${JAR_OF[$target]}"))"
     done
@@ -504,6 +527,27 @@ jar_version() { "$JAVA" -jar "$1" --version 2>/dev/null | head -n 1 || echo "?";
 echo
 printf '%-6s %-3s %-12s %-7s %10s %8s %8s %11s %7s %8s %8s  %s\n' phase rnd target path "req/s" "p50 ms" "p99 ms" \
     "cpu us/req" cores "support" "rss MiB" "errors"
+
+# ---- class-data archives: the image's start, mirrored -----------------------------------------------------------
+
+# The image maps an archive of the classes its training run loaded (deploy/cds-train.sh); its pages count in the RSS
+# in place of those classes' metadata (a few MiB less peak RSS than without; docs/benchmarks.md, "Peak memory,
+# 2026-12-08"). One training run per proxy target before the rounds: start, serve each path for 2 s, SIGTERM; the
+# JVM writes the archive as it exits.
+declare -A CDS_OF=()
+if [[ $CDS == 1 ]]; then
+    for target in $TARGETS; do
+        [[ -n "${JAR_OF[$target]:-}" ]] || continue
+        CDS_OF[$target]="-XX:ArchiveClassesAtExit=$TMP/$target.jsa"
+        start_target "$target" cds
+        for path in $PATHS; do run_load "$OUT_DIR/raw/cds-train.txt" wrk -t1 -c4 -d2s "$T_URL$path"; done
+        kill -TERM "$T_PID" 2>/dev/null || true
+        for _ in $(seq 600); do kill -0 "$T_PID" 2>/dev/null || break; sleep 0.1; done   # up to 60 s to write it
+        stop_target "$T_PID"
+        [[ -s "$TMP/$target.jsa" ]] || die "$target: the class-data training run wrote no archive (log: $OUT_DIR/logs/$target-cds.log)"
+        CDS_OF[$target]="-XX:SharedArchiveFile=$TMP/$target.jsa"
+    done
+fi
 
 # ---- closed loop (wrk) and HTTP/2 (h2load), round by round ---------------------------------------------------------
 

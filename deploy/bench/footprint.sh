@@ -10,7 +10,9 @@
 # Environment (defaults in brackets):
 #   JAR               the proxy's runnable jar [proxy-server/target/proxy-server.jar]
 #   JAVA              java binary [java]
-#   JAVA_OPTS         JVM flags [the image's: see deploy/Dockerfile's ENTRYPOINT]
+#   JAVA_OPTS         JVM flags [the image's in a 768 MiB pod: deploy/Dockerfile's ENTRYPOINT with
+#                     -XX:MaxRAM=768m, as bench.sh's IMAGE_JAVA_OPTS; without it the JVM sizes its heap and picks
+#                     its collector from the host's RAM]
 #   STARTS            cold starts to time; the median is reported [5]
 #   CDS=1             also time starts with an application class-data archive made by one training
 #                     run (-XX:ArchiveClassesAtExit), as the image ships [1]
@@ -31,7 +33,7 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 JAR="${JAR:-$REPO_ROOT/proxy-server/target/proxy-server.jar}"
 JAVA="${JAVA:-java}"
-JAVA_OPTS="${JAVA_OPTS:--XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m -XX:+ExitOnOutOfMemoryError}"
+JAVA_OPTS="${JAVA_OPTS:--XX:MaxRAM=768m -XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:MaxDirectMemorySize=128m -XX:+ExitOnOutOfMemoryError}"
 STARTS="${STARTS:-5}"
 CDS="${CDS:-1}"
 IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-10000}"
@@ -45,7 +47,10 @@ note() { echo "footprint: $*" >&2; }
 [[ -z "$BASELINE_JAR" || -f "$BASELINE_JAR" ]] || die "baseline jar not found: $BASELINE_JAR"
 command -v curl >/dev/null || die "curl is not installed"
 command -v python3 >/dev/null || die "python3 is needed for the idle connections"
-command -v jcmd >/dev/null || die "jcmd (from the JDK) is needed to force a GC before reading the heap"
+# the jcmd of the JDK that runs the proxy (one JDK's jcmd may not attach to another's JVM)
+JCMD="${JCMD:-$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd}"
+[[ -x "$JCMD" ]] || JCMD=jcmd
+command -v "$JCMD" >/dev/null || die "jcmd (from the JDK) is needed to force a GC before reading the heap"
 [[ "$STARTS" =~ ^[1-9][0-9]*$ ]] || die "STARTS must be a positive integer, got '$STARTS'"
 (( $(ulimit -n) > IDLE_CONNECTIONS + 1000 )) || ulimit -n $((IDLE_CONNECTIONS + 2000)) 2>/dev/null \
     || die "ulimit -n is $(ulimit -n): too low for $IDLE_CONNECTIONS connections"
@@ -174,16 +179,17 @@ metric() { # metric NAME_REGEX: the sum of matching samples of the proxy's /metr
     curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v re="$1" '$0 !~ /^#/ && $0 ~ re {s += $NF} END {printf "%.0f", s}'
 }
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$PROXY_PID/status"; }
+rss_kib() { awk -v f="${1:-VmRSS}" '$1 == f ":" {print $2}' "/proc/$PROXY_PID/status"; }   # VmRSS, or VmHWM: the peak
 report() {
-    jcmd "$PROXY_PID" GC.run >/dev/null
-    local heap direct netty rss
+    "$JCMD" "$PROXY_PID" GC.run >/dev/null
+    local heap direct netty rss peak
     heap=$(metric '^jvm_memory_used_bytes\{.*area="heap"')
     direct=$(metric '^jvm_buffer_memory_used_bytes\{.*id="direct"')
     netty=$(metric '^netty_allocator_memory_used\{.*memory_type="direct"')
-    rss=$(rss_kib)
-    printf '%-28s heap after GC %7s MiB   direct (JDK buffers) %6s MiB   netty direct %6s MiB   RSS %7s MiB\n' \
-        "$1" "$(mib "$heap")" "$(mib "$direct")" "$(mib "$netty")" "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
+    rss=$(rss_kib) peak=$(rss_kib VmHWM)
+    printf '%-28s heap after GC %7s MiB   direct (JDK buffers) %6s MiB   netty direct %6s MiB   RSS %7s MiB   peak RSS %7s MiB\n' \
+        "$1" "$(mib "$heap")" "$(mib "$direct")" "$(mib "$netty")" "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')" \
+        "$(awk -v k="$peak" 'BEGIN {printf "%.1f", k / 1024}')"
 }
 report "before"
 python3 - "$PORT" "$IDLE_CONNECTIONS" >"$TMP/client.out" 2>&1 <<'EOF' &

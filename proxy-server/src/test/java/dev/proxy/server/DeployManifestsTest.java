@@ -188,6 +188,41 @@ class DeployManifestsTest {
         assertThat(at(volume("config"), "configMap", "name")).isEqualTo("proxy-config");
     }
 
+    /**
+     * The benchmarks measure the image's JVM as it runs in the pod: bench.sh's {@code IMAGE_JAVA_OPTS} and
+     * footprint.sh's default flags are the ENTRYPOINT's JVM flags (less the class-data archive, which bench.sh makes
+     * per target, and the temp directory) plus {@code -XX:MaxRAM=768m}, which makes
+     * the JVM size its heap from that limit as it does from the pod's cgroup: the smallest pod the Dockerfile allows,
+     * which the Deployment's limit is not below.
+     */
+    @Test
+    void theBenchmarksRunTheImagesJvmFlagsInTheSmallestPodItAllows() {
+        List<String> entrypoint = DeployFiles.execForm(dockerfile, "ENTRYPOINT");
+        Set<String> jvmFlags = entrypoint.subList(1, entrypoint.indexOf("-jar")).stream()
+                .filter(f -> !f.startsWith("-XX:SharedArchiveFile=") && !f.startsWith("-Djava.io.tmpdir="))
+                .collect(Collectors.toCollection(TreeSet::new));
+        // the smallest pod the Dockerfile's comment allows (768Mi), which the Deployment's limit must not be below
+        assertThat(DeployFiles.read(dockerfile)).contains("keep the limit at 768Mi or more");
+        String limit = (String) at(container(), "resources", "limits", "memory");
+        assertThat(limit).matches("[0-9]+(Mi|Gi)");
+        int limitMib = Integer.parseInt(limit.substring(0, limit.length() - 2)) * (limit.endsWith("Gi") ? 1024 : 1);
+        assertThat(limitMib).isGreaterThanOrEqualTo(768);
+        Set<String> expected = new TreeSet<>(jvmFlags);
+        expected.add("-XX:MaxRAM=768m");
+        assertThat(shellDefault(root.resolve("deploy/bench/bench.sh"), "IMAGE_JAVA_OPTS=\"", "\""))
+                .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(shellDefault(root.resolve("deploy/bench/footprint.sh"), "JAVA_OPTS=\"${JAVA_OPTS:-", "}\""))
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    /** The words of the one line of {@code script} that starts with {@code prefix}, up to {@code end}. */
+    private static List<String> shellDefault(Path script, String prefix, String end) {
+        List<String> lines = DeployFiles.read(script).lines().filter(l -> l.startsWith(prefix)).toList();
+        assertThat(lines).as(script + ": a line starting with " + prefix).hasSize(1);
+        String value = lines.get(0).substring(prefix.length());
+        return List.of(value.substring(0, value.indexOf(end)).trim().split("\\s+"));
+    }
+
     @Test
     void containerPortsProbesServicesAndScrapesUseTheProxyDefaults() {
         int traffic = defaults.listen().port();
