@@ -7,10 +7,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -139,6 +141,21 @@ final class Http2Frontend {
                 observer.http2StreamReset();
             }
             ctx.fireChannelRead(msg);
+        }
+
+        /**
+         * A client's stream error on a stream the codec knows is handed to the stream's channel, which resets it
+         * with the error's code, except when the stream has already written its whole response and waits only for
+         * the flush (gathered, see {@link #FLUSHES}): its channel's output is closed, so the stream would end
+         * without the RST_STREAM RFC 9113 asks for (h2spec 5.1/5: DATA on a half-closed stream). Reset here, with
+         * the error's code, before the stream's channel hears of it; Netty sends at most one RST_STREAM per stream.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof Http2FrameStreamException e) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(e.error()).stream(e.stream()));
+            }
+            ctx.fireExceptionCaught(cause);
         }
 
         @Override
