@@ -340,9 +340,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Clie
         Http2Exception protocolError = stream ? Http2CodecUtil.getEmbeddedHttp2Exception(cause) : null;
         if (protocolError != null) {
             // the client broke HTTP/2 on this stream (a WINDOW_UPDATE of 0, a second HEADERS, a pseudo-header in
-            // trailers, a request without :path, ...): its fault, answered with the RFC 9113 code, never a 500. Passed
-            // on to the end of the stream's pipeline, where Netty resets the stream with that code; the close then
-            // ends the exchange as if the client had gone, so nothing incomplete is sent on upstream
+            // trailers, a request without :path, ...): its fault, answered with the RFC 9113 code, never a 500 (the
+            // connection's handler has reset the stream with that code already: Http2Frontend.ConnectionHandler).
+            // Passed on to the end of the stream's pipeline; the close then ends the exchange as if the client had
+            // gone, so nothing incomplete is sent on upstream
             server.observer().http2ProtocolError(protocolError.error(), false);
             log.debug("HTTP/2 client {} stream error {}: {}", ctx.channel().parent().remoteAddress(),
                     protocolError.error(), protocolError.getMessage());

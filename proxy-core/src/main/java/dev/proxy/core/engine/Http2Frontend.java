@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * {@link Http2Config}, Netty's rapid-reset guard) and the multiplexer, which gives each stream a child channel on the
  * connection's own event loop (so a stream and the upstream connections it leases share a loop, as on HTTP/1.1).
  * Each child channel turns frames into {@code HttpRequest}/{@code HttpContent} and back ({@link Http2StreamCodec}),
- * and is served by a
- * {@link FrontendHandler} in stream mode: every stream is one {@link ProxyExchange} through the same routes, filters
- * and HTTP/1.1 upstream pools. A client's protocol error is answered with RFC 9113's code, never a response: a stream
- * error resets its stream ({@link FrontendHandler#exceptionCaught}), a connection error closes the connection with
+ * and is served by a {@link FrontendHandler} in stream mode: every stream is one {@link ProxyExchange} through the
+ * same routes, filters and HTTP/1.1 upstream pools. A client's protocol error is answered with RFC 9113's code, never
+ * a response: a stream error resets its stream ({@code ConnectionHandler#exceptionCaught}) and ends its exchange
+ * ({@link FrontendHandler#exceptionCaught}), a connection error closes the connection with
  * GOAWAY (the codec; {@link Http2StreamStateGuard} for HEADERS on ended, closed or skipped streams); each is counted
  * ({@link ProxyObserver#http2ProtocolError}). Stateless and shared by all connections.
  */

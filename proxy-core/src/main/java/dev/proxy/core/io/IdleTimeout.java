@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  * time, as Netty's {@code IdleStateHandler(0, 0, idle)} does, for a fraction of its cost on the request path.
  * Netty's handler learns of write activity by putting a listener on every write's promise (turning the void promises
  * of the proxy's writes into real ones, one allocation and one notification per write); this one takes the time once
- * per flush and once per read batch, and on expiry counts output still leaving the socket as activity (the outbound
- * buffer shrank since the last check), so a large response read slowly but steadily is not cut, and a client that
- * stops reading is cut once its buffer stops moving. One timer per connection, re-armed for the rest of the period
+ * per flush and once per read batch, and on expiry counts output that left the socket since the last flush or check as
+ * activity (the outbound buffer's pending bytes changed), so a large response read slowly but steadily, or one that
+ * finished draining only just now, is not cut, and a client that stops reading is cut once its buffer stops moving. One timer per connection, re-armed for the rest of the period
  * when there was activity, never rescheduled per message. Not sharable: one per channel, used on its event loop.
  */
 public final class IdleTimeout extends ChannelDuplexHandler {
@@ -24,7 +24,8 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     private final long idleNanos;
     private long lastActivity;
     private boolean reading;
-    private long lastPendingBytes = -1;
+    /** The outbound buffer's pending bytes at the last flush or check. */
+    private long pendingAtLastLook;
     private Future<?> timer;
 
     public IdleTimeout(long idleNanos) {
@@ -85,6 +86,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     public void flush(ChannelHandlerContext ctx) {
         lastActivity = ctx.executor().ticker().nanoTime();
         ctx.flush();
+        pendingAtLastLook = pendingBytes(ctx);
     }
 
     private void start(ChannelHandlerContext ctx) {
@@ -108,9 +110,11 @@ public final class IdleTimeout extends ChannelDuplexHandler {
             return;
         }
         long now = ctx.executor().ticker().nanoTime();
-        if (reading || outputMoved(ctx)) {
+        long pending = pendingBytes(ctx);
+        if (reading || pending != pendingAtLastLook) {
             lastActivity = now;
         }
+        pendingAtLastLook = pending;
         long left = idleNanos - (now - lastActivity);
         if (left > 0) {
             timer = ctx.executor().schedule(() -> check(ctx), left, TimeUnit.NANOSECONDS);
@@ -123,12 +127,9 @@ public final class IdleTimeout extends ChannelDuplexHandler {
         ctx.fireUserEventTriggered(IdleStateEvent.ALL_IDLE_STATE_EVENT);
     }
 
-    /** Whether bytes written before left the outbound buffer since the last check: a slow reader still reading. */
-    private boolean outputMoved(ChannelHandlerContext ctx) {
+    /** What waits in the channel's outbound buffer (none for a channel without one, such as an HTTP/2 stream's). */
+    private static long pendingBytes(ChannelHandlerContext ctx) {
         ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-        long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
-        boolean moved = pending > 0 && lastPendingBytes >= 0 && pending != lastPendingBytes;
-        lastPendingBytes = pending > 0 ? pending : -1;
-        return moved;
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 }
